@@ -1,0 +1,2 @@
+// Never let puppeteer download a browser: tests drive Debian's Chromium.
+module.exports = { skipDownload: true };

@@ -1,0 +1,123 @@
+/**
+ * The embedded database: FerretDB built from Go modules into a cache folder on
+ * first use, started on loopback, stopped with the process that started it.
+ * Used by `npm start` (no MONGODB_URI) and by the test run (one per run).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const sourceDir = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(sourceDir, '..', '..');
+
+/** Where built binaries are cached; keyed by a hash of the Go sources so an edit rebuilds. */
+export function embeddedDbCacheDir(): string {
+  return process.env.LIVEROSTER_CACHE_DIR ?? join(repoRoot, '.cache');
+}
+
+function sourceHash(): string {
+  const hash = createHash('sha256');
+  for (const file of ['main.go', 'go.mod', 'go.sum']) hash.update(readFileSync(join(sourceDir, file)));
+  hash.update(process.platform + process.arch);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Builds the FerretDB binary with the Go toolchain unless an up-to-date build is cached. */
+export function ensureEmbeddedDbBinary(log: (line: string) => void = () => {}): string {
+  const out = join(embeddedDbCacheDir(), 'embedded-db', sourceHash(), 'liveroster-db');
+  if (existsSync(out)) return out;
+  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
+  if (go.status !== 0) {
+    throw new Error(
+      'The embedded database is built with Go, and `go` was not found on PATH. Install Go 1.24+ or set MONGODB_URI to an existing MongoDB.',
+    );
+  }
+  mkdirSync(dirname(out), { recursive: true });
+  log(`building the embedded database (FerretDB) with ${go.stdout.trim()}; first run only…`);
+  const tmp = `${out}.tmp-${process.pid}`;
+  const build = spawnSync('go', ['build', '-trimpath', '-o', tmp, '.'], {
+    cwd: sourceDir,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
+  });
+  if (build.status !== 0) throw new Error(`go build of server/embedded-db failed (exit ${build.status})`);
+  // Rename is atomic, so a concurrent start never runs a half-written binary.
+  renameSync(tmp, out);
+  return out;
+}
+
+/** Asks the OS for a free loopback port. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`embedded database exited with code ${child.exitCode} before listening`);
+    const ok = await new Promise<boolean>((res) => {
+      const sock = connect(port, '127.0.0.1');
+      sock.once('connect', () => {
+        sock.destroy();
+        res(true);
+      });
+      sock.once('error', () => res(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`embedded database did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
+}
+
+export interface EmbeddedDb {
+  uri: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedDbOptions {
+  dataDir: string;
+  port?: number;
+  /** Store in PostgreSQL instead of SQLite (FerretDB's other backend). */
+  postgresqlUrl?: string;
+  log?: (line: string) => void;
+}
+
+/** Starts FerretDB on loopback and resolves once it accepts connections. */
+export async function startEmbeddedDb(options: EmbeddedDbOptions): Promise<EmbeddedDb> {
+  const binary = ensureEmbeddedDbBinary(options.log);
+  const port = options.port ?? (await freePort());
+  mkdirSync(options.dataDir, { recursive: true });
+  const args = ['-listen', `127.0.0.1:${port}`, '-data', options.dataDir];
+  if (options.postgresqlUrl) args.push('-postgresql', options.postgresqlUrl);
+  const child = spawn(binary, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  await waitForPort(port, child, 30_000);
+  let stopped: Promise<void> | undefined;
+  return {
+    uri: `mongodb://127.0.0.1:${port}/`,
+    port,
+    stop() {
+      stopped ??= new Promise<void>((res) => {
+        if (child.exitCode !== null) return res();
+        const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          res();
+        });
+        child.kill('SIGTERM');
+      });
+      return stopped;
+    },
+  };
+}
