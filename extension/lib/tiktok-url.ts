@@ -1,0 +1,34 @@
+/** A creator shown in a tab: the normalised handle and whether the tab is the creator's LIVE page. */
+export interface OnScreenCreator { handle: string; isLive: boolean }
+
+const TIKTOK_HOSTS = new Set(['tiktok.com', 'www.tiktok.com', 'm.tiktok.com']);
+// TikTok usernames: letters, digits, underscore and period, at most 24 characters.
+const HANDLE = /^[a-z0-9_.]{1,24}$/;
+
+/**
+ * Which creator a tab shows, from its URL: `https://www.tiktok.com/@handle`, `/@handle/live`,
+ * `/@handle/video/123`, `m.tiktok.com`, any case, query string or trailing slash. Anything else → null.
+ */
+export function parseTikTokCreatorUrl(rawUrl: string | undefined | null): OnScreenCreator | null {
+  if (!rawUrl) return null;
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+  if (!TIKTOK_HOSTS.has(url.hostname.toLowerCase())) return null;
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    return null;
+  }
+  const segments = path.split('/').filter(Boolean);
+  const first = segments[0];
+  if (!first || !first.startsWith('@')) return null;
+  const handle = first.slice(1).toLowerCase();
+  if (!HANDLE.test(handle)) return null;
+  return { handle, isLive: segments[1]?.toLowerCase() === 'live' };
+}
