@@ -1,0 +1,119 @@
+/**
+ * buildApp(config): the whole API as a Fastify instance, with no side effects
+ * on import (tests build many). Assembled in passes: core plugins, then the
+ * app's own plugins, then the feature modules. Long-running workers (TikTok
+ * sync, LIVE listeners) are started by main.ts, not here.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { AppConfig } from './config';
+import { AppError } from './plugins/errors';
+import { authPlugin } from './plugins/auth';
+import { dbPlugin } from './plugins/db';
+import { errorsPlugin } from './plugins/errors';
+import { idempotencyPlugin } from './plugins/idempotency';
+import { inputGuardPlugin } from './plugins/input-guard';
+import { openapiPlugin } from './plugins/openapi';
+import { securityPlugin } from './plugins/security';
+import { activitiesRoutes } from './modules/activities/routes';
+import { authMeRoutes, authPublicRoutes } from './modules/auth/routes';
+import { createCreatorLifecycle, type CreatorLifecycle } from './modules/creators/lifecycle';
+import { creatorsRoutes } from './modules/creators/routes';
+import { dealsRoutes } from './modules/deals/routes';
+import { usersRoutes } from './modules/users/routes';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: AppConfig;
+    creatorLifecycle: CreatorLifecycle;
+  }
+}
+
+/** Redacts secrets from logs: tokens, passwords, authorization headers. */
+export const LOG_REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  '*.password',
+  '*.access_token',
+  '*.refresh_token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.code_verifier',
+  '*.codeVerifier',
+  '*.client_secret',
+];
+
+export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
+  if (!config.mongodbUri) throw new Error('buildApp needs config.mongodbUri (main.ts starts the embedded database when it is unset)');
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+      // Access tokens may travel in the query of the SSE route (EventSource cannot send headers).
+      serializers: {
+        req: (req: { method: string; url: string; headers: Record<string, unknown> }) => ({
+          method: req.method,
+          url: req.url.replace(/([?&](access_token|code|state|token)=)[^&]*/g, '$1[redacted]'),
+        }),
+      },
+    },
+    trustProxy: config.nodeEnv === 'production',
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('config', config);
+  app.decorate('creatorLifecycle', createCreatorLifecycle());
+
+  // Pass 1: core plugins.
+  await app.register(errorsPlugin);
+  await app.register(securityPlugin, { corsOrigins: config.corsOrigins });
+  await app.register(openapiPlugin);
+  await app.register(inputGuardPlugin);
+  await app.register(dbPlugin, { uri: config.mongodbUri });
+  await app.register(authPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn });
+  await app.register(idempotencyPlugin);
+
+  // Pass 2: health and public routes.
+  app.get('/healthz', { schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  app.get('/readyz', { schema: { tags: ['health'] } }, async (_request, reply) => {
+    try {
+      await app.db.db!.admin().ping();
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ error: { code: 'UNAVAILABLE', message: 'The database is not reachable.' } });
+    }
+  });
+  app.get(
+    '/api/v1/config',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Public facts a client needs before signing in',
+        response: { 200: Type.Object({ sandbox: Type.Boolean(), liveSandbox: Type.Boolean(), pkceEncoding: Type.String(), version: Type.String() }) },
+      },
+    },
+    async () => ({ sandbox: config.tiktok.sandbox, liveSandbox: config.live.sandbox, pkceEncoding: config.tiktok.pkceEncoding, version: '0.1.0' }),
+  );
+  await app.register(authPublicRoutes, { prefix: '/api/v1/auth', rateLimitPerMinute: config.authRateLimitPerMinute });
+
+  // Pass 3: authenticated API. Everything registered inside needs a valid token.
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', api.authenticate);
+      await api.register(authMeRoutes, { prefix: '/auth' });
+      await api.register(usersRoutes, { prefix: '/users' });
+      await api.register(creatorsRoutes, { prefix: '/creators' });
+      await api.register(activitiesRoutes, { prefix: '/creators' });
+      await api.register(dealsRoutes, { prefix: '/deals' });
+    },
+    { prefix: '/api/v1' },
+  );
+
+  app.setNotFoundHandler({ preHandler: app.rateLimit({ max: 120, timeWindow: '1 minute' }) }, async (request) => {
+    throw new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`);
+  });
+
+  return app;
+}

@@ -1,0 +1,215 @@
+/**
+ * Configuration from the environment, validated once at start. A bad value
+ * fails with a message that names the variable. Secrets that a local run needs
+ * (JWT_SECRET, TOKEN_ENCRYPTION_KEY) are generated into DATA_DIR when unset,
+ * and required when NODE_ENV=production.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export interface EncryptionKey {
+  id: string;
+  key: Buffer;
+}
+
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Set: use this database. Unset: main.ts starts the embedded FerretDB. */
+  mongodbUri?: string;
+  /** Where the API is reachable from browsers (links in pages and invites). */
+  publicUrl: string;
+  jwtSecret: string;
+  jwtExpiresIn: string;
+  /** First key encrypts; all of them decrypt (rotation). */
+  tokenEncryptionKeys: EncryptionKey[];
+  corsOrigins: string[];
+  authRateLimitPerMinute: number;
+  logLevel: string;
+  importMaxBytes: number;
+  tiktok: TikTokConfig;
+  live: LiveConfig;
+}
+
+export interface TikTokConfig {
+  /** No client key configured: the bundled sandbox TikTok is started and used. */
+  sandbox: boolean;
+  clientKey: string;
+  clientSecret: string;
+  authBaseUrl: string;
+  apiBaseUrl: string;
+  pkceEncoding: 'hex' | 'base64url';
+  /** Overrides the redirect URI used by the hosted connect page. */
+  redirectUri?: string;
+  syncIntervalMinutes: number;
+  syncConcurrency: number;
+  /** How many recent videos a sync fetches (pages of 20). */
+  syncVideoCount: number;
+}
+
+export interface LiveConfig {
+  /** None of the TIKTOK_LIVE_* variables set: the bundled sandbox LIVE is started and used. */
+  sandbox: boolean;
+  signUrl?: string;
+  signApiKey?: string;
+  /** host:port serving both TikTok's web and webcast hosts. */
+  webHost?: string;
+  caFile?: string;
+  checksPerMinute: number;
+  /** Reconnect a listener when no event arrived for this long. */
+  watchdogSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+/** Reads a secret from env, or from DATA_DIR/secrets.json (created on first local run). */
+function localSecret(env: Env, name: string, dataDir: string, production: boolean, make: () => string): string {
+  const value = env[name];
+  if (value) return value;
+  if (production) throw new ConfigError(name, 'is required when NODE_ENV=production');
+  const file = join(dataDir, 'secrets.json');
+  const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  if (!stored[name]) {
+    stored[name] = make();
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+  }
+  return stored[name];
+}
+
+/**
+ * TOKEN_ENCRYPTION_KEY is `id:base64key[,id:base64key…]` (32-byte keys) or a bare base64 key (id "k1").
+ * The first key encrypts new tokens; older ones stay to decrypt what they wrote.
+ */
+export function parseEncryptionKeys(raw: string, variable = 'TOKEN_ENCRYPTION_KEY'): EncryptionKey[] {
+  return raw.split(',').map((part, index) => {
+    const [maybeId, maybeKey] = part.includes(':') ? part.split(':', 2) : [`k${index + 1}`, part];
+    const key = Buffer.from(maybeKey.trim(), 'base64');
+    if (key.length !== 32) throw new ConfigError(variable, `key "${maybeId}" must be 32 bytes in base64 (got ${key.length} bytes)`);
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(maybeId)) throw new ConfigError(variable, `key id "${maybeId}" must be 1–32 letters, digits, "_" or "-"`);
+    return { id: maybeId, key };
+  });
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = (env.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
+  if (!['development', 'production', 'test'].includes(nodeEnv)) {
+    throw new ConfigError('NODE_ENV', `must be development, production or test, got "${nodeEnv}"`);
+  }
+  const production = nodeEnv === 'production';
+  const dataDir = resolve(env.DATA_DIR || './data');
+  const host = env.HOST || '127.0.0.1';
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const mongodbUri = env.MONGODB_URI || undefined;
+  if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
+    throw new ConfigError('MONGODB_URI', 'must start with mongodb:// or mongodb+srv://');
+  }
+  const jwtSecret = localSecret(env, 'JWT_SECRET', dataDir, production, () => randomBytes(48).toString('base64'));
+  if (jwtSecret.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+  const keyRaw = localSecret(env, 'TOKEN_ENCRYPTION_KEY', dataDir, production, () => `k1:${randomBytes(32).toString('base64')}`);
+  const publicUrl = (env.PUBLIC_URL || `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(/\/$/, '');
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new ConfigError('PUBLIC_URL', `must be an absolute URL, got "${publicUrl}"`);
+  }
+  const jwtExpiresIn = env.JWT_EXPIRES_IN || '12h';
+  if (!/^\d+[smhd]$/.test(jwtExpiresIn)) throw new ConfigError('JWT_EXPIRES_IN', 'must look like 30m, 12h or 7d');
+  return {
+    nodeEnv,
+    host,
+    port,
+    dataDir,
+    mongodbUri,
+    publicUrl,
+    jwtSecret,
+    jwtExpiresIn,
+    tokenEncryptionKeys: parseEncryptionKeys(keyRaw),
+    corsOrigins: (env.CORS_ORIGINS || 'chrome-extension://*')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    authRateLimitPerMinute: int(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 20, 1),
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    importMaxBytes: int(env, 'IMPORT_MAX_BYTES', 50 * 1024 * 1024, 1024),
+    tiktok: loadTikTokConfig(env, production),
+    live: loadLiveConfig(env),
+  };
+}
+
+function url(env: Env, name: string, fallback: string): string {
+  const value = (env[name] || fallback).replace(/\/$/, '');
+  try {
+    new URL(value);
+  } catch {
+    throw new ConfigError(name, `must be an absolute URL, got "${value}"`);
+  }
+  return value;
+}
+
+function loadTikTokConfig(env: Env, production: boolean): TikTokConfig {
+  const clientKey = env.TIKTOK_CLIENT_KEY || '';
+  const sandbox = !clientKey;
+  if (sandbox && production && env.ALLOW_SANDBOX_IN_PRODUCTION !== 'true') {
+    throw new ConfigError('TIKTOK_CLIENT_KEY', 'is required when NODE_ENV=production (or set ALLOW_SANDBOX_IN_PRODUCTION=true for a demo)');
+  }
+  if (!sandbox && !env.TIKTOK_CLIENT_SECRET) throw new ConfigError('TIKTOK_CLIENT_SECRET', 'is required when TIKTOK_CLIENT_KEY is set');
+  const pkce = env.TIKTOK_PKCE_ENCODING || 'hex';
+  if (pkce !== 'hex' && pkce !== 'base64url') throw new ConfigError('TIKTOK_PKCE_ENCODING', `must be hex or base64url, got "${pkce}"`);
+  if (env.TIKTOK_REDIRECT_URI) url(env, 'TIKTOK_REDIRECT_URI', '');
+  return {
+    sandbox,
+    // In sandbox mode main.ts fills in the sandbox's own key, secret and URLs once it listens.
+    clientKey: sandbox ? 'sandbox-client-key' : clientKey,
+    clientSecret: sandbox ? 'sandbox-client-secret' : env.TIKTOK_CLIENT_SECRET!,
+    authBaseUrl: url(env, 'TIKTOK_AUTH_BASE_URL', 'https://www.tiktok.com'),
+    apiBaseUrl: url(env, 'TIKTOK_API_BASE_URL', 'https://open.tiktokapis.com'),
+    pkceEncoding: pkce,
+    redirectUri: env.TIKTOK_REDIRECT_URI || undefined,
+    syncIntervalMinutes: int(env, 'TIKTOK_SYNC_INTERVAL_MINUTES', 360, 1),
+    syncConcurrency: int(env, 'TIKTOK_SYNC_CONCURRENCY', 4, 1, 64),
+    syncVideoCount: int(env, 'TIKTOK_SYNC_VIDEO_COUNT', 40, 1, 1000),
+  };
+}
+
+function loadLiveConfig(env: Env): LiveConfig {
+  const explicit = ['TIKTOK_LIVE_SIGN_URL', 'TIKTOK_LIVE_WEB_HOST'].some((k) => env[k]);
+  if (env.TIKTOK_LIVE_SIGN_URL) url(env, 'TIKTOK_LIVE_SIGN_URL', '');
+  if (env.TIKTOK_LIVE_WEB_HOST && !/^[A-Za-z0-9.-]+(:\d+)?$/.test(env.TIKTOK_LIVE_WEB_HOST)) {
+    throw new ConfigError('TIKTOK_LIVE_WEB_HOST', `must be host or host:port, got "${env.TIKTOK_LIVE_WEB_HOST}"`);
+  }
+  if (env.TIKTOK_LIVE_CA_FILE && !existsSync(env.TIKTOK_LIVE_CA_FILE)) {
+    throw new ConfigError('TIKTOK_LIVE_CA_FILE', `file "${env.TIKTOK_LIVE_CA_FILE}" does not exist`);
+  }
+  return {
+    sandbox: !explicit,
+    signUrl: env.TIKTOK_LIVE_SIGN_URL || undefined,
+    signApiKey: env.TIKTOK_LIVE_SIGN_API_KEY || undefined,
+    webHost: env.TIKTOK_LIVE_WEB_HOST || undefined,
+    caFile: env.TIKTOK_LIVE_CA_FILE || undefined,
+    // Conservative: the public sign server allows about 5 connects a minute per IP without a key.
+    checksPerMinute: int(env, 'TIKTOK_LIVE_CHECKS_PER_MINUTE', 4, 1, 10_000),
+    watchdogSeconds: int(env, 'TIKTOK_LIVE_WATCHDOG_SECONDS', 60, 5),
+  };
+}

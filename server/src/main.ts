@@ -1,0 +1,78 @@
+/**
+ * The server process: config → database (embedded FerretDB unless MONGODB_URI)
+ * → sandboxes (when no TikTok credentials are configured) → app → listen.
+ * SIGINT/SIGTERM stop everything this process started, in reverse order.
+ */
+import { join } from 'node:path';
+import { loadConfig, ConfigError, type AppConfig } from './config';
+import { buildApp } from './app';
+import { startEmbeddedDb } from '../embedded-db/index';
+
+type Stopper = { name: string; stop: () => Promise<void> };
+
+export async function startServer(config: AppConfig, log: (line: string) => void = console.log) {
+  const stoppers: Stopper[] = [];
+  const stopAll = async () => {
+    for (const { name, stop } of stoppers.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        console.error(`stopping ${name} failed:`, err);
+      }
+    }
+  };
+  try {
+    if (!config.mongodbUri) {
+      const db = await startEmbeddedDb({ dataDir: join(config.dataDir, 'db'), log });
+      stoppers.push({ name: 'embedded database', stop: db.stop });
+      config = { ...config, mongodbUri: `${db.uri}liveroster` };
+      log(`database: embedded FerretDB (SQLite in ${join(config.dataDir, 'db')}) on ${db.uri}`);
+    } else {
+      log(`database: ${config.mongodbUri.replace(/\/\/[^@/]*@/, '//***@')}`);
+    }
+    const app = await buildApp(config);
+    stoppers.push({ name: 'api', stop: () => app.close() });
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+    log(`API:          ${base}/api/v1`);
+    log(`OpenAPI docs: ${base}/docs`);
+    log(`health:       ${base}/healthz  ${base}/readyz`);
+    return { app, config, baseUrl: base, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function main() {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const server = await startServer(config);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down…`);
+    await server.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,71 @@
+import type { Connection, Types } from 'mongoose';
+import type { CreateUserBody, UpdateUserBody, User } from '@shared/schemas/auth';
+import type { PageOf } from '@shared/schemas/common';
+import { decodeCursor, encodeCursor } from '../../lib/cursor';
+import { AppError, notFound } from '../../plugins/errors';
+import { userModel } from '../auth/model';
+import { hashPassword } from '../auth/passwords';
+import { toUser } from '../auth/service';
+import { creatorModel } from '../creators/model';
+
+export function createUsersService(conn: Connection) {
+  const users = userModel(conn);
+  const creators = creatorModel(conn);
+
+  async function otherAdminsExist(tenantId: Types.ObjectId, exceptId: string) {
+    return (await users.countDocuments({ tenantId, role: 'admin', _id: { $ne: exceptId } })) > 0;
+  }
+
+  return {
+    async list(tenantId: Types.ObjectId, limit = 50, cursor?: string): Promise<PageOf<User>> {
+      const after = cursor ? decodeCursor<{ id: string }>(cursor, ['id']).id : undefined;
+      const docs = await users
+        .find({ tenantId, ...(after && { _id: { $gt: after } }) })
+        .sort({ _id: 1 })
+        .limit(limit + 1)
+        .lean();
+      const page = docs.slice(0, limit);
+      return { items: page.map(toUser), nextCursor: docs.length > limit ? encodeCursor({ id: String(page[page.length - 1]._id) }) : null };
+    },
+
+    async create(tenantId: Types.ObjectId, body: CreateUserBody): Promise<User> {
+      const email = body.email.trim().toLowerCase();
+      if (await users.exists({ email }).setOptions({ allTenants: true })) throw new AppError('EMAIL_TAKEN');
+      try {
+        const doc = await users.create({ tenantId, email, name: body.name?.trim() ?? '', role: body.role, passwordHash: await hashPassword(body.password) });
+        return toUser(doc);
+      } catch (err) {
+        if ((err as { code?: number }).code === 11000) throw new AppError('EMAIL_TAKEN');
+        throw err;
+      }
+    },
+
+    async update(tenantId: Types.ObjectId, id: string, body: UpdateUserBody): Promise<User> {
+      const existing = await users.findOne({ _id: id, tenantId }).lean();
+      if (!existing) throw notFound('User');
+      if (body.role === 'manager' && existing.role === 'admin' && !(await otherAdminsExist(tenantId, id))) throw new AppError('LAST_ADMIN');
+      const set: Record<string, unknown> = {};
+      if (body.name !== undefined) set.name = body.name.trim();
+      if (body.role !== undefined) set.role = body.role;
+      if (body.password !== undefined) set.passwordHash = await hashPassword(body.password);
+      const doc = await users.findOneAndUpdate({ _id: id, tenantId }, { $set: set }, { new: true }).lean();
+      if (!doc) throw notFound('User');
+      return toUser(doc);
+    },
+
+    /** Removing a user ends their sessions (auth looks the user up on every request) and unassigns their creators. */
+    async remove(tenantId: Types.ObjectId, id: string): Promise<void> {
+      const existing = await users.findOne({ _id: id, tenantId }).lean();
+      if (!existing) throw notFound('User');
+      if (existing.role === 'admin' && !(await otherAdminsExist(tenantId, id))) throw new AppError('LAST_ADMIN');
+      await users.deleteOne({ _id: id, tenantId });
+      await creators.updateMany({ tenantId, managerId: id }, { $set: { managerId: null } });
+    },
+
+    async assertUserInTenant(tenantId: Types.ObjectId, id: string): Promise<void> {
+      if (!(await users.exists({ _id: id, tenantId }))) {
+        throw new AppError('VALIDATION_FAILED', 'managerId does not name a user of your agency.', [{ field: 'managerId', in: 'body', message: 'is not a user of your agency' }]);
+      }
+    },
+  };
+}

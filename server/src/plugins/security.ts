@@ -1,0 +1,52 @@
+/** helmet, CORS for the extension's origin, and the rate limiter (used per route: login, signup, 404s). */
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError } from './errors';
+
+export interface SecurityOptions {
+  /** Allowed origins; "*" in a pattern matches one host label, e.g. chrome-extension://* */
+  corsOrigins: string[];
+}
+
+function originMatchers(patterns: string[]): (string | RegExp)[] {
+  return patterns.map((p) =>
+    p.includes('*') ? new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]+')}$`) : p,
+  );
+}
+
+export const securityPlugin = fp<SecurityOptions>(
+  async function security(app: FastifyInstance, opts) {
+    await app.register(helmet, {
+      // Our pages (upload, connect, /docs) load their scripts and styles from this origin only.
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'https:', 'http:'],
+          connectSrc: ["'self'"],
+          formAction: ["'self'", 'https:', 'http:'],
+        },
+      },
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+    });
+    await app.register(cors, {
+      origin: originMatchers(opts.corsOrigins),
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'last-event-id'],
+      exposedHeaders: ['retry-after', 'idempotent-replayed'],
+      maxAge: 600,
+    });
+    await app.register(rateLimit, {
+      global: false,
+      errorResponseBuilder: (_request, context) => {
+        const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
+        return new AppError('RATE_LIMITED', `Too many requests; retry in ${seconds} s.`, { limit: context.max }, { 'Retry-After': String(seconds) });
+      },
+    });
+  },
+  { name: 'security' },
+);

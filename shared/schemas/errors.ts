@@ -1,0 +1,33 @@
+/**
+ * Every failure the API can answer with, defined once: its HTTP status and the
+ * default message. The server throws these by code; the extension switches on them.
+ */
+export const ERROR_CATALOGUE = {
+  VALIDATION_FAILED: { status: 400, message: 'The request is not valid; see details for the fields to fix.' },
+  INVALID_KEY: { status: 400, message: 'Field names may not start with "$" or contain ".".' },
+  UNAUTHORIZED: { status: 401, message: 'Sign in first: the request has no valid bearer token.' },
+  TOKEN_EXPIRED: { status: 401, message: 'Your session has expired; sign in again.' },
+  INVALID_CREDENTIALS: { status: 401, message: 'Email or password is wrong.' },
+  FORBIDDEN: { status: 403, message: 'Your role does not allow this.' },
+  NOT_FOUND: { status: 404, message: 'Not found.' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'No such route.' },
+  EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists.' },
+  CREATOR_EXISTS: { status: 409, message: 'A creator with this handle is already on your roster.' },
+  IDEMPOTENCY_IN_PROGRESS: { status: 409, message: 'A request with this Idempotency-Key is still being processed; retry shortly.' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'This Idempotency-Key was used for a different request.' },
+  CONFLICT: { status: 409, message: 'The request conflicts with the current state.' },
+  LAST_ADMIN: { status: 409, message: 'An agency needs at least one admin.' },
+  TIKTOK_ACCOUNT_IN_USE: { status: 409, message: 'This TikTok account is already connected to another creator of your agency.' },
+  TIKTOK_NOT_CONNECTED: { status: 409, message: 'This creator has no TikTok account connected.' },
+  INVALID_STATE: { status: 400, message: 'The authorization state is unknown, used or expired; start connecting again.' },
+  TIKTOK_AUTH_FAILED: { status: 502, message: 'TikTok refused the authorization; start connecting again.' },
+  TIKTOK_UNAVAILABLE: { status: 503, message: 'TikTok could not be reached; try again later.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The upload is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This media type is not accepted here.' },
+  UNPROCESSABLE: { status: 422, message: 'The request is well-formed but cannot be processed.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests; wait and retry.' },
+  INTERNAL: { status: 500, message: 'Internal Server Error' },
+  UNAVAILABLE: { status: 503, message: 'The service is not ready.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
