@@ -48,7 +48,7 @@ describe('deal outbox', () => {
     expect(server.calls).toEqual(['key-a']);
 
     const online = await flushDealOutbox(db, server.send);
-    expect(online.sent.map((d) => d.brand)).toEqual(['A', 'B']);
+    expect(online.sent.map((s) => s.deal.brand)).toEqual(['A', 'B']);
     expect(online.pending).toBe(0);
     expect(server.calls).toEqual(['key-a', 'key-a', 'key-b']);
     expect(await db.deals.count()).toBe(2);
@@ -72,7 +72,7 @@ describe('deal outbox', () => {
     await flushDealOutbox(db, lossy);
     const result = await flushDealOutbox(db, lossy);
     expect(server.byKey.size).toBe(1);
-    expect(result.sent).toHaveLength(1);
+    expect(result.sent.map((s) => s.idempotencyKey)).toEqual(['key-a']);
     expect(await db.deals.count()).toBe(1);
   });
 
@@ -83,12 +83,20 @@ describe('deal outbox', () => {
     server.failNext(new ApiError(400, 'VALIDATION_FAILED', 'brand too long'));
     const result = await flushDealOutbox(db, server.send);
     expect(result).toMatchObject({ pending: 0, rejected: 1 });
-    expect(result.sent.map((d) => d.brand)).toEqual(['good']);
+    expect(result.sent.map((s) => s.deal.brand)).toEqual(['good']);
     const rejected = await db.dealOutbox.get('key-bad');
     expect(rejected?.rejected).toEqual({ code: 'VALIDATION_FAILED', message: 'brand too long' });
     expect(rejected?.attempts).toBe(1);
     await flushDealOutbox(db, server.send);
     expect(server.calls.filter((k) => k === 'key-bad')).toHaveLength(1);
+  });
+
+  it('an expired session keeps the deal queued instead of rejecting it', async () => {
+    const server = fakeServer();
+    await enqueueDeal(db, input('A'), 'key-a');
+    server.failNext(new ApiError(401, 'TOKEN_EXPIRED', 'expired'));
+    expect(await flushDealOutbox(db, server.send)).toEqual({ sent: [], pending: 1, rejected: 0 });
+    expect((await flushDealOutbox(db, server.send)).sent).toHaveLength(1);
   });
 
   it('concurrent flushes share one run, so a deal is sent once', async () => {

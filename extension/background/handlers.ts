@@ -1,0 +1,217 @@
+import { browser } from 'wxt/browser';
+import { ApiError } from '../lib/api-error';
+import type { ApiClient } from '../lib/api-client';
+import type { Creator } from '../lib/api-types';
+import {
+  cacheActivities, cacheDeals, cacheMetrics, clearCache, findCachedCreatorByHandle, readActivities, replaceRoster, upsertCreator,
+  type LiveRosterDb,
+} from '../lib/cache';
+import { enqueueDeal, flushDealOutbox } from '../lib/deal-outbox';
+import type { AuthState, PanelEvent, RequestHandlers } from '../lib/messages';
+import { parseOAuthRedirect } from '../lib/oauth-redirect';
+import { createPkceVerifier, pkceChallenge } from '../lib/pkce';
+import type { SessionStore } from './session';
+
+interface Deps {
+  api: ApiClient;
+  db: LiveRosterDb;
+  session: SessionStore;
+  broadcast: (event: PanelEvent) => void;
+  restartLive: () => void;
+  stopLive: () => void;
+  onScreen: () => ReturnType<RequestHandlers['tab.onScreen']> extends Promise<infer T> ? T : never;
+  liveSnapshot: RequestHandlers['live.snapshot'];
+}
+
+const PAGE_LIMIT = 200;
+
+/** The background's answer to every page request: network through the API client, results into the cache. */
+export function createRequestHandlers(deps: Deps): RequestHandlers {
+  const { api, db, session } = deps;
+
+  const authState = (): AuthState => ({ signedIn: !!session.token(), user: session.user(), agency: session.agency() });
+
+  async function requireSignedIn(): Promise<void> {
+    await session.ready;
+    if (!session.token()) throw new ApiError(401, 'NOT_SIGNED_IN', 'Sign in first');
+  }
+
+  /** Runs an API call; a 401 means the token expired, so the session ends and pages are told. */
+  async function authed<T>(call: () => Promise<T>): Promise<T> {
+    await requireSignedIn();
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) await endSession();
+      throw error;
+    }
+  }
+
+  async function endSession(): Promise<void> {
+    await session.signOut();
+    deps.stopLive();
+    deps.broadcast({ kind: 'auth', state: authState() });
+  }
+
+  async function saveCreator(creator: Creator): Promise<Creator> {
+    await upsertCreator(db, creator);
+    deps.broadcast({ kind: 'roster_changed' });
+    return creator;
+  }
+
+  const flush = () => flushDealOutbox(db, (input, key) => api.createDeal(input, key));
+
+  return {
+    'auth.state': async () => {
+      await session.ready;
+      return authState();
+    },
+    'auth.login': async ({ email, password }) => {
+      await session.ready;
+      const { token, user, agency } = await api.login(email, password);
+      // Another agency's cache must never show under this account.
+      if (session.agency()?.id !== agency.id) await clearCache(db);
+      await session.signIn(token, user, agency);
+      deps.broadcast({ kind: 'auth', state: authState() });
+      deps.restartLive();
+      return authState();
+    },
+    'auth.logout': async () => {
+      await session.ready;
+      await clearCache(db);
+      await endSession();
+      return authState();
+    },
+    'auth.token': async () => {
+      await session.ready;
+      return session.token();
+    },
+    'settings.get': async () => {
+      await session.ready;
+      return { apiUrl: session.apiUrl() };
+    },
+    'settings.setApiUrl': async ({ apiUrl }) => {
+      await session.ready;
+      const url = new URL(apiUrl);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ApiError(400, 'INVALID_API_URL', 'The API URL must start with http:// or https://');
+      const normalised = url.origin + url.pathname.replace(/\/+$/, '');
+      if (normalised !== session.apiUrl()) {
+        await session.setApiUrl(normalised);
+        // Tokens are issued by one server: a different server means signing in again.
+        await clearCache(db);
+        await endSession();
+      }
+      return { apiUrl: session.apiUrl() };
+    },
+    'config.get': async () => {
+      await session.ready;
+      return api.config();
+    },
+    'roster.refresh': () =>
+      authed(async () => {
+        const all: Creator[] = [];
+        let cursor: string | null = null;
+        do {
+          const page = await api.listCreators({ limit: PAGE_LIMIT, cursor });
+          all.push(...page.items);
+          cursor = page.nextCursor;
+        } while (cursor);
+        await replaceRoster(db, all);
+        deps.broadcast({ kind: 'roster_changed' });
+        void flush().catch(() => undefined);
+        return { count: all.length };
+      }),
+    'creator.get': ({ id }) => authed(async () => saveCreator(await api.getCreator(id))),
+    'creator.byHandle': ({ handle }) =>
+      authed(async () => {
+        try {
+          return await saveCreator(await api.getCreatorByHandle(handle));
+        } catch (error) {
+          if (error instanceof ApiError && error.status === 404) return null;
+          if (error instanceof ApiError && error.retryable) {
+            const cached = await findCachedCreatorByHandle(db, handle);
+            if (cached) return cached;
+          }
+          throw error;
+        }
+      }),
+    'creator.add': ({ handle }) => authed(async () => saveCreator(await api.createCreator({ handle }, crypto.randomUUID()))),
+    'creator.metrics': ({ id }) =>
+      authed(async () => {
+        const metrics = await api.creatorMetrics(id, 30);
+        await cacheMetrics(db, id, metrics);
+        return metrics;
+      }),
+    'creator.setLiveTracking': ({ id, enabled }) => authed(async () => saveCreator(await api.setLiveTracking(id, enabled))),
+    'deals.list': ({ creatorId }) =>
+      authed(async () => {
+        const { items } = await api.listDeals({ creatorId });
+        await cacheDeals(db, creatorId, items);
+        return items;
+      }),
+    'deals.submit': ({ input, idempotencyKey }) =>
+      authed(async () => {
+        // Queued first, so a closed popup or a dead worker cannot lose it; the key travels with it.
+        await enqueueDeal(db, input, idempotencyKey);
+        let result = await flush();
+        // A flush already running when we enqueued did not see this deal: run once more.
+        if (!result.sent.some((s) => s.idempotencyKey === idempotencyKey) && (await db.dealOutbox.get(idempotencyKey))) result = await flush();
+        const sent = result.sent.find((s) => s.idempotencyKey === idempotencyKey);
+        if (sent) return { status: 'created', deal: sent.deal };
+        const queued = await db.dealOutbox.get(idempotencyKey);
+        if (queued?.rejected) {
+          // The user is still in the form and sees the reason: nothing to keep.
+          await db.dealOutbox.delete(idempotencyKey);
+          throw new ApiError(400, queued.rejected.code, queued.rejected.message);
+        }
+        return { status: 'queued', reason: 'The API is unreachable; the deal is saved and will be sent automatically.' };
+      }),
+    'deals.flush': () =>
+      authed(async () => {
+        const { sent, pending, rejected } = await flush();
+        return { sent: sent.length, pending, rejected };
+      }),
+    'activities.list': ({ creatorId }) =>
+      authed(async () => {
+        try {
+          const { items } = await api.listActivities(creatorId, { limit: 50 });
+          await cacheActivities(db, creatorId, items);
+          return items;
+        } catch (error) {
+          if (error instanceof ApiError && error.retryable) return readActivities(db, creatorId);
+          throw error;
+        }
+      }),
+    'activities.add': ({ creatorId, input }) =>
+      authed(async () => {
+        const activity = await api.addActivity(creatorId, input, crypto.randomUUID());
+        await db.activities.put(activity);
+        return activity;
+      }),
+    'tiktok.connect': ({ creatorId }) =>
+      authed(async () => {
+        const config = await api.config();
+        const verifier = createPkceVerifier();
+        const challenge = await pkceChallenge(verifier, config.pkceEncoding);
+        const redirectUri = browser.identity.getRedirectURL();
+        const { authorizeUrl, state } = await api.tiktokAuthorize(creatorId, redirectUri, challenge);
+        let finalUrl: string | undefined;
+        try {
+          finalUrl = await browser.identity.launchWebAuthFlow({ url: authorizeUrl, interactive: true });
+        } catch (error) {
+          throw new ApiError(400, 'TIKTOK_AUTH_CANCELLED', error instanceof Error ? error.message : String(error));
+        }
+        if (!finalUrl) throw new ApiError(400, 'TIKTOK_AUTH_CANCELLED', 'The TikTok window closed without an answer');
+        const { code } = parseOAuthRedirect(finalUrl, state);
+        return saveCreator(await api.tiktokCallback(state, code, verifier));
+      }),
+    'tiktok.disconnect': ({ creatorId }) =>
+      authed(async () => {
+        await api.tiktokDisconnect(creatorId);
+        await db.metrics.delete(creatorId);
+        return saveCreator(await api.getCreator(creatorId));
+      }),
+    'tab.onScreen': async () => deps.onScreen(),
+    'live.snapshot': (payload) => deps.liveSnapshot(payload),
+  };
+}

@@ -1,0 +1,102 @@
+import { browser, type Browser } from 'wxt/browser';
+import type { ApiClient } from '../lib/api-client';
+import type { LiveTally } from '../lib/api-types';
+import { connectLiveStream, type LiveStream, type LiveStreamStatus } from '../lib/live-stream';
+import { SIDE_PANEL_PORT, type PanelEvent } from '../lib/messages';
+import type { SessionStore } from './session';
+
+/**
+ * Owns the side-panel ports and the realtime connection. The stream runs while at least one side
+ * panel is open (an open port also keeps the service worker alive), reconnects by itself, and after
+ * every (re)connect reloads `GET /live/now` so a gap the server could not replay still heals.
+ */
+export function createLiveHub(deps: { session: SessionStore; api: ApiClient; onUnauthorized: () => void; initialPanelEvents: () => PanelEvent[] }) {
+  const ports = new Set<Browser.runtime.Port>();
+  const tallies = new Map<string, LiveTally>();
+  let stream: LiveStream | undefined;
+  let status: LiveStreamStatus = 'closed';
+  let persistTimer: ReturnType<typeof setTimeout> | undefined;
+
+  function broadcast(event: PanelEvent): void {
+    for (const port of ports) {
+      try {
+        port.postMessage(event);
+      } catch {
+        ports.delete(port);
+      }
+    }
+  }
+
+  async function loadSnapshot(): Promise<void> {
+    try {
+      const { items } = await deps.api.liveNow();
+      tallies.clear();
+      for (const item of items) tallies.set(item.creatorId, item);
+      broadcast({ kind: 'live_snapshot', tallies: items });
+    } catch {
+      // The stream keeps running; the next reconnect retries the snapshot.
+    }
+  }
+
+  function start(): void {
+    if (stream || !deps.session.token() || ports.size === 0) return;
+    stream = connectLiveStream({
+      baseUrl: deps.session.apiUrl,
+      token: deps.session.token,
+      lastEventId: deps.session.lastEventId(),
+      onTally(tally) {
+        tallies.set(tally.creatorId, tally);
+        broadcast({ kind: 'tally', tally });
+      },
+      onSessionEnd(end) {
+        tallies.delete(end.creatorId);
+        broadcast({ kind: 'session_end', end });
+      },
+      onLastEventId(id) {
+        // Coalesced: a busy stream would otherwise write storage on every event.
+        clearTimeout(persistTimer);
+        persistTimer = setTimeout(() => void deps.session.setLastEventId(id), 1000);
+      },
+      onStatus(next) {
+        status = next;
+        broadcast({ kind: 'stream', status: next });
+        if (next === 'open') void loadSnapshot();
+        if (next === 'unauthorized') {
+          stream = undefined;
+          deps.onUnauthorized();
+        }
+      },
+    });
+  }
+
+  function stop(): void {
+    stream?.close();
+    stream = undefined;
+    status = 'closed';
+    tallies.clear();
+  }
+
+  browser.runtime.onConnect.addListener((port) => {
+    if (port.name !== SIDE_PANEL_PORT) return;
+    ports.add(port);
+    port.onDisconnect.addListener(() => {
+      ports.delete(port);
+      if (ports.size === 0) stop();
+    });
+    for (const event of deps.initialPanelEvents()) port.postMessage(event);
+    port.postMessage({ kind: 'stream', status } satisfies PanelEvent);
+    if (tallies.size) port.postMessage({ kind: 'live_snapshot', tallies: [...tallies.values()] } satisfies PanelEvent);
+    start();
+  });
+
+  return {
+    broadcast,
+    /** Call after sign-in or an API URL change: (re)opens the stream with the new credentials. */
+    restart() {
+      stop();
+      start();
+    },
+    stop,
+    snapshot: () => ({ status, tallies: [...tallies.values()] }),
+  };
+}

@@ -1,0 +1,64 @@
+import { browser } from 'wxt/browser';
+import { defineBackground } from 'wxt/utils/define-background';
+import { createRequestHandlers } from '../background/handlers';
+import { createLiveHub } from '../background/live-hub';
+import { createSessionStore } from '../background/session';
+import { followActiveTab } from '../background/tab-follower';
+import { createApiClient } from '../lib/api-client';
+import { openCache } from '../lib/cache';
+import { flushDealOutbox } from '../lib/deal-outbox';
+import { serveBackgroundRequests, type PanelEvent } from '../lib/messages';
+
+const OUTBOX_ALARM = 'deal-outbox';
+
+export default defineBackground({
+  type: 'module',
+  main() {
+    const session = createSessionStore();
+    const api = createApiClient({ baseUrl: session.apiUrl, token: session.token });
+    const db = openCache();
+
+    const authEvent = (): PanelEvent => ({
+      kind: 'auth',
+      state: { signedIn: !!session.token(), user: session.user(), agency: session.agency() },
+    });
+    const tab = followActiveTab((creator) => hub.broadcast({ kind: 'on_screen', creator }));
+    const hub = createLiveHub({
+      session,
+      api,
+      onUnauthorized: () => void session.signOut().then(() => hub.broadcast(authEvent())),
+      initialPanelEvents: () => [authEvent(), { kind: 'on_screen', creator: tab.current() }],
+    });
+
+    // Listeners are registered synchronously (MV3 wakes the worker for them); handlers await session.ready.
+    serveBackgroundRequests(
+      createRequestHandlers({
+        api,
+        db,
+        session,
+        broadcast: hub.broadcast,
+        restartLive: hub.restart,
+        stopLive: hub.stop,
+        onScreen: () => tab.current(),
+        liveSnapshot: async () => hub.snapshot(),
+      }),
+    );
+
+    // Queued deals: retried every minute (alarms outlive the worker; timers do not).
+    const flushOutbox = async () => {
+      await session.ready;
+      if (session.token()) await flushDealOutbox(db, (input, key) => api.createDeal(input, key)).catch(() => undefined);
+    };
+    void browser.alarms.create(OUTBOX_ALARM, { periodInMinutes: 1 });
+    browser.alarms.onAlarm.addListener((alarm) => {
+      if (alarm.name === OUTBOX_ALARM) void flushOutbox();
+    });
+    void flushOutbox();
+
+    // A declared popup takes the toolbar click; the keyboard command opens the side panel instead.
+    browser.commands.onCommand.addListener((command, commandTab) => {
+      if (command !== 'open-side-panel' || commandTab?.windowId === undefined) return;
+      void browser.sidePanel.open({ windowId: commandTab.windowId });
+    });
+  },
+});
