@@ -1,0 +1,174 @@
+import { batch, signal } from '@preact/signals';
+import type { ApiError } from '../lib/api-error';
+import type { Activity, Creator, CreatorMetrics, Deal } from '../lib/api-types';
+import { findCachedCreatorByHandle, readActivities, readDeals, type LiveRosterDb } from '../lib/cache';
+import type { AnswerOf, PayloadOf, RequestName } from '../lib/messages';
+
+export type Request = <K extends RequestName>(type: K, ...payload: PayloadOf<K> extends void ? [] : [PayloadOf<K>]) => Promise<AnswerOf<K>>;
+
+/**
+ * The creator card: shows the cache at once, then what the API says. Switching creators while a
+ * load is in flight drops the late answers (each load carries a generation number).
+ */
+export function createCreatorCardModel(deps: { request: Request; db: LiveRosterDb; onCreatorChanged?: (c: Creator) => void }) {
+  const creator = signal<Creator | null>(null);
+  /** A handle on screen that is not in the roster: the card offers "Add to roster". */
+  const unknownHandle = signal<string | null>(null);
+  const metrics = signal<CreatorMetrics | null>(null);
+  const deals = signal<Deal[]>([]);
+  const activities = signal<Activity[]>([]);
+  const stale = signal(false);
+  const busy = signal<string | null>(null);
+  const error = signal<string | null>(null);
+  let generation = 0;
+
+  const message = (e: unknown) => (e as ApiError)?.message ?? String(e);
+
+  function reset(): number {
+    batch(() => {
+      creator.value = null;
+      unknownHandle.value = null;
+      metrics.value = null;
+      deals.value = [];
+      activities.value = [];
+      error.value = null;
+      stale.value = true;
+    });
+    return ++generation;
+  }
+
+  async function loadDetails(id: string, gen: number): Promise<void> {
+    const [cachedMetrics, cachedDeals, cachedActivities] = await Promise.all([deps.db.metrics.get(id), readDeals(deps.db, id), readActivities(deps.db, id)]);
+    if (gen !== generation) return;
+    batch(() => {
+      metrics.value = cachedMetrics?.metrics ?? null;
+      deals.value = cachedDeals;
+      activities.value = cachedActivities;
+    });
+    const results = await Promise.allSettled([
+      deps.request('creator.get', { id }),
+      deps.request('creator.metrics', { id }),
+      deps.request('deals.list', { creatorId: id }),
+      deps.request('activities.list', { creatorId: id }),
+    ]);
+    if (gen !== generation) return;
+    const [fresh, freshMetrics, freshDeals, freshActivities] = results;
+    batch(() => {
+      if (fresh.status === 'fulfilled') creator.value = fresh.value;
+      if (freshMetrics.status === 'fulfilled') metrics.value = freshMetrics.value;
+      if (freshDeals.status === 'fulfilled') deals.value = freshDeals.value;
+      if (freshActivities.status === 'fulfilled') activities.value = freshActivities.value;
+      stale.value = results.some((r) => r.status === 'rejected');
+      // Metrics need a TikTok connection; their absence is not an error worth showing.
+      const firstFailure = [fresh, freshDeals, freshActivities].find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+      error.value = firstFailure ? message(firstFailure.reason) : null;
+    });
+  }
+
+  async function run<T>(label: string, action: () => Promise<T>): Promise<T | undefined> {
+    busy.value = label;
+    error.value = null;
+    try {
+      return await action();
+    } catch (e) {
+      error.value = message(e);
+      return undefined;
+    } finally {
+      busy.value = null;
+    }
+  }
+
+  function replaceCreator(next: Creator): void {
+    creator.value = next;
+    deps.onCreatorChanged?.(next);
+  }
+
+  return {
+    creator, unknownHandle, metrics, deals, activities, stale, busy, error,
+
+    /** Shows a creator picked from the roster. */
+    async showCreator(c: Creator) {
+      const gen = reset();
+      creator.value = c;
+      await loadDetails(c.id, gen);
+    },
+
+    /** Shows the creator on screen: the cache first, then the API (404 → unknown handle). */
+    async showHandle(handle: string) {
+      const gen = reset();
+      const cached = await findCachedCreatorByHandle(deps.db, handle);
+      if (gen !== generation) return;
+      if (cached) {
+        creator.value = cached;
+        await loadDetails(cached.id, gen);
+        return;
+      }
+      try {
+        const found = await deps.request('creator.byHandle', { handle });
+        if (gen !== generation) return;
+        if (found) {
+          creator.value = found;
+          await loadDetails(found.id, gen);
+        } else {
+          unknownHandle.value = handle;
+          stale.value = false;
+        }
+      } catch (e) {
+        if (gen === generation) error.value = message(e);
+      }
+    },
+
+    clear() {
+      reset();
+      stale.value = false;
+    },
+
+    async addToRoster() {
+      const handle = unknownHandle.value;
+      if (!handle) return;
+      const added = await run('add', () => deps.request('creator.add', { handle }));
+      if (!added) return;
+      unknownHandle.value = null;
+      replaceCreator(added);
+      await loadDetails(added.id, generation);
+    },
+
+    async setLiveTracking(enabled: boolean) {
+      const c = creator.value;
+      if (!c) return;
+      const updated = await run('tracking', () => deps.request('creator.setLiveTracking', { id: c.id, enabled }));
+      if (updated) replaceCreator(updated);
+    },
+
+    async connectTikTok() {
+      const c = creator.value;
+      if (!c) return;
+      const updated = await run('connect', () => deps.request('tiktok.connect', { creatorId: c.id }));
+      if (!updated) return;
+      replaceCreator(updated);
+      const fresh = await deps.request('creator.metrics', { id: c.id }).catch(() => null);
+      if (fresh && creator.value?.id === c.id) metrics.value = fresh;
+    },
+
+    async disconnectTikTok() {
+      const c = creator.value;
+      if (!c) return;
+      const updated = await run('disconnect', () => deps.request('tiktok.disconnect', { creatorId: c.id }));
+      if (!updated) return;
+      replaceCreator(updated);
+      metrics.value = null;
+    },
+
+    async addNote(body: string): Promise<boolean> {
+      const c = creator.value;
+      const text = body.trim();
+      if (!c || !text) return false;
+      const activity = await run('note', () => deps.request('activities.add', { creatorId: c.id, input: { type: 'note', body: text } }));
+      if (!activity) return false;
+      activities.value = [activity, ...activities.value];
+      return true;
+    },
+  };
+}
+
+export type CreatorCardModel = ReturnType<typeof createCreatorCardModel>;
