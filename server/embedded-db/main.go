@@ -26,7 +26,8 @@ func main() {
 	verbose := flag.Bool("verbose", false, "log every connection (FerretDB's info level)")
 	flag.Parse()
 
-	level := slog.LevelWarn
+	// FerretDB logs every unsupported command (e.g. the driver's endSessions) at WARN: too noisy.
+	level := slog.LevelError
 	if *verbose {
 		level = slog.LevelInfo
 	}

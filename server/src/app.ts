@@ -16,6 +16,7 @@ import { idempotencyPlugin } from './plugins/idempotency';
 import { inputGuardPlugin } from './plugins/input-guard';
 import { openapiPlugin } from './plugins/openapi';
 import { securityPlugin } from './plugins/security';
+import { installValidators } from './plugins/validation';
 import { activitiesRoutes } from './modules/activities/routes';
 import { authMeRoutes, authPublicRoutes } from './modules/auth/routes';
 import { createCreatorLifecycle, type CreatorLifecycle } from './modules/creators/lifecycle';
@@ -27,7 +28,16 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: AppConfig;
     creatorLifecycle: CreatorLifecycle;
+    /** Every route as registered (method, url, schema): the isolation suite walks it. */
+    routeTable: RegisteredRoute[];
   }
+}
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  schema?: Record<string, unknown>;
+  config?: Record<string, unknown>;
 }
 
 /** Redacts secrets from logs: tokens, passwords, authorization headers. */
@@ -59,11 +69,19 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
       },
     },
     trustProxy: config.nodeEnv === 'production',
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  installValidators(app);
   app.decorate('config', config);
+  const routeTable: RegisteredRoute[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      routeTable.push({ method, url: route.url, schema: route.schema as Record<string, unknown>, config: route.config as Record<string, unknown> });
+    }
+  });
   app.decorate('creatorLifecycle', createCreatorLifecycle());
 
   // Pass 1: core plugins.

@@ -107,7 +107,7 @@ export function createCreatorsService(conn: Connection, lifecycle: CreatorLifecy
       const managerId = await resolveManager(auth, body.managerId);
       if (body.managerId !== undefined) set.managerId = managerId;
       try {
-        const doc = await creators.findOneAndUpdate({ _id: id, ...creatorAccessFilter(auth) }, { $set: set }, { new: true }).lean<CreatorDoc>();
+        const doc = await creators.findOneAndUpdate({ _id: id, ...creatorAccessFilter(auth) }, { $set: set }, { returnDocument: 'after' }).lean<CreatorDoc>();
         if (!doc) throw notFound('Creator');
         return toCreator(doc);
       } catch (err) {

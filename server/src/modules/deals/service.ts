@@ -101,7 +101,7 @@ export function createDealsService(conn: Connection) {
       if (body.stage !== undefined) set.stage = body.stage;
       if (body.dueDate !== undefined) set.dueDate = parseDueDate(body.dueDate);
       if (body.notes !== undefined) set.notes = body.notes;
-      const doc = await deals.findOneAndUpdate({ _id: id, tenantId: auth.tenant }, { $set: set }, { new: true }).lean<DealDoc>();
+      const doc = await deals.findOneAndUpdate({ _id: id, tenantId: auth.tenant }, { $set: set }, { returnDocument: 'after' }).lean<DealDoc>();
       if (!doc) throw notFound('Deal');
       if (body.stage !== undefined && body.stage !== before.stage) {
         await addSystemActivity(conn, {

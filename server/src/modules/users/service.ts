@@ -48,7 +48,7 @@ export function createUsersService(conn: Connection) {
       if (body.name !== undefined) set.name = body.name.trim();
       if (body.role !== undefined) set.role = body.role;
       if (body.password !== undefined) set.passwordHash = await hashPassword(body.password);
-      const doc = await users.findOneAndUpdate({ _id: id, tenantId }, { $set: set }, { new: true }).lean();
+      const doc = await users.findOneAndUpdate({ _id: id, tenantId }, { $set: set }, { returnDocument: 'after' }).lean();
       if (!doc) throw notFound('User');
       return toUser(doc);
     },
