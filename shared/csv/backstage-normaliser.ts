@@ -1,0 +1,123 @@
+import { parsePeriod } from './dates';
+import type { ColumnMapping } from './detect-format';
+import { parseDuration } from './durations';
+import { normaliseHandle } from './handle';
+import { extraValuesMessage, isBlankRow, isTotalsRow, readNumber, type NormaliserContext, type RowResult } from './normaliser-context';
+import type { CsvErrorCode } from './result';
+
+export interface BackstageFigures {
+  diamonds?: number;
+  liveSeconds?: number;
+  validLiveDays?: number;
+  newFollowers?: number;
+  liveStreams?: number;
+}
+
+/**
+ * One creator's month-to-date figures from LIVE Backstage "Creator data". Cumulative: a newer
+ * export of the same period replaces these figures, it never adds to them (see backstageRowKey).
+ */
+export interface NormalisedBackstage {
+  /** ISO dates (`YYYY-MM-DD`) as the export states them, no time zone shift. */
+  periodStart: string;
+  periodEnd: string;
+  creatorTikTokId?: string;
+  creatorHandle: string;
+  group?: string;
+  manager?: string;
+  diamonds: number;
+  liveSeconds: number;
+  validLiveDays?: number;
+  newFollowers?: number;
+  liveStreams?: number;
+  lastMonth?: BackstageFigures;
+}
+
+const COUNTS = ['validLiveDays', 'newFollowers', 'liveStreams'] as const;
+const SCIENTIFIC_RE = /^\d+(?:[.,]\d+)?e\+?\d+$/i;
+const TIKTOK_ID_RE = /^\d{1,25}$/;
+
+/** Builds `normalise(row, line)` for Backstage creator-data rows. */
+export function createBackstageRowNormaliser(ctx: NormaliserContext): (row: readonly string[], line: number) => RowResult<NormalisedBackstage> {
+  const { col, lastMonthCol, dateOrder, decimal } = ctx;
+  const periodCol = col.dataPeriod as ColumnMapping;
+  const handleCol = col.creatorHandle as ColumnMapping;
+  const diamondsCol = col.diamonds as ColumnMapping;
+  const durationCol = col.duration as ColumnMapping;
+  const lastMonthCols = Object.values(lastMonthCol) as ColumnMapping[];
+  const text = (row: readonly string[], c: ColumnMapping | undefined): string | undefined => {
+    const v = c ? row[c.index]?.trim() : undefined;
+    return v ? v : undefined;
+  };
+
+  return function normaliseBackstageRow(row, line) {
+    const error = (code: CsvErrorCode, message: string): RowResult<NormalisedBackstage> => ({ ok: false, line, code, message });
+    if (isBlankRow(row)) return { line, skip: 'blank' };
+    if (row.length > ctx.width) {
+      const extra = extraValuesMessage(row, ctx.width);
+      if (extra) return error('TOO_MANY_VALUES', extra);
+    }
+    if (isTotalsRow(row, ctx)) return { line, skip: 'totals' };
+
+    const period = parsePeriod(row[periodCol.index] ?? '', dateOrder);
+    if (!period.ok) return error(period.code, `${periodCol.header}: ${period.message}`);
+    if (!period.value) return error('MISSING_VALUE', `${periodCol.header}: empty; the row needs its data period (e.g. 2026-07-01 ~ 2026-07-06).`);
+
+    const rawHandle = text(row, handleCol);
+    if (!rawHandle) return error('MISSING_VALUE', `${handleCol.header}: empty; the row needs the creator's username.`);
+    const handle = normaliseHandle(rawHandle);
+    if (!handle.ok) return error(handle.code, `${handleCol.header}: ${handle.message}`);
+
+    const creatorTikTokId = text(row, col.creatorTikTokId);
+    if (creatorTikTokId !== undefined && !TIKTOK_ID_RE.test(creatorTikTokId)) {
+      const hint = SCIENTIFIC_RE.test(creatorTikTokId)
+        ? 'Excel shortened the ID to scientific notation and lost digits; format the column as Text and export again.'
+        : 'a creator ID is digits only.';
+      return error('INVALID_CREATOR_ID', `${col.creatorTikTokId!.header}: "${creatorTikTokId}": ${hint}`);
+    }
+
+    const diamonds = readNumber(row, diamondsCol, 'integer', decimal);
+    if (!diamonds.ok) return error(diamonds.code, diamonds.message);
+    if (diamonds.value === null) return error('MISSING_VALUE', `${diamondsCol.header}: empty; write 0 for a creator without diamonds.`);
+    const duration = parseDuration(row[durationCol.index] ?? '', durationCol.unit ?? 'hours', 'h:m', decimal);
+    if (!duration.ok) return error(duration.code, `${durationCol.header}: ${duration.message}`);
+    if (duration.value === null) return error('MISSING_VALUE', `${durationCol.header}: empty; write 0 for a creator who did not go LIVE.`);
+
+    const value: NormalisedBackstage = {
+      periodStart: period.value.start,
+      periodEnd: period.value.end,
+      creatorHandle: handle.value,
+      diamonds: diamonds.value,
+      liveSeconds: duration.value,
+    };
+    if (creatorTikTokId !== undefined) value.creatorTikTokId = creatorTikTokId;
+    const group = text(row, col.group);
+    if (group !== undefined) value.group = group;
+    const manager = text(row, col.manager);
+    if (manager !== undefined) value.manager = manager;
+    for (const key of COUNTS) {
+      const c = col[key];
+      if (!c) continue;
+      const n = readNumber(row, c, 'integer', decimal, key === 'newFollowers');
+      if (!n.ok) return error(n.code, n.message);
+      if (n.value !== null) value[key] = n.value;
+    }
+
+    if (lastMonthCols.length > 0) {
+      const lastMonth: BackstageFigures = {};
+      for (const c of lastMonthCols) {
+        if (c.field === 'duration') {
+          const d = parseDuration(row[c.index] ?? '', c.unit ?? 'hours', 'h:m', decimal);
+          if (!d.ok) return error(d.code, `${c.header}: ${d.message}`);
+          if (d.value !== null) lastMonth.liveSeconds = d.value;
+        } else if (c.field === 'diamonds' || c.field === 'validLiveDays' || c.field === 'newFollowers' || c.field === 'liveStreams') {
+          const n = readNumber(row, c, 'integer', decimal, c.field === 'newFollowers');
+          if (!n.ok) return error(n.code, n.message);
+          if (n.value !== null) lastMonth[c.field] = n.value;
+        }
+      }
+      if (Object.keys(lastMonth).length > 0) value.lastMonth = lastMonth;
+    }
+    return { ok: true, line, value };
+  };
+}

@@ -1,0 +1,18 @@
+// CSV import normalisation for LiveRoster: pure, no I/O, shared by the server and the extension.
+export * from './result';
+export * from './encoding';
+export * from './delimiter';
+export * from './header-aliases';
+export * from './detect-format';
+export * from './numbers';
+export * from './durations';
+export * from './dates';
+export * from './handle';
+export type { RowResult, CsvNormaliserOptions, NormaliserContext } from './normaliser-context';
+export * from './session-normaliser';
+export * from './backstage-normaliser';
+export * from './create-csv-normaliser';
+export * from './row-pipeline';
+export * from './sha256';
+export * from './row-key';
+export * from './csv-writer';
