@@ -1,14 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { AccountStats, CreateAccountInput, SandboxAccountView, SandboxVideo, SandboxVideoInput } from './types';
+import type { AccountProfile, AccountStats, CreateAccountInput, SandboxAccountView, SandboxVideo, SandboxVideoInput } from './types';
 
 /** An in-memory sandbox TikTok user. Followers grow lazily from `statsAt` at `followerGrowthPerHour`. */
-export interface SandboxAccount {
-  openId: string;
-  unionId: string;
-  handle: string;
-  displayName: string;
-  bio: string;
-  isVerified: boolean;
+export interface SandboxAccount extends AccountProfile {
   stats: AccountStats;
   statsAt: number;
   followerGrowthPerHour: number;

@@ -1,27 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSandboxTikTok, type RunningSandboxTikTok } from './app';
-import { callDisplay, connectAccount } from './testing';
-import type { SandboxTikTokOptions } from './types';
+import type { RunningSandboxTikTok } from './app';
+import { callDisplay, connectAccount, sandboxHarness, TEST_CLIENT_KEY, TEST_CLIENT_SECRET } from './testing';
 
-const clientKey = 'sbx_client_key';
-const clientSecret = 'sbx_client_secret';
-let nowMs = Date.UTC(2026, 0, 15, 12);
-let sandbox: RunningSandboxTikTok | undefined;
-
-async function start(options: Partial<SandboxTikTokOptions> = {}) {
-  nowMs = Date.UTC(2026, 0, 15, 12);
-  sandbox = await startSandboxTikTok({ clientKey, clientSecret, now: () => nowMs, ...options });
-  return sandbox;
-}
+const clientKey = TEST_CLIENT_KEY;
+const clientSecret = TEST_CLIENT_SECRET;
+const harness = sandboxHarness();
+const start = harness.start;
+const clock = harness.clock;
 
 function connect(sb: RunningSandboxTikTok, scopes: string[], account = 'luna.lives') {
   return connectAccount({ baseUrl: sb.baseUrl, clientKey, clientSecret, account, scopes });
 }
 
-afterEach(async () => {
-  await sandbox?.stop();
-  sandbox = undefined;
-});
+afterEach(() => harness.stop());
 
 const ALL_USER_FIELDS = 'open_id,union_id,avatar_url,display_name,bio_description,is_verified,username,follower_count,video_count';
 
@@ -72,10 +63,10 @@ describe('sandbox TikTok Display API v2', () => {
     const conn = await connect(sb, ['user.info.basic', 'user.info.stats']);
     const followers = async () => (await callDisplay(sb.baseUrl, conn.accessToken, '/v2/user/info/?fields=follower_count')).body.data.user.follower_count;
     const before = await followers();
-    nowMs += 90 * 60_000; // 1.5 h at 42/h
+    clock.now += 90 * 60_000; // 1.5 h at 42/h
     expect(await followers()).toBe(before + 63);
     sb.control.updateStats('luna.lives', { follower_count: 1000, followerGrowthPerHour: 10 });
-    nowMs += 60 * 60_000;
+    clock.now += 60 * 60_000;
     expect(await followers()).toBe(1010);
   });
 
@@ -134,7 +125,7 @@ describe('sandbox TikTok Display API v2', () => {
       body: { filters: { video_ids: Array.from({ length: 21 }, (_, i) => String(i)) } },
     });
     expect(tooMany.body.error.code).toBe('invalid_params');
-    nowMs += 7 * 3600_000;
+    clock.now += 7 * 3600_000;
     expect((await fetch(cover)).status).toBe(403);
     expect((await fetch(cover.replace(/x-signature=[0-9a-f]+/, 'x-signature=0'))).status).toBe(403);
   });
@@ -144,13 +135,13 @@ describe('sandbox TikTok Display API v2', () => {
     const conn = await connect(sb, ['user.info.basic', 'video.list']);
     const info = () => callDisplay(sb.baseUrl, conn.accessToken, '/v2/user/info/?fields=open_id');
     for (let i = 0; i < 3; i++) await info(); // t = 0 s
-    nowMs += 30_000;
+    clock.now += 30_000;
     for (let i = 0; i < 2; i++) expect((await info()).status).toBe(200); // t = 30 s: 5 in window
     const limited = await info();
     expect(limited).toMatchObject({ status: 429, body: { error: { code: 'rate_limit_exceeded' } } });
     // Another endpoint has its own window.
     expect((await callDisplay(sb.baseUrl, conn.accessToken, '/v2/video/list/?fields=id', { method: 'POST', body: {} })).status).toBe(200);
-    nowMs += 30_001; // the three calls at t = 0 leave the window; the two at t = 30 s stay
+    clock.now += 30_001; // the three calls at t = 0 leave the window; the two at t = 30 s stay
     for (let i = 0; i < 3; i++) expect((await info()).status).toBe(200);
     expect((await info()).status).toBe(429);
     sb.control.resetRateLimits();
@@ -203,7 +194,7 @@ describe('sandbox TikTok Display API v2', () => {
     expect(dup.status).toBe(400);
     const videos = await fetch(`${sb.baseUrl}/sandbox/control/accounts/demo.one/videos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: 2 }) });
     expect((await videos.json()).length).toBe(2);
-    nowMs += 3600_000;
+    clock.now += 3600_000;
     expect(sb.control.getAccount(account.openId)?.stats).toMatchObject({ follower_count: 560, video_count: 6 });
     expect((await fetch(`${sb.baseUrl}/sandbox/control/accounts/nobody`)).status).toBe(404);
     const index = await (await fetch(`${sb.baseUrl}/`)).text();

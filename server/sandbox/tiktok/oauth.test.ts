@@ -1,24 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSandboxTikTok, type RunningSandboxTikTok } from './app';
+import type { RunningSandboxTikTok } from './app';
 import { codeChallengeFor, createCodeVerifier } from './pkce';
-import { approveOnConsentPage, authorizeUrl, callDisplay, connectAccount, postForm, TEST_REDIRECT_URI } from './testing';
-import type { SandboxTikTokOptions } from './types';
+import { approveOnConsentPage, authorizeUrl, callDisplay, connectAccount, postForm, TEST_REDIRECT_URI, sandboxHarness, TEST_CLIENT_KEY, TEST_CLIENT_SECRET } from './testing';
 
-const clientKey = 'sbx_client_key';
-const clientSecret = 'sbx_client_secret';
-let nowMs = Date.UTC(2026, 0, 15, 12);
-let sandbox: RunningSandboxTikTok | undefined;
+const clientKey = TEST_CLIENT_KEY;
+const clientSecret = TEST_CLIENT_SECRET;
+const harness = sandboxHarness();
+const start = harness.start;
+const clock = harness.clock;
 
-async function start(options: Partial<SandboxTikTokOptions> = {}) {
-  nowMs = Date.UTC(2026, 0, 15, 12);
-  sandbox = await startSandboxTikTok({ clientKey, clientSecret, now: () => nowMs, ...options });
-  return sandbox;
-}
-
-afterEach(async () => {
-  await sandbox?.stop();
-  sandbox = undefined;
-});
+afterEach(() => harness.stop());
 
 /** Authorize + approve; returns what the client needs for the exchange. */
 async function getCode(sb: RunningSandboxTikTok, encoding: 'hex' | 'base64url' = 'hex', scopes = ['user.info.basic']) {
@@ -100,7 +91,7 @@ describe('sandbox TikTok Login Kit', () => {
     expect(reused.body.error).toBe('invalid_grant');
 
     const b = await getCode(sb);
-    nowMs += 61_000;
+    clock.now += 61_000;
     expect((await exchange(sb, b.code, b.verifier)).body.error).toBe('invalid_grant');
   });
 
@@ -178,7 +169,7 @@ describe('sandbox TikTok Login Kit', () => {
     const sb = await start();
     const first = await connectAccount({ baseUrl: sb.baseUrl, clientKey, clientSecret, account: 'luna.lives', scopes: ['user.info.basic'] });
     const refresh = (token: string) => postForm(sb.baseUrl, '/v2/oauth/token/', { client_key: clientKey, client_secret: clientSecret, grant_type: 'refresh_token', refresh_token: token });
-    nowMs += 3 * 3600_000; // access token (2 h) has expired
+    clock.now += 3 * 3600_000; // access token (2 h) has expired
     expect((await callDisplay(sb.baseUrl, first.accessToken, '/v2/user/info/?fields=open_id')).body.error.code).toBe('access_token_invalid');
     const second = await refresh(first.refreshToken);
     expect(second.status).toBe(200);
@@ -193,9 +184,9 @@ describe('sandbox TikTok Login Kit', () => {
   it('honours configured lifetimes and refresh expiry', async () => {
     const sb = await start({ accessTokenTtlSeconds: 86_400, refreshTokenTtlSeconds: 365 * 86_400 });
     const conn = await connectAccount({ baseUrl: sb.baseUrl, clientKey, clientSecret, account: 'dj.kairo', scopes: ['user.info.basic'] });
-    nowMs += 23 * 3600_000;
+    clock.now += 23 * 3600_000;
     expect((await callDisplay(sb.baseUrl, conn.accessToken, '/v2/user/info/?fields=open_id')).status).toBe(200);
-    nowMs += 366 * 86_400_000;
+    clock.now += 366 * 86_400_000;
     const expired = await postForm(sb.baseUrl, '/v2/oauth/token/', { client_key: clientKey, client_secret: clientSecret, grant_type: 'refresh_token', refresh_token: conn.refreshToken });
     expect(expired.body.error).toBe('invalid_grant');
   });

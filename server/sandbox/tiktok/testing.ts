@@ -1,10 +1,32 @@
+import { startSandboxTikTok, type RunningSandboxTikTok } from './app';
 import { codeChallengeFor, createCodeVerifier } from './pkce';
-import type { PkceEncoding } from './types';
+import type { PkceEncoding, SandboxTikTokOptions } from './types';
 
 /**
  * Client-side helpers that speak to a running sandbox exactly as a TikTok client would (real HTTP).
  * Used by the sandbox's own tests; other suites may use them to connect an account quickly.
  */
+
+export const TEST_CLIENT_KEY = 'sbx_client_key';
+export const TEST_CLIENT_SECRET = 'sbx_client_secret';
+
+/** A sandbox on port 0 with a hand-driven clock (`clock.now`, epoch ms); `stop()` is safe to call twice. */
+export function sandboxHarness() {
+  const clock = { now: Date.UTC(2026, 0, 15, 12) };
+  let running: RunningSandboxTikTok | undefined;
+  return {
+    clock,
+    async start(options: Partial<SandboxTikTokOptions> = {}): Promise<RunningSandboxTikTok> {
+      clock.now = Date.UTC(2026, 0, 15, 12);
+      running = await startSandboxTikTok({ clientKey: TEST_CLIENT_KEY, clientSecret: TEST_CLIENT_SECRET, now: () => clock.now, ...options });
+      return running;
+    },
+    async stop(): Promise<void> {
+      await running?.stop();
+      running = undefined;
+    },
+  };
+}
 
 export const TEST_REDIRECT_URI = 'https://abcdefghijklmnop.chromiumapp.org/tiktok/callback';
 

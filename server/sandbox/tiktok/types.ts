@@ -68,14 +68,18 @@ export interface CreateAccountInput {
   followerGrowthPerHour?: number;
 }
 
-/** An account as the control surface shows it (stats computed at the current sandbox clock). */
-export interface SandboxAccountView {
+/** Profile fields of a sandbox account. */
+export interface AccountProfile {
   openId: string;
   unionId: string;
   handle: string;
   displayName: string;
   bio: string;
   isVerified: boolean;
+}
+
+/** An account as the control surface shows it (stats computed at the current sandbox clock). */
+export interface SandboxAccountView extends AccountProfile {
   stats: AccountStats & { video_count: number };
   followerGrowthPerHour: number;
   videoIds: string[];
