@@ -1,0 +1,52 @@
+/**
+ * What the isolation suite needs to know beyond the route table.
+ *
+ * - PUBLIC_ROUTES: routes that hold no tenant data and need no token, each with the reason.
+ * - FIXTURES: how to create, in the victim agency, one thing of each kind a route parameter can name.
+ *   A route whose parameter matches no fixture fails the suite until a fixture is added here.
+ * - CUSTOM_CALLS: routes that cannot be called with a JSON body (multipart, streams).
+ */
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { Session } from '../helpers/app';
+
+export const PUBLIC_ROUTES: Record<string, string> = {
+  'GET /healthz': 'process liveness, no data',
+  'GET /readyz': 'database reachability, no data',
+  'GET /api/v1/config': 'public client configuration, no tenant data',
+  'POST /api/v1/auth/signup': 'creates a new agency; takes no tenant',
+  'POST /api/v1/auth/login': 'returns only the caller’s own agency',
+};
+
+/** Documentation routes served by @fastify/swagger-ui (static, no data). */
+export function isDocsRoute(url: string): boolean {
+  return url === '/docs' || url.startsWith('/docs/');
+}
+
+export interface VictimIds {
+  [resource: string]: string;
+}
+
+export type FixtureMaker = (app: FastifyInstance, victim: Session, ids: VictimIds) => Promise<string>;
+
+async function created(res: LightMyRequestResponse): Promise<string> {
+  if (res.statusCode >= 300) throw new Error(`fixture creation failed: ${res.statusCode} ${res.body}`);
+  return res.json().id;
+}
+
+/** Keyed by the path segment before `:id` (e.g. /deals/:id → deals) or by the parameter's own name. Order matters: later makers may use earlier ids. */
+export const FIXTURES: [string, FixtureMaker][] = [
+  ['creators', async (_app, v) => created(await v.inject({ method: 'POST', url: '/api/v1/creators', payload: { handle: 'victim_creator', tags: ['victim'] } }))],
+  ['handle', async () => 'victim_creator'],
+  ['users', async (_app, v) => created(await v.inject({ method: 'POST', url: '/api/v1/users', payload: { email: `victim-${Date.now()}@example.com`, password: 'victim password', role: 'manager' } }))],
+  ['deals', async (_app, v, ids) => created(await v.inject({ method: 'POST', url: '/api/v1/deals', payload: { creatorId: ids.creators, brand: 'Victim Brand', value: { amount: 100, currency: 'USD' } } }))],
+  ['activities', async (_app, v, ids) => created(await v.inject({ method: 'POST', url: `/api/v1/creators/${ids.creators}/activities`, payload: { type: 'note', body: 'victim note' } }))],
+];
+
+export type CustomCall = (attacker: Session, ids: VictimIds) => Promise<LightMyRequestResponse>;
+export const CUSTOM_CALLS: Record<string, CustomCall> = {};
+
+/** Which victim id a body field of Id shape gets. */
+export function idForField(field: string, ids: VictimIds): string {
+  const byName: Record<string, string> = { creatorId: 'creators', managerId: 'users', dealId: 'deals', userId: 'users' };
+  return ids[byName[field] ?? 'creators'];
+}
