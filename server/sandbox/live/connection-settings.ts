@@ -1,0 +1,87 @@
+/**
+ * How a listener points the real tiktok-live-connector (2.5) at a TikTok LIVE implementation, the sandbox's or
+ * any other, using only the library's supported seams:
+ * - `SignConfig.basePath` / `SignConfig.apiKey` (global to the process: the library caches one sign client in
+ *   `SignConfig.cachedInstance`, so `applySignSettings` resets that cache to make a change take effect, and
+ *   sets `SignConfig.baseOptions.timeout` because the sign client, axios, has no timeout of its own);
+ * - `webConfigOverrides` `TIKTOK_HOST_WEB` and `TIKTOK_HOST_WEBCAST` (one host:port for both);
+ * - an extra CA: got's `webClientOptions.https.certificateAuthority` and ws's `wsClientOptions.ca`. Both
+ *   *replace* Node's trusted roots, so the extra CA is appended to `tls.rootCertificates`.
+ * Note the library fetches loopback hosts over https and any other host over plain http (its `isSecure`), so
+ * a non-loopback web host must answer http (TikTok itself redirects to https).
+ *
+ * Environment (explicit values win; none set → the caller starts the sandbox): TIKTOK_LIVE_SIGN_URL,
+ * TIKTOK_LIVE_SIGN_API_KEY, TIKTOK_LIVE_WEB_HOST (host:port), TIKTOK_LIVE_CA_FILE (PEM path).
+ */
+import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
+import { SignConfig, TikTokLiveConnection, type TikTokLiveConstructorConnectionOptions } from 'tiktok-live-connector';
+
+export interface LiveConnectionSettings {
+  /** Sign server base URL (Euler Stream's API shape). */
+  signBasePath: string;
+  signApiKey: string | null;
+  /** host:port serving TikTok's web and webcast routes; null = TikTok's own hosts. */
+  webHost: string | null;
+  /** Extra CA (PEM) to trust for the web host and the push server; null = Node's roots only. */
+  caPem: string | null;
+  /** Time limit for a sign request. */
+  signTimeoutMs: number;
+}
+
+export const DEFAULT_SIGN_TIMEOUT_MS = 15_000;
+/** tiktok-live-connector's own default (`SignConfig.basePath` without SIGN_API_URL). */
+export const LIBRARY_DEFAULT_SIGN_URL = 'https://api.eulerstream.com';
+
+const ENV_KEYS = ['TIKTOK_LIVE_SIGN_URL', 'TIKTOK_LIVE_SIGN_API_KEY', 'TIKTOK_LIVE_WEB_HOST', 'TIKTOK_LIVE_CA_FILE'] as const;
+
+/**
+ * Settings from TIKTOK_LIVE_* variables, or null when none is set (then use the sandbox). Without
+ * TIKTOK_LIVE_SIGN_URL the library's default sign server (Euler Stream) is used.
+ */
+export function liveConnectionSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): LiveConnectionSettings | null {
+  if (!ENV_KEYS.some((key) => env[key])) return null;
+  return {
+    signBasePath: env.TIKTOK_LIVE_SIGN_URL || LIBRARY_DEFAULT_SIGN_URL,
+    signApiKey: env.TIKTOK_LIVE_SIGN_API_KEY || null,
+    webHost: env.TIKTOK_LIVE_WEB_HOST || null,
+    caPem: env.TIKTOK_LIVE_CA_FILE ? readFile(env.TIKTOK_LIVE_CA_FILE) : null,
+    signTimeoutMs: DEFAULT_SIGN_TIMEOUT_MS,
+  };
+}
+
+/**
+ * Points the library's global sign client at `settings` (call before creating connections; every
+ * connection created afterwards uses it). Idempotent.
+ */
+export function applySignSettings(settings: Pick<LiveConnectionSettings, 'signBasePath' | 'signApiKey' | 'signTimeoutMs'>): void {
+  SignConfig.basePath = settings.signBasePath;
+  SignConfig.apiKey = settings.signApiKey ?? undefined;
+  const baseOptions = (SignConfig.baseOptions ??= {});
+  // The SDK copies the key into these shared headers when it builds a client; clear a stale one.
+  const headers = (baseOptions.headers ?? {}) as Record<string, unknown>;
+  delete headers['X-Api-Key'];
+  baseOptions.headers = headers as typeof baseOptions.headers;
+  baseOptions.timeout = settings.signTimeoutMs;
+  SignConfig.cachedInstance = undefined;
+}
+
+/** The options object for `new TikTokLiveConnection(handle, options)` (everything but the global sign settings). */
+export function connectorOptionsFor(settings: LiveConnectionSettings, extra: TikTokLiveConstructorConnectionOptions = {}): TikTokLiveConstructorConnectionOptions {
+  const options: TikTokLiveConstructorConnectionOptions = { ...extra };
+  if (settings.webHost) {
+    options.webConfigOverrides = { ...extra.webConfigOverrides, TIKTOK_HOST_WEB: settings.webHost, TIKTOK_HOST_WEBCAST: settings.webHost };
+  }
+  if (settings.caPem) {
+    const ca = [...tls.rootCertificates, settings.caPem];
+    options.webClientOptions = { ...extra.webClientOptions, https: { ...extra.webClientOptions?.https, certificateAuthority: ca } } as TikTokLiveConstructorConnectionOptions['webClientOptions'];
+    options.wsClientOptions = { ...extra.wsClientOptions, ca };
+  }
+  return options;
+}
+
+/** `applySignSettings` + `new TikTokLiveConnection(handle, connectorOptionsFor(settings, extra))`. */
+export function createLiveConnection(handle: string, settings: LiveConnectionSettings, extra: TikTokLiveConstructorConnectionOptions = {}): TikTokLiveConnection {
+  applySignSettings(settings);
+  return new TikTokLiveConnection(handle, connectorOptionsFor(settings, extra));
+}
