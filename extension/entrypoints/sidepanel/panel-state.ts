@@ -1,0 +1,127 @@
+import { batch, signal } from '@preact/signals';
+import { browser } from 'wxt/browser';
+import type { Creator } from '../../lib/api-types';
+import { openCache, readRoster } from '../../lib/cache';
+import type { LiveStreamStatus } from '../../lib/live-stream';
+import { SIDE_PANEL_PORT, sendToBackground, type AuthState, type PanelEvent } from '../../lib/messages';
+import type { OnScreenCreator } from '../../lib/tiktok-url';
+import { createCreatorCardModel } from '../../state/creator-card-model';
+import { createLatestByKeyBuffer, nextFrameOrTimeout } from '../../state/latest-by-key-buffer';
+import { createRosterModel } from '../../state/roster-model';
+import type { LiveTally } from '../../lib/api-types';
+
+/** Everything the side panel shows, and the wiring to the background (port events, requests). */
+export function createPanelState() {
+  const db = openCache();
+  const roster = createRosterModel();
+  const card = createCreatorCardModel({ request: sendToBackground, db, onCreatorChanged: (c) => roster.upsertCreator(c) });
+  const auth = signal<AuthState | null>(null);
+  const onScreen = signal<OnScreenCreator | null>(null);
+  const stream = signal<LiveStreamStatus>('closed');
+  const view = signal<'roster' | 'card'>('roster');
+  const refreshError = signal<string | null>(null);
+  let firstPaintMarked = false;
+
+  const tallyBuffer = createLatestByKeyBuffer<LiveTally>(
+    (t) => t.creatorId,
+    (items) => {
+      roster.applyTallies(items);
+      performance.mark('tally-applied');
+    },
+    nextFrameOrTimeout,
+  );
+
+  async function loadFromCache(fresh: boolean): Promise<void> {
+    const { creators } = await readRoster(db);
+    roster.setCreators(creators, fresh);
+    if (!firstPaintMarked) {
+      firstPaintMarked = true;
+      // Signals re-render in a microtask; the frame callback runs after that, before the paint.
+      nextFrameOrTimeout(() => performance.mark('roster-first-paint'));
+    }
+  }
+
+  async function refreshRoster(): Promise<void> {
+    try {
+      await sendToBackground('roster.refresh');
+      refreshError.value = null;
+      await loadFromCache(true);
+    } catch (e) {
+      refreshError.value = (e as Error).message;
+    }
+  }
+
+  function showOnScreen(creator: OnScreenCreator | null): void {
+    onScreen.value = creator;
+    if (creator && auth.value?.signedIn) {
+      view.value = 'card';
+      void card.showHandle(creator.handle);
+    }
+  }
+
+  function handle(event: PanelEvent): void {
+    switch (event.kind) {
+      case 'auth': {
+        const wasSignedIn = auth.value?.signedIn;
+        auth.value = event.state;
+        if (event.state.signedIn && !wasSignedIn) {
+          void refreshRoster();
+          if (onScreen.value) showOnScreen(onScreen.value);
+        }
+        if (!event.state.signedIn) {
+          batch(() => {
+            view.value = 'roster';
+            card.clear();
+          });
+          void loadFromCache(false);
+        }
+        break;
+      }
+      case 'on_screen':
+        if (event.creator?.handle !== onScreen.value?.handle || event.creator?.isLive !== onScreen.value?.isLive) showOnScreen(event.creator);
+        break;
+      case 'stream':
+        stream.value = event.status;
+        break;
+      case 'live_snapshot':
+        roster.applySnapshot(event.tallies);
+        break;
+      case 'tally':
+        tallyBuffer.push(event.tally);
+        break;
+      case 'session_end':
+        tallyBuffer.drop(event.end.creatorId);
+        roster.endSession(event.end.creatorId);
+        break;
+      case 'roster_changed':
+        void loadFromCache(!roster.stale.value);
+        break;
+    }
+  }
+
+  /** Paints the cache, then connects to the background (which answers with auth, tab and live state). */
+  async function start(): Promise<void> {
+    performance.mark('panel-start');
+    await loadFromCache(false);
+    const port = browser.runtime.connect({ name: SIDE_PANEL_PORT });
+    port.onMessage.addListener((message) => handle(message as PanelEvent));
+    // The worker may be restarted by Chrome; reconnect so tallies keep coming.
+    port.onDisconnect.addListener(() => setTimeout(() => void start(), 500));
+  }
+
+  return {
+    roster, card, auth, onScreen, stream, view, refreshError, start, refreshRoster,
+    openCreator(creator: Creator) {
+      view.value = 'card';
+      void card.showCreator(creator);
+    },
+    async signOut() {
+      auth.value = await sendToBackground('auth.logout');
+      roster.setCreators([], false);
+      card.clear();
+      view.value = 'roster';
+    },
+  };
+}
+
+export type PanelState = ReturnType<typeof createPanelState>;
