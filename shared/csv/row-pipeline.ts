@@ -1,5 +1,5 @@
 import type { NormalisedBackstage } from './backstage-normaliser';
-import { createCsvNormaliser, type CsvHeaderProblem, type CsvNormaliser } from './create-csv-normaliser';
+import { createCsvNormaliser, headerProblemMessage, type CsvHeaderProblem, type CsvNormaliser } from './create-csv-normaliser';
 import { detectFormat } from './detect-format';
 import { isBlankRow, type CsvNormaliserOptions, type RowResult } from './normaliser-context';
 import type { NormalisedSession } from './session-normaliser';
@@ -30,6 +30,7 @@ export interface CsvRowPipeline {
 }
 
 const EXCEL_SEP_LINE_RE = /^sep=.?$/i;
+const BLANK_ROW: readonly string[] = [''];
 
 /**
  * The streaming driver the import route uses: header → hold the first `sampleSize` rows →
@@ -43,6 +44,7 @@ export function createCsvRowPipeline(options: CsvRowPipelineOptions = {}): CsvRo
   let headers: readonly string[] | null = null;
   let normaliser: CsvNormaliser | null = null;
   let held: { row: readonly string[]; line: number }[] = [];
+  let pendingBlanks = 0;
   const counts = { ok: 0, failed: 0, blank: 0, totals: 0 };
 
   const count = (r: ImportRowResult): ImportRowResult => {
@@ -52,7 +54,7 @@ export function createCsvRowPipeline(options: CsvRowPipelineOptions = {}): CsvRo
     return r;
   };
   const decide = (): ImportRowResult[] => {
-    const made = createCsvNormaliser({ ...options, headers: headers!, sampleRows: held.map((h) => h.row) });
+    const made = createCsvNormaliser({ ...options, headers: headers!, sampleRows: held.filter((h) => h.row !== BLANK_ROW).map((h) => h.row) });
     if (!made.ok) throw new CsvHeaderError(made);
     normaliser = made;
     const out = held.map((h) => count(made.normalise(h.row, h.line)));
@@ -63,17 +65,26 @@ export function createCsvRowPipeline(options: CsvRowPipelineOptions = {}): CsvRo
   return {
     push(row) {
       line++;
-      if (normaliser) return [count(normaliser.normalise(row, line))];
       if (!headers) {
-        // Blank lines and Excel's `sep=;` hint before the header are not the header.
-        if (isBlankRow(row) || (EXCEL_SEP_LINE_RE.test(row[0].trim()) && isBlankRow(row.slice(1)))) return [];
-        const problem = createCsvNormaliser({ ...options, headers: row });
-        if (!problem.ok) throw new CsvHeaderError(problem);
+        if (isBlankRow(row)) return [];
+        // Excel's `sep=;` hint line: Excel hides it, so it gets no row number either.
+        if (EXCEL_SEP_LINE_RE.test(row[0].trim()) && isBlankRow(row.slice(1))) { line--; return []; }
+        const detection = detectFormat(row);
+        if (!detection.format) throw new CsvHeaderError({ ok: false, detection, message: headerProblemMessage(detection) });
         headers = row;
         return [];
       }
+      // Blank rows wait for a later row: trailing ones (the file's last newline) are not reported.
+      if (isBlankRow(row)) { pendingBlanks++; return []; }
+      const out: ImportRowResult[] = [];
+      for (let l = line - pendingBlanks; l < line; l++) {
+        if (normaliser) out.push(count({ line: l, skip: 'blank' }));
+        else held.push({ row: BLANK_ROW, line: l });
+      }
+      pendingBlanks = 0;
+      if (normaliser) { out.push(count(normaliser.normalise(row, line))); return out; }
       held.push({ row, line });
-      return held.length >= sampleSize ? decide() : [];
+      return held.length >= sampleSize ? decide() : out;
     },
     end() {
       if (!headers) {
