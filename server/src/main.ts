@@ -46,7 +46,8 @@ export async function startServer(config: AppConfig, log: (line: string) => void
   }
 }
 
-async function main() {
+/** Runs the server until SIGINT/SIGTERM; `extraLines` are printed after the URLs (npm start adds the extension folder). */
+export async function main(extraLines: string[] = []) {
   let config: AppConfig;
   try {
     config = loadConfig();
@@ -58,6 +59,7 @@ async function main() {
     throw err;
   }
   const server = await startServer(config);
+  for (const line of extraLines) console.log(line);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
