@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppConfig } from './config';
+import { createWorkerRegistry, type WorkerRegistry } from './lib/workers';
 import { AppError } from './plugins/errors';
 import { authPlugin } from './plugins/auth';
 import { dbPlugin } from './plugins/db';
@@ -28,6 +29,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: AppConfig;
     creatorLifecycle: CreatorLifecycle;
+    /** Background workers registered by modules; main.ts starts them, app.close() stops them. */
+    workers: WorkerRegistry;
     /** Every route as registered (method, url, schema): the isolation suite walks it. */
     routeTable: RegisteredRoute[];
   }
@@ -83,6 +86,9 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
     }
   });
   app.decorate('creatorLifecycle', createCreatorLifecycle());
+  const workers = createWorkerRegistry();
+  app.decorate('workers', workers);
+  app.addHook('onClose', async () => workers.stop());
 
   // Pass 1: core plugins.
   await app.register(errorsPlugin);

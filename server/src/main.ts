@@ -33,6 +33,8 @@ export async function startServer(config: AppConfig, log: (line: string) => void
     const app = await buildApp(config);
     stoppers.push({ name: 'api', stop: () => app.close() });
     await app.listen({ port: config.port, host: config.host });
+    await app.workers.start();
+    if (app.workers.names().length) log(`workers:      ${app.workers.names().join(', ')}`);
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
