@@ -1,43 +1,23 @@
 /**
  * Request/response types of the LiveRoster HTTP API (contract: /work/shared/API.md, version 1).
- * Temporary mirror: replace with imports from `@shared/schemas` once the server's TypeBox schemas land,
- * so the contract has one source of types.
+ * The routes the server has schemas for come from `@shared/schemas` (type-only imports: no TypeBox in
+ * the bundles); the rest (metrics, live, imports, config) mirror API.md until their schemas land.
  */
+import type {
+  Activity, ActivityType, Agency, AuthResponse, CreateActivityBody, CreateCreatorBody, CreateDealBody, Creator, Deal, DealStage, Money, Role,
+  TikTokStatus, User,
+} from '@shared/schemas';
 
-export type Role = 'admin' | 'manager';
-export interface User { id: string; email: string; name: string; role: Role }
-export interface Agency { id: string; name: string }
-export interface AuthResponse { token: string; user: User; agency: Agency }
+export type { Activity, ActivityType, Agency, AuthResponse, Creator, Deal, DealStage, Money, Role, TikTokStatus, User };
+export type CreatorInput = CreateCreatorBody;
+export type DealInput = CreateDealBody;
+export type ActivityInput = CreateActivityBody;
+export type TikTokStats = NonNullable<Creator['tiktok']['stats']>;
 
-export interface Money { amount: number; currency: string }
-
-export type TikTokStatus = 'not_connected' | 'connected' | 'expired' | 'revoked';
-export interface TikTokStats { followers: number; following: number; likes: number; videos: number }
-
-export interface Creator {
-  id: string;
-  handle: string;
-  displayName: string;
-  avatarUrl?: string | null;
-  tags: string[];
-  managerId?: string | null;
-  notes?: string | null;
-  tiktok: {
-    status: TikTokStatus;
-    openId?: string;
-    username?: string;
-    bio?: string;
-    isVerified?: boolean;
-    stats?: TikTokStats;
-    syncedAt?: string;
-  };
-  live: { tracking: boolean; isLive: boolean; sessionId?: string | null };
-  totals: { diamonds: number; liveSeconds: number; sessions: number };
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface CreatorInput { handle: string; displayName?: string; tags?: string[]; managerId?: string; notes?: string }
+/** Runtime copy of the stages (importing the schema module would pull TypeBox into the popup); checked against DealStage below. */
+export const DEAL_STAGES = ['lead', 'negotiating', 'contracted', 'delivered', 'paid', 'lost'] as const satisfies readonly DealStage[];
+type _AllStagesListed = DealStage extends (typeof DEAL_STAGES)[number] ? true : never;
+export const DEAL_STAGES_COMPLETE: _AllStagesListed = true;
 
 export interface Video {
   id: string;
@@ -57,15 +37,6 @@ export interface CreatorMetrics {
   engagementRate: number;
   averages: { views: number; likes: number; comments: number; shares: number };
 }
-
-export const DEAL_STAGES = ['lead', 'negotiating', 'contracted', 'delivered', 'paid', 'lost'] as const;
-export type DealStage = (typeof DEAL_STAGES)[number];
-export interface DealInput { creatorId: string; brand: string; title?: string; value: Money; stage?: DealStage; dueDate?: string; notes?: string }
-export interface Deal extends DealInput { id: string; stage: DealStage; createdAt: string; updatedAt: string }
-
-export type ActivityType = 'note' | 'call' | 'email' | 'meeting' | 'task' | 'deal' | 'live_session' | 'import' | 'tiktok';
-export interface ActivityInput { type: 'note' | 'call' | 'email' | 'meeting' | 'task'; body: string; dueAt?: string }
-export interface Activity { id: string; creatorId: string; type: ActivityType; body: string; dueAt?: string; system?: boolean; createdAt: string }
 
 export interface TopGifter { userId: string; handle: string; nickname: string; diamonds: number }
 

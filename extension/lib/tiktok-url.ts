@@ -1,9 +1,9 @@
+import { normaliseHandle } from '@shared/handles';
+
 /** A creator shown in a tab: the normalised handle and whether the tab is the creator's LIVE page. */
 export interface OnScreenCreator { handle: string; isLive: boolean }
 
 const TIKTOK_HOSTS = new Set(['tiktok.com', 'www.tiktok.com', 'm.tiktok.com']);
-// TikTok usernames: letters, digits, underscore and period, at most 24 characters.
-const HANDLE = /^[a-z0-9_.]{1,24}$/;
 
 /**
  * Which creator a tab shows, from its URL: `https://www.tiktok.com/@handle`, `/@handle/live`,
@@ -28,7 +28,8 @@ export function parseTikTokCreatorUrl(rawUrl: string | undefined | null): OnScre
   const segments = path.split('/').filter(Boolean);
   const first = segments[0];
   if (!first || !first.startsWith('@')) return null;
-  const handle = first.slice(1).toLowerCase();
-  if (!HANDLE.test(handle)) return null;
+  // Exactly one "@": normaliseHandle would also accept "@@name", which is no profile URL.
+  const handle = first.startsWith('@@') ? null : normaliseHandle(first);
+  if (!handle) return null;
   return { handle, isLive: segments[1]?.toLowerCase() === 'live' };
 }

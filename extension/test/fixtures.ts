@@ -1,4 +1,4 @@
-import type { Creator, Deal, DealInput } from '../lib/api-types';
+import type { Activity, Creator, Deal, DealInput } from '../lib/api-types';
 
 let counter = 0;
 /** A Creator as the API returns it, with overrides. */
@@ -12,7 +12,7 @@ export function makeCreator(overrides: Partial<Creator> = {}): Creator {
     avatarUrl: null,
     tags: [],
     managerId: null,
-    notes: null,
+    notes: '',
     tiktok: { status: 'not_connected' },
     live: { tracking: false, isLive: false },
     totals: { diamonds: 0, liveSeconds: 0, sessions: 0 },
@@ -23,5 +23,11 @@ export function makeCreator(overrides: Partial<Creator> = {}): Creator {
 }
 
 export function makeDeal(input: DealInput, id = `d${++counter}`): Deal {
-  return { ...input, id, stage: input.stage ?? 'lead', createdAt: '2026-11-02T00:00:00.000Z', updatedAt: '2026-11-02T00:00:00.000Z' };
+  return {
+    ...input, id, title: input.title ?? '', stage: input.stage ?? 'lead', dueDate: input.dueDate ?? null, notes: input.notes ?? '', createdBy: 'u1',
+    createdAt: '2026-11-02T00:00:00.000Z', updatedAt: '2026-11-02T00:00:00.000Z' };
+}
+
+export function makeActivity(overrides: Partial<Activity> & Pick<Activity, 'creatorId' | 'body'>): Activity {
+  return { id: `act${++counter}`, type: 'note', system: false, dueAt: null, authorId: null, createdAt: '2026-11-02T00:00:00.000Z', ...overrides };
 }

@@ -4,7 +4,7 @@ import {
   LiveRosterDb, cacheActivities, cacheDeals, cacheMetrics, clearCache, findCachedCreatorByHandle, readActivities, readDeals, readRoster,
   replaceRoster, upsertCreator,
 } from '../cache';
-import { makeCreator, makeDeal } from '../../test/fixtures';
+import { makeActivity, makeCreator, makeDeal } from '../../test/fixtures';
 
 let db: LiveRosterDb;
 beforeEach(() => {
@@ -54,8 +54,8 @@ describe('cache', () => {
     expect(await readDeals(db, 'y')).toEqual([d2]);
 
     await cacheActivities(db, 'x', [
-      { id: '1', creatorId: 'x', type: 'note', body: 'old', createdAt: '2026-01-01T00:00:00Z' },
-      { id: '2', creatorId: 'x', type: 'call', body: 'new', createdAt: '2026-02-01T00:00:00Z' },
+      makeActivity({ creatorId: 'x', body: 'old', createdAt: '2026-01-01T00:00:00Z' }),
+      makeActivity({ creatorId: 'x', type: 'call', body: 'new', createdAt: '2026-02-01T00:00:00Z' }),
     ]);
     expect((await readActivities(db, 'x')).map((a) => a.body)).toEqual(['new', 'old']);
   });
