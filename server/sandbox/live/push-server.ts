@@ -42,8 +42,9 @@ class PushSubscriber implements RoomSubscriber {
   lastActivityAt: number;
   entered = false;
   private inFlight = 0;
-  private drained: (() => void)[] = [];
-
+  private highestAckExpected = 0;
+  private highestAcked = 0;
+  private waiters: (() => void)[] = [];
   constructor(
     readonly socket: WebSocket,
     readonly room: SandboxRoom,
@@ -55,18 +56,38 @@ class PushSubscriber implements RoomSubscriber {
     this.lastActivityAt = now;
   }
 
-  send(frame: Buffer): void {
+  send(frame: Buffer, ackLogId?: number): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
+    if (ackLogId !== undefined) this.highestAckExpected = Math.max(this.highestAckExpected, ackLogId);
     this.inFlight += 1;
     this.socket.send(frame, () => {
       this.inFlight -= 1;
-      if (this.inFlight === 0) this.drained.splice(0).forEach((resolve) => resolve());
+      this.wake();
     });
   }
 
-  whenWritten(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.drained.push(resolve));
+  acked(logId: number): void {
+    if (logId > this.highestAcked) this.highestAcked = logId;
+    this.wake();
+  }
+
+  private delivered(): boolean {
+    return this.inFlight === 0 && this.highestAcked >= this.highestAckExpected;
+  }
+
+  private wake(): void {
+    if (this.delivered()) this.waiters.splice(0).forEach((resolve) => resolve());
+  }
+
+  whenDelivered(timeoutMs: number): Promise<void> {
+    if (this.delivered() || this.socket.readyState !== this.socket.OPEN) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   close(code: number, reason: string): void {
@@ -154,7 +175,10 @@ export function attachPushServer(options: PushServerOptions): PushServer {
       }
       case 'ack': {
         // The client echoes the frame's logId and the fetch result's internalExt.
-        if (frame.logId !== '0' && frame.payload.toString('utf8').includes(`wss_push_room_id:${room.roomId}`)) room.stats.acksReceived += 1;
+        if (frame.logId !== '0' && frame.payload.toString('utf8').includes(`wss_push_room_id:${room.roomId}`)) {
+          room.stats.acksReceived += 1;
+          subscriber.acked(Number(frame.logId));
+        }
         return;
       }
       default:

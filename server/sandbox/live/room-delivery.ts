@@ -15,9 +15,13 @@ export interface RoomSubscriber {
   lastSeq: number;
   /** The client asked for `compress=gzip`. */
   gzip: boolean;
-  send(frame: Buffer): void;
-  /** Resolves when everything sent so far has been handed to the OS (so a drop after it loses nothing sent). */
-  whenWritten(): Promise<void>;
+  /** Sends a frame; `ackLogId` when the frame asks for an ack (needAck) with that logId. */
+  send(frame: Buffer, ackLogId?: number): void;
+  /**
+   * Resolves when every frame sent so far has been acked by the client (or handed to the OS, for frames that
+   * ask no ack), or after `timeoutMs`. A client acks after decoding, so a drop after this loses nothing sent.
+   */
+  whenDelivered(timeoutMs: number): Promise<void>;
   close(code: number, reason: string): void;
   terminate(): void;
 }
@@ -65,6 +69,11 @@ export function internalExtFor(roomId: string, seq: number, now: number): string
   return `internal_src:dim|wss_push_room_id:${roomId}|wss_push_did:0|first_req_ms:${now}|fetch_time:${now}|seq:${seq}|wss_info:0-${now}-0-0|wrds_kvs:`;
 }
 
+interface OutgoingFrame {
+  logId: number;
+  bytes: Buffer;
+}
+
 export interface DeliveryOptions {
   /** 0: flush at the end of the current event-loop turn; otherwise wait this long to batch more. */
   batchWindowMs: number;
@@ -105,18 +114,19 @@ export class RoomDelivery {
   /** Sends every socket of the room what it has not had yet. */
   flush(room: DeliveryRoom): void {
     this.dirty.delete(room);
-    const shared = new Map<boolean, Buffer>();
+    const shared = new Map<boolean, OutgoingFrame>();
     for (const subscriber of room.subscribers) {
       if (subscriber.lastSeq >= room.seq) continue;
-      let frame: Buffer;
+      let frame: OutgoingFrame;
       if (subscriber.lastSeq === room.flushedSeq) {
         frame = shared.get(subscriber.gzip) ?? this.frameFor(room, room.flushedSeq, subscriber.gzip);
         shared.set(subscriber.gzip, frame);
       } else {
         frame = this.frameFor(room, subscriber.lastSeq, subscriber.gzip);
       }
-      subscriber.send(frame);
-      if (room.duplicateFrames) subscriber.send(frame);
+      const ackLogId = this.options.needAck ? frame.logId : undefined;
+      subscriber.send(frame.bytes, ackLogId);
+      if (room.duplicateFrames) subscriber.send(frame.bytes, ackLogId);
       room.stats.framesSent += room.duplicateFrames ? 2 : 1;
       room.stats.messagesSent += room.seq - Math.max(subscriber.lastSeq, room.logFirstSeq - 1);
       subscriber.lastSeq = room.seq;
@@ -128,16 +138,18 @@ export class RoomDelivery {
   sendDirect(room: DeliveryRoom, subscriber: RoomSubscriber, messages: EncodedWebcastMessage[]): void {
     const now = this.options.now();
     const fetchResult = encodeFetchResult({ messages, cursor: String(room.seq), internalExt: internalExtFor(room.roomId, room.seq, now), needAck: this.options.needAck, now });
-    subscriber.send(encodeMessageFrame({ logId: String(room.nextLogId++), seqId: String(room.seq), fetchResult, gzip: subscriber.gzip }));
+    const logId = room.nextLogId++;
+    subscriber.send(encodeMessageFrame({ logId: String(logId), seqId: String(room.seq), fetchResult, gzip: subscriber.gzip }), this.options.needAck ? logId : undefined);
     room.stats.framesSent += 1;
   }
 
-  private frameFor(room: DeliveryRoom, afterSeq: number, gzip: boolean): Buffer {
+  private frameFor(room: DeliveryRoom, afterSeq: number, gzip: boolean): OutgoingFrame {
     const start = Math.max(afterSeq + 1, room.logFirstSeq) - room.logFirstSeq;
     const messages = room.log.slice(start);
     const now = this.options.now();
     const fetchResult = encodeFetchResult({ messages, cursor: String(room.seq), internalExt: internalExtFor(room.roomId, room.seq, now), needAck: this.options.needAck, now });
-    return encodeMessageFrame({ logId: String(room.nextLogId++), seqId: String(room.seq), fetchResult, gzip });
+    const logId = room.nextLogId++;
+    return { logId, bytes: encodeMessageFrame({ logId: String(logId), seqId: String(room.seq), fetchResult, gzip }) };
   }
 
   private trim(room: DeliveryRoom): void {

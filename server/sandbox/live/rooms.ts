@@ -288,15 +288,18 @@ export class SandboxRooms {
   }
 
   /**
-   * Fault: sends what is pending, waits until it is written, then drops every socket of the room abruptly
-   * (no close frame: the client sees 1006). The room stays live. Returns the number of sockets dropped.
+   * Fault: sends what is pending, waits until the clients have acked it (at most `ackTimeoutMs`), then drops
+   * every socket of the room abruptly (no close frame: the client sees 1006). The room stays live. Waiting for
+   * the ack matters: tiktok-live-connector decodes frames asynchronously and forgets a frame still being
+   * decoded when the socket closes, so a drop right after a send would lose it inside the library.
+   * Returns the number of sockets dropped.
    */
-  async dropConnections(handle: string): Promise<number> {
+  async dropConnections(handle: string, ackTimeoutMs = 2_000): Promise<number> {
     const room = this.roomOf(handle);
     if (!room) return 0;
     this.delivery.flush(room);
     const subscribers = [...room.subscribers];
-    await Promise.all(subscribers.map((s) => s.whenWritten()));
+    await Promise.all(subscribers.map((s) => s.whenDelivered(ackTimeoutMs)));
     subscribers.forEach((s) => s.terminate());
     return subscribers.length;
   }
