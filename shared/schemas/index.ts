@@ -5,3 +5,4 @@ export * from './auth';
 export * from './creators';
 export * from './deals';
 export * from './activities';
+export * from './tiktok';
