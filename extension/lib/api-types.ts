@@ -1,14 +1,14 @@
 /**
  * Request/response types of the LiveRoster HTTP API (contract: /work/shared/API.md, version 1).
  * The routes the server has schemas for come from `@shared/schemas` (type-only imports: no TypeBox in
- * the bundles); the rest (metrics, live, imports, config) mirror API.md until their schemas land.
+ * the bundles); the rest (live, imports, config) mirror API.md until their schemas land.
  */
 import type {
-  Activity, ActivityType, Agency, AuthResponse, CreateActivityBody, CreateCreatorBody, CreateDealBody, Creator, Deal, DealStage, Money, Role,
-  TikTokStatus, User,
+  Activity, ActivityType, Agency, AuthResponse, CreateActivityBody, CreateCreatorBody, CreateDealBody, Creator, CreatorMetrics, Deal, DealStage, Money,
+  Role, TikTokStatus, TikTokVideo, User,
 } from '@shared/schemas';
 
-export type { Activity, ActivityType, Agency, AuthResponse, Creator, Deal, DealStage, Money, Role, TikTokStatus, User };
+export type { Activity, ActivityType, Agency, AuthResponse, Creator, CreatorMetrics, Deal, DealStage, Money, Role, TikTokStatus, TikTokVideo, User };
 export type CreatorInput = CreateCreatorBody;
 export type DealInput = CreateDealBody;
 export type ActivityInput = CreateActivityBody;
@@ -18,25 +18,6 @@ export type TikTokStats = NonNullable<Creator['tiktok']['stats']>;
 export const DEAL_STAGES = ['lead', 'negotiating', 'contracted', 'delivered', 'paid', 'lost'] as const satisfies readonly DealStage[];
 type _AllStagesListed = DealStage extends (typeof DEAL_STAGES)[number] ? true : never;
 export const DEAL_STAGES_COMPLETE: _AllStagesListed = true;
-
-export interface Video {
-  id: string;
-  title: string;
-  createTime: string | number;
-  viewCount: number;
-  likeCount: number;
-  commentCount: number;
-  shareCount: number;
-  shareUrl: string;
-  coverImageUrl?: string;
-}
-
-export interface CreatorMetrics {
-  followers: Array<{ at: string; count: number }>;
-  videos: Video[];
-  engagementRate: number;
-  averages: { views: number; likes: number; comments: number; shares: number };
-}
 
 export interface TopGifter { userId: string; handle: string; nickname: string; diamonds: number }
 

@@ -53,10 +53,10 @@ function Metrics({ creator, metrics }: { creator: Creator; metrics: CreatorMetri
           {metrics.videos.length > 0 && (
             <div class="videos" data-testid="video-grid">
               {metrics.videos.slice(0, 12).map((v) => (
-                <a class="video" key={v.id} href={v.shareUrl} target="_blank" rel="noreferrer" title={v.title}>
-                  {v.coverImageUrl ? <img src={v.coverImageUrl} alt="" loading="lazy" /> : <span class="cover-placeholder" />}
+                <a class="video" key={v.id} href={v.shareUrl ?? undefined} target="_blank" rel="noreferrer" title={v.title || v.description}>
+                  {v.coverUrl ? <img src={v.coverUrl} alt="" loading="lazy" /> : <span class="cover-placeholder" />}
                   <span class="video-stats">
-                    ▶ {formatCompact(v.viewCount)} ♥ {formatCompact(v.likeCount)} 💬 {formatCompact(v.commentCount)} ↗ {formatCompact(v.shareCount)}
+                    ▶ {formatCompact(v.views)} ♥ {formatCompact(v.likes)} 💬 {formatCompact(v.comments)} ↗ {formatCompact(v.shares)}
                   </span>
                 </a>
               ))}

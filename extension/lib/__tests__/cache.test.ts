@@ -62,7 +62,7 @@ describe('cache', () => {
 
   it('clearCache empties every table', async () => {
     await replaceRoster(db, [makeCreator()]);
-    await cacheMetrics(db, 'x', { followers: [], videos: [], engagementRate: 0, averages: { views: 0, likes: 0, comments: 0, shares: 0 } });
+    await cacheMetrics(db, 'x', { followers: [], videos: [], engagementRate: null, averages: { views: 0, likes: 0, comments: 0, shares: 0 }, followerGrowth: { absolute: 0, percent: null } });
     await clearCache(db);
     expect(await readRoster(db)).toEqual({ creators: [], syncedAt: null });
     expect(await db.metrics.count()).toBe(0);

@@ -14,7 +14,7 @@ afterEach(async () => {
   await db.delete();
 });
 
-const metrics: CreatorMetrics = { followers: [{ at: '2026-11-20T00:00:00Z', count: 10 }], videos: [], engagementRate: 0.05, averages: { views: 1, likes: 1, comments: 0, shares: 0 } };
+const metrics: CreatorMetrics = { followers: [{ at: '2026-11-20T00:00:00Z', count: 10 }], videos: [], engagementRate: 0.05, averages: { views: 1, likes: 1, comments: 0, shares: 0 }, followerGrowth: { absolute: 0, percent: null } };
 
 /** A fake background: answers by request name, records calls. */
 function fakeRequest(answers: Partial<Record<string, (payload: any) => unknown>>) {
