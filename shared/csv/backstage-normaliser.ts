@@ -2,8 +2,7 @@ import { parsePeriod } from './dates';
 import type { ColumnMapping } from './detect-format';
 import { parseDuration } from './durations';
 import { normaliseHandle } from './handle';
-import { extraValuesMessage, isBlankRow, isTotalsRow, readNumber, type NormaliserContext, type RowResult } from './normaliser-context';
-import type { CsvErrorCode } from './result';
+import { extraValuesMessage, isBlankRow, isTotalsRow, readNumber, rowError, type NormaliserContext, type RowResult } from './normaliser-context';
 
 export interface BackstageFigures {
   diamonds?: number;
@@ -51,37 +50,36 @@ export function createBackstageRowNormaliser(ctx: NormaliserContext): (row: read
   };
 
   return function normaliseBackstageRow(row, line) {
-    const error = (code: CsvErrorCode, message: string): RowResult<NormalisedBackstage> => ({ ok: false, line, code, message });
     if (isBlankRow(row)) return { line, skip: 'blank' };
     if (row.length > ctx.width) {
       const extra = extraValuesMessage(row, ctx.width);
-      if (extra) return error('TOO_MANY_VALUES', extra);
+      if (extra) return rowError(line, 'TOO_MANY_VALUES', extra);
     }
     if (isTotalsRow(row, ctx)) return { line, skip: 'totals' };
 
     const period = parsePeriod(row[periodCol.index] ?? '', dateOrder);
-    if (!period.ok) return error(period.code, `${periodCol.header}: ${period.message}`);
-    if (!period.value) return error('MISSING_VALUE', `${periodCol.header}: empty; the row needs its data period (e.g. 2026-07-01 ~ 2026-07-06).`);
+    if (!period.ok) return rowError(line, period.code, `${periodCol.header}: ${period.message}`);
+    if (!period.value) return rowError(line, 'MISSING_VALUE', `${periodCol.header}: empty; the row needs its data period (e.g. 2026-07-01 ~ 2026-07-06).`);
 
     const rawHandle = text(row, handleCol);
-    if (!rawHandle) return error('MISSING_VALUE', `${handleCol.header}: empty; the row needs the creator's username.`);
+    if (!rawHandle) return rowError(line, 'MISSING_VALUE', `${handleCol.header}: empty; the row needs the creator's username.`);
     const handle = normaliseHandle(rawHandle);
-    if (!handle.ok) return error(handle.code, `${handleCol.header}: ${handle.message}`);
+    if (!handle.ok) return rowError(line, handle.code, `${handleCol.header}: ${handle.message}`);
 
     const creatorTikTokId = text(row, col.creatorTikTokId);
     if (creatorTikTokId !== undefined && !TIKTOK_ID_RE.test(creatorTikTokId)) {
       const hint = SCIENTIFIC_RE.test(creatorTikTokId)
         ? 'Excel shortened the ID to scientific notation and lost digits; format the column as Text and export again.'
         : 'a creator ID is digits only.';
-      return error('INVALID_CREATOR_ID', `${col.creatorTikTokId!.header}: "${creatorTikTokId}": ${hint}`);
+      return rowError(line, 'INVALID_CREATOR_ID', `${col.creatorTikTokId!.header}: "${creatorTikTokId}": ${hint}`);
     }
 
     const diamonds = readNumber(row, diamondsCol, 'integer', decimal);
-    if (!diamonds.ok) return error(diamonds.code, diamonds.message);
-    if (diamonds.value === null) return error('MISSING_VALUE', `${diamondsCol.header}: empty; write 0 for a creator without diamonds.`);
+    if (!diamonds.ok) return rowError(line, diamonds.code, diamonds.message);
+    if (diamonds.value === null) return rowError(line, 'MISSING_VALUE', `${diamondsCol.header}: empty; write 0 for a creator without diamonds.`);
     const duration = parseDuration(row[durationCol.index] ?? '', durationCol.unit ?? 'hours', 'h:m', decimal);
-    if (!duration.ok) return error(duration.code, `${durationCol.header}: ${duration.message}`);
-    if (duration.value === null) return error('MISSING_VALUE', `${durationCol.header}: empty; write 0 for a creator who did not go LIVE.`);
+    if (!duration.ok) return rowError(line, duration.code, `${durationCol.header}: ${duration.message}`);
+    if (duration.value === null) return rowError(line, 'MISSING_VALUE', `${durationCol.header}: empty; write 0 for a creator who did not go LIVE.`);
 
     const value: NormalisedBackstage = {
       periodStart: period.value.start,
@@ -99,7 +97,7 @@ export function createBackstageRowNormaliser(ctx: NormaliserContext): (row: read
       const c = col[key];
       if (!c) continue;
       const n = readNumber(row, c, 'integer', decimal, key === 'newFollowers');
-      if (!n.ok) return error(n.code, n.message);
+      if (!n.ok) return rowError(line, n.code, n.message);
       if (n.value !== null) value[key] = n.value;
     }
 
@@ -108,11 +106,11 @@ export function createBackstageRowNormaliser(ctx: NormaliserContext): (row: read
       for (const c of lastMonthCols) {
         if (c.field === 'duration') {
           const d = parseDuration(row[c.index] ?? '', c.unit ?? 'hours', 'h:m', decimal);
-          if (!d.ok) return error(d.code, `${c.header}: ${d.message}`);
+          if (!d.ok) return rowError(line, d.code, `${c.header}: ${d.message}`);
           if (d.value !== null) lastMonth.liveSeconds = d.value;
         } else if (c.field === 'diamonds' || c.field === 'validLiveDays' || c.field === 'newFollowers' || c.field === 'liveStreams') {
           const n = readNumber(row, c, 'integer', decimal, c.field === 'newFollowers');
-          if (!n.ok) return error(n.code, n.message);
+          if (!n.ok) return rowError(line, n.code, n.message);
           if (n.value !== null) lastMonth[c.field] = n.value;
         }
       }

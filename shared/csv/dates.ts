@@ -31,8 +31,10 @@ export function offsetFromMatch(sign: string | undefined, hours: string | undefi
   return sign === '+' ? m : -m;
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return leap ? 29 : MONTH_DAYS[month - 1];
 }
 
 /**
@@ -166,17 +168,20 @@ export function sniffDateOrder(values: Iterable<string>, fallback: DateOrder): D
   };
 }
 
+function periodError(raw: string) {
+  return fail('INVALID_PERIOD', `${quoteValue(raw)} is not a period (use e.g. 2026-07-01 ~ 2026-07-06)`);
+}
+
 /** A Backstage data period, `2026-07-01 ~ 2026-07-06` (or one date: a one-day period). */
 export function parsePeriod(raw: string, order: DateOrder): Parsed<{ start: string; end: string } | null> {
   if (isEmptyCell(raw)) return ok(null);
   const parts = raw.trim().split(PERIOD_SPLIT_RE);
-  const bad = () => fail('INVALID_PERIOD', `${quoteValue(raw)} is not a period (use e.g. 2026-07-01 ~ 2026-07-06)`);
-  if (parts.length > 2) return bad();
+  if (parts.length > 2) return periodError(raw);
   const from = parseDateTime(parts[0], order);
   const to = parts.length === 2 ? parseDateTime(parts[1], order) : from;
   if (!from.ok) return from;
   if (!to.ok) return to;
-  if (!from.value?.date || !to.value?.date) return bad();
+  if (!from.value?.date || !to.value?.date) return periodError(raw);
   const start = isoDate(from.value.date);
   const end = isoDate(to.value.date);
   if (end < start) return fail('INVALID_PERIOD', `${quoteValue(raw)} ends before it starts`);

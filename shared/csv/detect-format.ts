@@ -45,15 +45,15 @@ export function detectFormat(headers: readonly string[]): FormatDetection {
   headers.forEach((header, index) => {
     const resolved = resolveHeader(header);
     if (!resolved) {
-      if (header.trim().length > 0) unrecognised.push(header);
+      if (header.trim().length > 0) unrecognised.push(header.replace(/^\ufeff/, '').trim());
       return;
     }
     const slot = resolved.lastMonth ? `lastMonth:${resolved.field}` : resolved.field;
-    if (seen.has(slot)) { duplicates.push(header); return; }
+    if (seen.has(slot)) { duplicates.push(header.trim()); return; }
     seen.add(slot);
     for (const lang of resolved.languages) votes.set(lang, (votes.get(lang) ?? 0) + 1);
     const { languages: _languages, ...mapping } = resolved;
-    columns.push({ index, header: header.trim(), ...mapping });
+    columns.push({ index, header: header.replace(/^\ufeff/, '').trim(), ...mapping });
   });
 
   const has = (f: CanonicalField) => seen.has(f);

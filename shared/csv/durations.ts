@@ -24,6 +24,10 @@ for (const [index, words] of [
 const CLOCK_RE = /^(\d+):(\d{1,2})(?::(\d{1,2}))?(?:[.,](\d+))?$/;
 const TOKEN_RE = /(\d+(?:[.,]\d+)?)\s*([^\d\s.,:]+)\.?\s*/gy;
 
+function durationError(raw: string, plainUnit: DurationUnit) {
+  return fail('INVALID_DURATION', `${quoteValue(raw)} is not a duration (use e.g. 1h 23m 45s, 01:23:45 or a number of ${plainUnit})`);
+}
+
 /**
  * Parses a duration to whole seconds; null for an empty cell. Accepts `23h 7m 8s`, `88.46h`,
  * `01:23:45`, `45:10` (per `clock`), `1.5 jam`, and bare numbers in `plainUnit`.
@@ -36,7 +40,7 @@ export function parseDuration(
 ): Parsed<number | null> {
   if (isEmptyCell(raw)) return ok(null);
   const s = raw.trim();
-  const bad = () => fail('INVALID_DURATION', `${quoteValue(raw)} is not a duration (use e.g. 1h 23m 45s, 01:23:45 or a number of ${plainUnit})`);
+  const bad = durationError;
 
   const c = CLOCK_RE.exec(s);
   if (c) {
@@ -45,21 +49,21 @@ export function parseDuration(
     const frac = c[4] ? Number(`0.${c[4]}`) : 0;
     if (c[3] !== undefined) {
       const sec = Number(c[3]);
-      if (b >= 60 || sec >= 60) return bad();
+      if (b >= 60 || sec >= 60) return bad(raw, plainUnit);
       return ok(Math.round(a * 3600 + b * 60 + sec + frac));
     }
-    if (b >= 60) return bad();
+    if (b >= 60) return bad(raw, plainUnit);
     return ok(Math.round(clock === 'h:m' ? a * 3600 + b * 60 + frac * 60 : a * 60 + b + frac));
   }
 
   const first = s.charCodeAt(0);
-  if (first < 48 || first > 57) return bad();
+  if (first < 48 || first > 57) return bad(raw, plainUnit);
   const last = s.charCodeAt(s.length - 1);
   if (last >= 48 && last <= 57) {
     const n = parseNumber(s, 'decimal', decimal);
-    if (!n.ok) return bad();
+    if (!n.ok) return bad(raw, plainUnit);
     if (n.value === null) return ok(null);
-    if (n.value < 0) return bad();
+    if (n.value < 0) return bad(raw, plainUnit);
     return ok(Math.round(n.value * UNIT_SECONDS[plainUnit]));
   }
 
@@ -71,11 +75,11 @@ export function parseDuration(
   for (let m = TOKEN_RE.exec(s); m; m = TOKEN_RE.exec(s)) {
     const word = m[2].toLowerCase();
     const unit = UNIT_WORDS[word] ?? UNIT_WORDS[word.normalize('NFC')];
-    if (unit === undefined || seen & (1 << unit)) return bad();
+    if (unit === undefined || seen & (1 << unit)) return bad(raw, plainUnit);
     seen |= 1 << unit;
     total += Number(m[1].replace(',', '.')) * UNIT_SIZES[unit];
     end = TOKEN_RE.lastIndex;
   }
-  if (end !== s.length) return bad();
+  if (end !== s.length) return bad(raw, plainUnit);
   return ok(Math.round(total));
 }

@@ -1,5 +1,5 @@
 // CSV import normalisation for LiveRoster: pure, no I/O, shared by the server and the extension.
-export * from './result';
+export { isEmptyCell, type CsvErrorCode, type Parsed } from './result';
 export * from './encoding';
 export * from './delimiter';
 export * from './header-aliases';

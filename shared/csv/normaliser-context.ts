@@ -130,6 +130,11 @@ export function createNormaliserContext(detection: FormatDetection, options: Csv
   };
 }
 
+/** A bad row's outcome. */
+export function rowError(line: number, code: CsvErrorCode, message: string): { ok: false; line: number; code: CsvErrorCode; message: string } {
+  return { ok: false, line, code, message };
+}
+
 /** True when every cell is empty or whitespace (papaparse gives `['']` for a blank line). */
 export function isBlankRow(row: readonly string[]): boolean {
   for (let i = 0; i < row.length; i++) {

@@ -20,6 +20,7 @@ export type DecimalSeparator = '.' | ',';
 const SUFFIX_RE = /\s*(k|m|b|rb|ribu|jt|juta)\.?$/i;
 const SUFFIX_FACTOR: Record<string, number> = { k: 1e3, rb: 1e3, ribu: 1e3, m: 1e6, jt: 1e6, juta: 1e6, b: 1e9 };
 const GROUPING_CHARS_RE = /[\s\u00a0\u202f'’_]/g;
+const GROUPING_CHARS_TEST_RE = /[\s\u00a0\u202f'’_]/;
 const BODY_RE = /^[0-9.,]+$/;
 
 function isDigits(s: string): boolean {
@@ -31,11 +32,20 @@ function isDigits(s: string): boolean {
   return true;
 }
 
-function validGroups(intPart: string, sep: string): boolean {
-  const groups = intPart.split(sep);
-  if (groups[0].length < 1 || groups[0].length > 3 || !isDigits(groups[0])) return false;
-  for (let i = 1; i < groups.length; i++) if (groups[i].length !== 3 || !isDigits(groups[i])) return false;
-  return true;
+/** `1,234,567`: a first group of 1-3 digits, then groups of exactly 3. */
+function validGroups(intPart: string, sep: number): boolean {
+  let run = 0;
+  let first = true;
+  for (let i = 0; i < intPart.length; i++) {
+    const c = intPart.charCodeAt(i);
+    if (c === sep) {
+      if (first ? run < 1 || run > 3 : run !== 3) return false;
+      first = false;
+      run = 0;
+    } else if (c >= 48 && c <= 57) run++;
+    else return false;
+  }
+  return first ? run > 0 : run === 3;
 }
 
 /** Parses a count or measure; null for an empty cell. */
@@ -56,7 +66,7 @@ export function parseNumber(raw: string, kind: NumberKind = 'integer', decimal: 
     factor = SUFFIX_FACTOR[suffix[1].toLowerCase()];
     s = s.slice(0, suffix.index);
   }
-  s = s.replace(GROUPING_CHARS_RE, '');
+  if (GROUPING_CHARS_TEST_RE.test(s)) s = s.replace(GROUPING_CHARS_RE, '');
   if (!BODY_RE.test(s)) return fail('INVALID_NUMBER', `${quoteValue(raw)} is not a number`);
 
   const lastComma = s.lastIndexOf(',');
@@ -86,10 +96,10 @@ export function parseNumber(raw: string, kind: NumberKind = 'integer', decimal: 
     if (intPart === '') intPart = '0';
   }
   if (group !== null) {
-    if (!validGroups(intPart, group)) {
+    if (!validGroups(intPart, group.charCodeAt(0))) {
       return fail('INVALID_NUMBER', `${quoteValue(raw)} has thousands separators in the wrong places`);
     }
-    intPart = intPart.split(group).join('');
+    intPart = intPart.replaceAll(group, '');
   }
   if (!isDigits(intPart)) return fail('INVALID_NUMBER', `${quoteValue(raw)} is not a number`);
 

@@ -2,8 +2,7 @@ import { parseDateTime, toUtcMs, type DateTimeParts } from './dates';
 import type { ColumnMapping } from './detect-format';
 import { parseDuration } from './durations';
 import { normaliseHandle } from './handle';
-import { extraValuesMessage, isBlankRow, isTotalsRow, readNumber, type NormaliserContext, type RowResult } from './normaliser-context';
-import type { CsvErrorCode } from './result';
+import { extraValuesMessage, isBlankRow, isTotalsRow, readNumber, rowError, type NormaliserContext, type RowResult } from './normaliser-context';
 
 /** One LIVE from a LIVE Studio / LIVE Center export, ready to store with `source: "import"`. */
 export interface NormalisedSession {
@@ -44,11 +43,10 @@ export function createSessionRowNormaliser(ctx: NormaliserContext): (row: readon
   const diamondsCol = col.diamonds as ColumnMapping;
 
   return function normaliseSessionRow(row, line) {
-    const error = (code: CsvErrorCode, message: string): RowResult<NormalisedSession> => ({ ok: false, line, code, message });
     if (isBlankRow(row)) return { line, skip: 'blank' };
     if (row.length > ctx.width) {
       const extra = extraValuesMessage(row, ctx.width);
-      if (extra) return error('TOO_MANY_VALUES', extra);
+      if (extra) return rowError(line, 'TOO_MANY_VALUES', extra);
     }
     if (isTotalsRow(row, ctx)) return { line, skip: 'totals' };
 
@@ -57,7 +55,7 @@ export function createSessionRowNormaliser(ctx: NormaliserContext): (row: readon
       const raw = row[col.creatorHandle.index];
       if (raw && raw.trim()) {
         const h = normaliseHandle(raw);
-        if (!h.ok) return error(h.code, `${col.creatorHandle.header}: ${h.message}`);
+        if (!h.ok) return rowError(line, h.code, `${col.creatorHandle.header}: ${h.message}`);
         creatorHandle = h.value;
       }
     }
@@ -67,18 +65,18 @@ export function createSessionRowNormaliser(ctx: NormaliserContext): (row: readon
     let day: DateTimeParts | null = null;
     if (col.startedAt) {
       const p = parseDateTime(row[col.startedAt.index] ?? '', dateOrder);
-      if (!p.ok) return error(p.code, `${col.startedAt.header}: ${p.message}`);
+      if (!p.ok) return rowError(line, p.code, `${col.startedAt.header}: ${p.message}`);
       start = p.value;
     }
     if (col.date && !start?.date) {
       const p = parseDateTime(row[col.date.index] ?? '', dateOrder);
-      if (!p.ok) return error(p.code, `${col.date.header}: ${p.message}`);
+      if (!p.ok) return rowError(line, p.code, `${col.date.header}: ${p.message}`);
       day = p.value;
     }
     const date = start?.date ?? day?.date;
     if (!date) {
       const names = [col.startedAt, col.date].filter(Boolean).map((c) => `"${c!.header}"`).join(' or ');
-      return error('MISSING_VALUE', `No start date: fill in ${names}.`);
+      return rowError(line, 'MISSING_VALUE', `No start date: fill in ${names}.`);
     }
     const seconds = start?.seconds ?? day?.seconds ?? null;
     const offset = start?.offsetMinutes ?? day?.offsetMinutes ?? col.startedAt?.offsetMinutes ?? col.date?.offsetMinutes ?? ctx.defaultOffsetMinutes;
@@ -87,31 +85,31 @@ export function createSessionRowNormaliser(ctx: NormaliserContext): (row: readon
     let durationSeconds: number | null = null;
     if (col.duration) {
       const d = parseDuration(row[col.duration.index] ?? '', durationUnit, 'm:s', decimal);
-      if (!d.ok) return error(d.code, `${col.duration.header}: ${d.message}`);
+      if (!d.ok) return rowError(line, d.code, `${col.duration.header}: ${d.message}`);
       durationSeconds = d.value;
     }
     if (durationSeconds === null && col.endedAt) {
       const e = parseDateTime(row[col.endedAt.index] ?? '', dateOrder);
-      if (!e.ok) return error(e.code, `${col.endedAt.header}: ${e.message}`);
+      if (!e.ok) return rowError(line, e.code, `${col.endedAt.header}: ${e.message}`);
       if (e.value && e.value.seconds !== null) {
         const endOffset = e.value.offsetMinutes ?? col.endedAt.offsetMinutes ?? offset;
         let endMs = toUtcMs(e.value.date ?? date, e.value.seconds, endOffset);
         if (!e.value.date && endMs < startMs) endMs += DAY_MS; // a time past midnight
-        if (endMs < startMs) return error('INVALID_DATE', `${col.endedAt.header}: the LIVE ends before it starts.`);
+        if (endMs < startMs) return rowError(line, 'INVALID_DATE', `${col.endedAt.header}: the LIVE ends before it starts.`);
         durationSeconds = Math.round((endMs - startMs) / 1000);
       }
     }
     if (durationSeconds === null) {
       const c = col.duration ?? col.endedAt!;
-      return error('MISSING_VALUE', `${c.header}: empty; every LIVE needs its duration.`);
+      return rowError(line, 'MISSING_VALUE', `${c.header}: empty; every LIVE needs its duration.`);
     }
     if (durationSeconds > MAX_SESSION_SECONDS) {
-      return error('INVALID_DURATION', `${(col.duration ?? col.endedAt)!.header}: ${Math.round(durationSeconds / 3600)} hours is too long for one LIVE; if the column is in minutes, name it e.g. "Duration (min)".`);
+      return rowError(line, 'INVALID_DURATION', `${(col.duration ?? col.endedAt)!.header}: ${Math.round(durationSeconds / 3600)} hours is too long for one LIVE; if the column is in minutes, name it e.g. "Duration (min)".`);
     }
 
     const diamonds = readNumber(row, diamondsCol, 'integer', decimal);
-    if (!diamonds.ok) return error(diamonds.code, diamonds.message);
-    if (diamonds.value === null) return error('MISSING_VALUE', `${diamondsCol.header}: empty; write 0 for a LIVE without diamonds.`);
+    if (!diamonds.ok) return rowError(line, diamonds.code, diamonds.message);
+    if (diamonds.value === null) return rowError(line, 'MISSING_VALUE', `${diamondsCol.header}: empty; write 0 for a LIVE without diamonds.`);
 
     const value: NormalisedSession = {
       startedAt: new Date(startMs).toISOString(),
@@ -123,7 +121,7 @@ export function createSessionRowNormaliser(ctx: NormaliserContext): (row: readon
     for (let i = 0; i < optional.length; i++) {
       const { key, c, kind } = optional[i];
       const n = readNumber(row, c, kind, decimal, key === 'newFollowers');
-      if (!n.ok) return error(n.code, n.message);
+      if (!n.ok) return rowError(line, n.code, n.message);
       if (n.value !== null) value[key] = n.value;
     }
     return { ok: true, line, value };
