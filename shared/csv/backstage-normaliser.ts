@@ -1,7 +1,7 @@
 import { parsePeriod } from './dates';
 import type { ColumnMapping } from './detect-format';
 import { parseDuration } from './durations';
-import { normaliseHandle } from './handle';
+import { parseHandleCell } from './handle';
 import { extraValuesMessage, isBlankRow, isTotalsRow, readNumber, rowError, type NormaliserContext, type RowResult } from './normaliser-context';
 
 export interface BackstageFigures {
@@ -63,7 +63,7 @@ export function createBackstageRowNormaliser(ctx: NormaliserContext): (row: read
 
     const rawHandle = text(row, handleCol);
     if (!rawHandle) return rowError(line, 'MISSING_VALUE', `${handleCol.header}: empty; the row needs the creator's username.`);
-    const handle = normaliseHandle(rawHandle);
+    const handle = parseHandleCell(rawHandle);
     if (!handle.ok) return rowError(line, handle.code, `${handleCol.header}: ${handle.message}`);
 
     const creatorTikTokId = text(row, col.creatorTikTokId);

@@ -1,20 +1,17 @@
+import { normaliseHandle } from '../handles';
 import { fail, ok, quoteValue, type Parsed } from './result';
 
-const HANDLE_RE = /^[a-z0-9._]{1,24}$/;
 const PROFILE_URL_RE = /tiktok\.com\/@([^/?#\s]+)/i;
 
 /**
- * A TikTok username as LiveRoster stores it: no `@`, lower case, TikTok's characters (letters,
- * digits, `_`, `.`, at most 24). Profile links (`https://www.tiktok.com/@name/live`) are accepted.
+ * A username cell as LiveRoster stores handles (shared/handles.ts: no `@`, lower case), also
+ * accepting profile links (`https://www.tiktok.com/@name/live`), with a message when it can't be one.
  */
-export function normaliseHandle(raw: string): Parsed<string> {
-  let s = raw.trim();
-  const url = PROFILE_URL_RE.exec(s);
-  if (url) s = url[1];
-  if (s.charCodeAt(0) === 64 /* @ */ || s.charCodeAt(0) === 0xff20 /* ＠ */) s = s.slice(1);
-  s = s.toLowerCase();
-  if (!HANDLE_RE.test(s)) {
-    return fail('INVALID_HANDLE', `${quoteValue(raw)} is not a TikTok username (letters, digits, "_" and "." only, at most 24)`);
+export function parseHandleCell(raw: string): Parsed<string> {
+  const url = PROFILE_URL_RE.exec(raw);
+  const handle = normaliseHandle(url ? url[1] : raw.replace('＠', '@'));
+  if (handle === null) {
+    return fail('INVALID_HANDLE', `${quoteValue(raw)} is not a TikTok username (2 to 24 letters, digits, "_" and ".")`);
   }
-  return ok(s);
+  return ok(handle);
 }

@@ -61,28 +61,28 @@ export function createNormaliserContext(detection: FormatDetection, options: Csv
   for (const c of detection.columns) (c.lastMonth ? lastMonthCol : col)[c.field] = c;
   const sample = options.sampleRows ?? [];
   const assumptions: string[] = [];
-  const latin = detection.language === 'en' || detection.language === 'ja';
+  const englishDefaults = detection.language === 'en' || detection.language === 'ja';
 
   let dateOrder: DateOrder;
   const dateCols = DATE_FIELDS.map((f) => col[f]);
   if (options.dateOrder) {
     dateOrder = options.dateOrder;
   } else {
-    const fallback: DateOrder = latin ? 'MDY' : 'DMY';
+    const fallback: DateOrder = englishDefaults ? 'MDY' : 'DMY';
     const d = sniffDateOrder(columnValues(sample, dateCols), fallback);
     dateOrder = d.order;
     if (d.decided) {
       assumptions.push(`Dates read as ${ORDER_LABEL[d.order]}: values such as ${d.evidence} only make sense that way.` +
         (d.conflicts ? ` ${d.conflicts} sampled date(s) fit only the other order; those rows are reported.` : ''));
     } else if (d.ambiguousSeen) {
-      assumptions.push(`Dates read as ${ORDER_LABEL[d.order]} (the usual order for ${latin ? 'English' : 'this language\'s'} exports): no date in the first ${sample.length} rows has a day above 12 to prove it. Re-upload choosing the date order if that is wrong.`);
+      assumptions.push(`Dates read as ${ORDER_LABEL[d.order]} (the usual order for ${englishDefaults ? 'English' : 'this language\'s'} exports): no date in the first ${sample.length} rows has a day above 12 to prove it. Re-upload choosing the date order if that is wrong.`);
     }
   }
 
   const numericColumns = detection.columns.filter((c) => !DATE_FIELDS.includes(c.field) && !TEXT_FIELDS.includes(c.field));
   const numbers = numericColumns.filter((c) => c.field !== 'duration');
   const sniffed = sniffDecimalSeparator(columnValues(sample, numbers));
-  const decimal: DecimalSeparator = sniffed ?? (latin || detection.language === 'th' ? '.' : ',');
+  const decimal: DecimalSeparator = sniffed ?? (englishDefaults || detection.language === 'th' ? '.' : ',');
   const decimalCols = numericColumns.filter((c) => c.field === 'avgViewers' || c.field === 'duration');
   if (!sniffed) {
     for (const v of columnValues(sample, decimalCols)) {

@@ -1,7 +1,7 @@
 import { parseDateTime, toUtcMs, type DateTimeParts } from './dates';
 import type { ColumnMapping } from './detect-format';
 import { parseDuration } from './durations';
-import { normaliseHandle } from './handle';
+import { parseHandleCell } from './handle';
 import { extraValuesMessage, isBlankRow, isTotalsRow, readNumber, rowError, type NormaliserContext, type RowResult } from './normaliser-context';
 
 /** One LIVE from a LIVE Studio / LIVE Center export, ready to store with `source: "import"`. */
@@ -54,7 +54,7 @@ export function createSessionRowNormaliser(ctx: NormaliserContext): (row: readon
     if (col.creatorHandle) {
       const raw = row[col.creatorHandle.index];
       if (raw && raw.trim()) {
-        const h = normaliseHandle(raw);
+        const h = parseHandleCell(raw);
         if (!h.ok) return rowError(line, h.code, `${col.creatorHandle.header}: ${h.message}`);
         creatorHandle = h.value;
       }
