@@ -96,7 +96,7 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   await app.register(openapiPlugin);
   await app.register(inputGuardPlugin);
   await app.register(dbPlugin, { uri: config.mongodbUri });
-  await app.register(authPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn });
+  await app.register(authPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn, versionPollMs: config.versionPollMs });
   await app.register(idempotencyPlugin);
 
   // Pass 2: health and public routes.

@@ -30,6 +30,8 @@ export interface AppConfig {
   authRateLimitPerMinute: number;
   logLevel: string;
   importMaxBytes: number;
+  /** How often each instance picks up other instances' session and roster changes. */
+  versionPollMs: number;
   tiktok: TikTokConfig;
   live: LiveConfig;
 }
@@ -48,6 +50,8 @@ export interface TikTokConfig {
   syncConcurrency: number;
   /** How many recent videos a sync fetches (pages of 20). */
   syncVideoCount: number;
+  /** Port of the sandbox TikTok that npm start runs when no client key is configured. */
+  sandboxPort: number;
 }
 
 export interface LiveConfig {
@@ -153,6 +157,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authRateLimitPerMinute: int(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 20, 1),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     importMaxBytes: int(env, 'IMPORT_MAX_BYTES', 50 * 1024 * 1024, 1024),
+    versionPollMs: int(env, 'VERSION_POLL_MS', 500, 50, 60_000),
     tiktok: loadTikTokConfig(env, production),
     live: loadLiveConfig(env),
   };
@@ -181,8 +186,9 @@ function loadTikTokConfig(env: Env, production: boolean): TikTokConfig {
   return {
     sandbox,
     // In sandbox mode main.ts fills in the sandbox's own key, secret and URLs once it listens.
-    clientKey: sandbox ? 'sandbox-client-key' : clientKey,
-    clientSecret: sandbox ? 'sandbox-client-secret' : env.TIKTOK_CLIENT_SECRET!,
+    clientKey: sandbox ? 'sandbox_client_key' : clientKey,
+    clientSecret: sandbox ? 'sandbox_client_secret' : env.TIKTOK_CLIENT_SECRET!,
+    sandboxPort: int(env, 'TIKTOK_SANDBOX_PORT', 4455, 0, 65535),
     authBaseUrl: url(env, 'TIKTOK_AUTH_BASE_URL', 'https://www.tiktok.com'),
     apiBaseUrl: url(env, 'TIKTOK_API_BASE_URL', 'https://open.tiktokapis.com'),
     pkceEncoding: pkce,

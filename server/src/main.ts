@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { loadConfig, ConfigError, type AppConfig } from './config';
 import { buildApp } from './app';
 import { startEmbeddedDb } from '../embedded-db/index';
+import { startSandboxTikTok } from '../sandbox/tiktok/index';
 
 type Stopper = { name: string; stop: () => Promise<void> };
 
@@ -29,6 +30,21 @@ export async function startServer(config: AppConfig, log: (line: string) => void
       log(`database: embedded FerretDB (SQLite in ${join(config.dataDir, 'db')}) on ${db.uri}`);
     } else {
       log(`database: ${config.mongodbUri.replace(/\/\/[^@/]*@/, '//***@')}`);
+    }
+    if (config.tiktok.sandbox) {
+      const sandbox = await startSandboxTikTok({
+        port: config.tiktok.sandboxPort,
+        host: '127.0.0.1',
+        clientKey: config.tiktok.clientKey,
+        clientSecret: config.tiktok.clientSecret,
+        pkceEncoding: config.tiktok.pkceEncoding,
+        webhookUrl: `${config.publicUrl}/webhooks/tiktok`,
+      });
+      stoppers.push({ name: 'sandbox TikTok', stop: sandbox.stop });
+      config = { ...config, tiktok: { ...config.tiktok, authBaseUrl: sandbox.baseUrl, apiBaseUrl: sandbox.baseUrl } };
+      log(`TikTok:       SANDBOX at ${sandbox.baseUrl} (no TIKTOK_CLIENT_KEY set; accounts: ${sandbox.control.listAccounts().map((a) => '@' + a.handle).join(', ')})`);
+    } else {
+      log(`TikTok:       ${config.tiktok.apiBaseUrl} (client key ${config.tiktok.clientKey.slice(0, 4)}…)`);
     }
     const app = await buildApp(config);
     stoppers.push({ name: 'api', stop: () => app.close() });

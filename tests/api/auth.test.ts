@@ -133,3 +133,30 @@ describe('health, docs, errors', () => {
     expect(badJson.json().error.code).toBe('VALIDATION_FAILED');
   });
 });
+
+describe('sessions across server instances', () => {
+  it('a user removed on one instance is locked out on another within the version poll interval', async () => {
+    const { testDbUri } = await import('../helpers/db');
+    const uri = testDbUri('two_instances');
+    const secret = 'x'.repeat(40);
+    const one = await createTestApp({ MONGODB_URI: uri, JWT_SECRET: secret, VERSION_POLL_MS: '100' });
+    const two = await createTestApp({ MONGODB_URI: uri, JWT_SECRET: secret, VERSION_POLL_MS: '100' });
+    try {
+      const admin = await signupAgency(one);
+      const manager = await addManager(one, admin);
+      const onTwo = { authorization: `Bearer ${manager.token}` };
+      expect((await two.inject({ method: 'GET', url: '/api/v1/auth/me', headers: onTwo })).statusCode).toBe(200);
+      expect((await admin.inject({ method: 'DELETE', url: `/api/v1/users/${manager.userId}` })).statusCode).toBe(204);
+      let status = 200;
+      const deadline = Date.now() + 5_000;
+      while (status === 200 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = (await two.inject({ method: 'GET', url: '/api/v1/auth/me', headers: onTwo })).statusCode;
+      }
+      expect(status).toBe(401);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+});

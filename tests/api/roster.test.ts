@@ -163,3 +163,22 @@ describe('deals and activities', () => {
     expect(other.json().id).not.toBe(created[0].json().id);
   });
 });
+
+describe('roster page cache', () => {
+  it('never serves a page older than the last write, whoever wrote it', async () => {
+    const a = await signupAgency(app);
+    const c = await addCreator(a, { handle: 'cached_one', displayName: 'Before' });
+    const first = await a.inject({ method: 'GET', url: '/api/v1/creators?limit=10' });
+    expect(first.json().items[0].displayName).toBe('Before');
+    // A write through the API…
+    await a.inject({ method: 'PATCH', url: `/api/v1/creators/${c.id}`, payload: { displayName: 'After' } });
+    expect((await a.inject({ method: 'GET', url: '/api/v1/creators?limit=10' })).json().items[0].displayName).toBe('After');
+    // …and a write straight through the model (as the LIVE and TikTok workers do).
+    const { creatorModel } = await import('../../server/src/modules/creators/model');
+    const { Types } = await import('mongoose');
+    await creatorModel(app.db).updateOne({ _id: c.id, tenantId: new Types.ObjectId(a.agencyId) }, { $inc: { 'totals.diamonds': 42 } });
+    expect((await a.inject({ method: 'GET', url: '/api/v1/creators?limit=10' })).json().items[0].totals.diamonds).toBe(42);
+    await addCreator(a, { handle: 'cached_two' });
+    expect((await a.inject({ method: 'GET', url: '/api/v1/creators?limit=10' })).json().items).toHaveLength(2);
+  });
+});

@@ -9,6 +9,7 @@ import fp from 'fastify-plugin';
 import { Types } from 'mongoose';
 import type { Role } from '@shared/schemas/auth';
 import { userModel } from '../modules/auth/model';
+import { createTenantVersions, type TenantVersions } from '../modules/auth/tenant-versions';
 import { AppError } from './errors';
 
 export interface AuthContext {
@@ -37,6 +38,8 @@ declare module 'fastify' {
     auth: AuthContext;
   }
   interface FastifyInstance {
+    /** Per-agency roster/auth versions mirrored in process (see modules/auth/tenant-versions.ts). */
+    tenantVersions: TenantVersions;
     /** onRequest/preHandler hook: 401 unless a valid token of an existing user is presented. */
     authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     /** preHandler factory: 403 unless the caller has one of the roles. */
@@ -48,6 +51,8 @@ declare module 'fastify' {
 export interface AuthPluginOptions {
   secret: string;
   expiresIn: string;
+  /** How often to pick up other instances' version bumps. */
+  versionPollMs: number;
 }
 
 function parseDurationSeconds(value: string): number {
@@ -60,7 +65,14 @@ export const authPlugin = fp<AuthPluginOptions>(
   async function auth(app: FastifyInstance, opts) {
     await app.register(jwt, { secret: opts.secret, sign: { expiresIn: opts.expiresIn } });
     const users = userModel(app.db);
+    const versions = createTenantVersions(app.db, { pollMs: opts.versionPollMs });
+    app.decorate('tenantVersions', versions);
+    app.addHook('onClose', async () => versions.stop());
     app.decorateRequest('auth', null as unknown as AuthContext);
+    // Verified sessions, valid while their agency's authVersion is unchanged: a removed user's
+    // token stops working as soon as the bump is seen (at once here, within pollMs elsewhere).
+    const sessions = new Map<string, { tenantId: string; role: Role; authVersion: number }>();
+    const MAX_SESSIONS = 10_000;
 
     app.decorate('issueToken', (user: { id: string; tenantId: string; role: Role }) => {
       const token = app.jwt.sign({ sub: user.id, tid: user.tenantId, role: user.role });
@@ -73,8 +85,19 @@ export const authPlugin = fp<AuthPluginOptions>(
       const { sub, tid } = request.user;
       if (!Types.ObjectId.isValid(sub) || !Types.ObjectId.isValid(tid)) throw new AppError('UNAUTHORIZED');
       const tenant = new Types.ObjectId(tid);
+      const { auth: authVersion } = await versions.get(tid);
+      const cached = sessions.get(sub);
+      if (cached && cached.tenantId === tid && cached.authVersion === authVersion) {
+        request.auth = { userId: sub, tenantId: tid, tenant, role: cached.role };
+        return;
+      }
       const user = await users.findOne({ _id: sub, tenantId: tenant }, { role: 1 }).lean();
-      if (!user) throw new AppError('UNAUTHORIZED', 'This account no longer exists; sign in again.');
+      if (!user) {
+        sessions.delete(sub);
+        throw new AppError('UNAUTHORIZED', 'This account no longer exists; sign in again.');
+      }
+      if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
+      sessions.set(sub, { tenantId: tid, role: user.role, authVersion });
       request.auth = { userId: sub, tenantId: tid, tenant, role: user.role };
     });
 

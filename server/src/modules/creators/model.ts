@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Types } from 'mongoose';
 import { modelOn } from '../../db/connection';
 import { tenantScopePlugin } from '../../db/tenant-scope';
+import { rosterVersionPlugin } from './roster-version';
 import type { TikTokStatus } from '@shared/schemas/creators';
 
 export interface CreatorDoc {
@@ -70,6 +71,7 @@ const creatorSchema = new Schema<CreatorDoc>(
   { timestamps: true },
 );
 creatorSchema.plugin(tenantScopePlugin);
+creatorSchema.plugin(rosterVersionPlugin);
 creatorSchema.index({ tenantId: 1, handle: 1 }, { unique: true });
 creatorSchema.index({ tenantId: 1, displayNameLower: 1 });
 creatorSchema.index({ tenantId: 1, tags: 1, handle: 1 });

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { IdParams, StandardErrors } from '@shared/schemas/common';
 import { CreateCreatorBody, Creator, CreatorPage, HandleParams, ListCreatorsQuery, UpdateCreatorBody } from '@shared/schemas/creators';
+import { createRosterCache } from './roster-cache';
 import { createCreatorsService } from './service';
 
 const security = [{ bearerAuth: [] }];
@@ -11,9 +12,22 @@ const tags = ['creators'];
 export const creatorsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const service = createCreatorsService(app.db, app.creatorLifecycle);
 
+  const cache = createRosterCache();
   app.get('/', {
     schema: { tags, security, summary: 'List the roster', querystring: ListCreatorsQuery, response: { 200: CreatorPage, ...StandardErrors } },
-    handler: async (request) => service.list(request.auth, request.query),
+    handler: async (request, reply) => {
+      // Pages are cached per agency, caller scope and query while the roster version is unchanged.
+      const { auth } = request;
+      const key = `${auth.tenantId}|${auth.role === 'manager' ? auth.userId : '*'}|${request.url}`;
+      const { roster: version } = await app.tenantVersions.get(auth.tenantId);
+      const cached = cache.get(key, version);
+      reply.type('application/json; charset=utf-8');
+      // A string body with a JSON content type is sent as is (already serialised).
+      if (cached) return reply.send(cached as never);
+      const body = JSON.stringify(await service.list(auth, request.query));
+      cache.set(key, version, body);
+      return reply.send(body as never);
+    },
   });
   app.post('/', {
     config: { idempotent: true },

@@ -6,9 +6,12 @@ import { AppError, notFound } from '../../plugins/errors';
 import { userModel } from '../auth/model';
 import { hashPassword } from '../auth/passwords';
 import { toUser } from '../auth/service';
+import { tenantVersionsFor } from '../auth/tenant-versions';
 import { creatorModel } from '../creators/model';
 
 export function createUsersService(conn: Connection) {
+  // Sessions are cached per agency auth version: any change to who may do what bumps it.
+  const invalidateSessions = (tenantId: Types.ObjectId) => tenantVersionsFor(conn)?.bump([String(tenantId)], 'authVersion');
   const users = userModel(conn);
   const creators = creatorModel(conn);
 
@@ -50,6 +53,7 @@ export function createUsersService(conn: Connection) {
       if (body.password !== undefined) set.passwordHash = await hashPassword(body.password);
       const doc = await users.findOneAndUpdate({ _id: id, tenantId }, { $set: set }, { returnDocument: 'after' }).lean();
       if (!doc) throw notFound('User');
+      if (body.role !== undefined || body.password !== undefined) await invalidateSessions(tenantId);
       return toUser(doc);
     },
 
@@ -59,6 +63,7 @@ export function createUsersService(conn: Connection) {
       if (!existing) throw notFound('User');
       if (existing.role === 'admin' && !(await otherAdminsExist(tenantId, id))) throw new AppError('LAST_ADMIN');
       await users.deleteOne({ _id: id, tenantId });
+      await invalidateSessions(tenantId);
       await creators.updateMany({ tenantId, managerId: id }, { $set: { managerId: null } });
     },
 
