@@ -5,8 +5,10 @@
  *   `SignConfig.cachedInstance`, so `applySignSettings` resets that cache to make a change take effect, and
  *   sets `SignConfig.baseOptions.timeout` because the sign client, axios, has no timeout of its own);
  * - `webConfigOverrides` `TIKTOK_HOST_WEB` and `TIKTOK_HOST_WEBCAST` (one host:port for both);
- * - an extra CA: got's `webClientOptions.https.certificateAuthority` and ws's `wsClientOptions.ca`. Both
- *   *replace* Node's trusted roots, so the extra CA is appended to `tls.rootCertificates`.
+ * - an extra CA, trusted besides Node's roots, for the web host (got: `webClientOptions.agent.https`) and the
+ *   push server (ws: `wsClientOptions.secureContext`). Both get one shared TLS context per CA: passing a `ca`
+ *   list instead makes Node parse ~150 root certificates for every request and socket (~60 ms each), which
+ *   at a thousand rooms is the whole budget. The shared agent also keeps connections alive across rooms.
  * Note the library fetches loopback hosts over https and any other host over plain http (its `isSecure`), so
  * a non-loopback web host must answer http (TikTok itself redirects to https).
  *
@@ -14,6 +16,7 @@
  * TIKTOK_LIVE_SIGN_API_KEY, TIKTOK_LIVE_WEB_HOST (host:port), TIKTOK_LIVE_CA_FILE (PEM path).
  */
 import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import tls from 'node:tls';
 import { SignConfig, TikTokLiveConnection, type TikTokLiveConstructorConnectionOptions } from 'tiktok-live-connector';
 
@@ -73,11 +76,25 @@ export function connectorOptionsFor(settings: LiveConnectionSettings, extra: Tik
     options.webConfigOverrides = { ...extra.webConfigOverrides, TIKTOK_HOST_WEB: settings.webHost, TIKTOK_HOST_WEBCAST: settings.webHost };
   }
   if (settings.caPem) {
-    const ca = [...tls.rootCertificates, settings.caPem];
-    options.webClientOptions = { ...extra.webClientOptions, https: { ...extra.webClientOptions?.https, certificateAuthority: ca } } as TikTokLiveConstructorConnectionOptions['webClientOptions'];
-    options.wsClientOptions = { ...extra.wsClientOptions, ca };
+    const { secureContext, agent } = trustFor(settings.caPem);
+    options.webClientOptions = { ...extra.webClientOptions, agent: { ...extra.webClientOptions?.agent, https: agent } } as TikTokLiveConstructorConnectionOptions['webClientOptions'];
+    // ws hands its options to tls.connect, which takes a ready secure context.
+    options.wsClientOptions = { ...extra.wsClientOptions, secureContext } as TikTokLiveConstructorConnectionOptions['wsClientOptions'];
   }
   return options;
+}
+
+const trustByCa = new Map<string, { secureContext: tls.SecureContext; agent: https.Agent }>();
+
+/** One TLS context (Node's roots + the extra CA) and one keep-alive agent per CA, shared by all connections. */
+function trustFor(caPem: string): { secureContext: tls.SecureContext; agent: https.Agent } {
+  let trust = trustByCa.get(caPem);
+  if (!trust) {
+    const secureContext = tls.createSecureContext({ ca: [...tls.rootCertificates, caPem] });
+    trust = { secureContext, agent: new https.Agent({ keepAlive: true, secureContext, maxSockets: 256 }) };
+    trustByCa.set(caPem, trust);
+  }
+  return trust;
 }
 
 /** `applySignSettings` + `new TikTokLiveConnection(handle, connectorOptionsFor(settings, extra))`. */

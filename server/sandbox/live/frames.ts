@@ -44,17 +44,47 @@ const defaults = new Map<unknown, object>();
 
 /** A fully defaulted message with `partial` applied (`Object.assign(T.decode(empty), partial)`, cached). */
 export function buildMessage<T extends object>(type: MessageType<T>, partial: Partial<T>): T {
-  let base = defaults.get(type) as T | undefined;
-  if (!base) {
-    base = type.decode(EMPTY);
-    defaults.set(type, base);
-  }
-  return { ...base, ...partial };
+  return { ...buildDefaults(type), ...partial };
 }
 
 export function encodeMessage<T>(type: MessageType<T>, message: T): Buffer {
   const bytes = type.encode(message, writer).finish();
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+// Hot path: one mutable all-defaults instance per type, filled, encoded and reset at once (encoding is
+// synchronous), instead of copying a 60-field object for every message.
+const scratch = new Map<unknown, Record<string, unknown>>();
+
+function scratchOf<T>(type: MessageType<T>): Record<string, unknown> {
+  let instance = scratch.get(type);
+  if (!instance) {
+    instance = type.decode(EMPTY) as Record<string, unknown>;
+    scratch.set(type, instance);
+  }
+  return instance;
+}
+
+/** Encodes `partial` over the type's defaults without allocating a full message. */
+export function encodePartial<T extends object>(type: MessageType<T>, partial: Partial<T>): Buffer {
+  const instance = scratchOf(type);
+  const pristine = buildDefaults(type) as Record<string, unknown>;
+  const keys = Object.keys(partial);
+  for (const key of keys) instance[key] = (partial as Record<string, unknown>)[key];
+  try {
+    return encodeMessage(type, instance as T);
+  } finally {
+    for (const key of keys) instance[key] = pristine[key];
+  }
+}
+
+function buildDefaults<T>(type: MessageType<T>): T {
+  let base = defaults.get(type) as T | undefined;
+  if (!base) {
+    base = type.decode(EMPTY);
+    defaults.set(type, base as object);
+  }
+  return base;
 }
 
 /** A viewer or creator as TikTok's `User` struct. */
@@ -91,12 +121,11 @@ const giftStructs = new Map<string, Gift>();
 const USER_CACHE_LIMIT = 200_000;
 
 function userStruct(user: SandboxUser): User {
-  const key = `${user.userId}\u0000${user.handle}\u0000${user.nickname}`;
-  let struct = userStructs.get(key);
-  if (!struct) {
+  let struct = userStructs.get(user.userId);
+  if (!struct || struct.displayId !== user.handle || struct.nickname !== user.nickname) {
     if (userStructs.size >= USER_CACHE_LIMIT) userStructs.clear();
     struct = buildMessage(User, { id: user.userId, displayId: user.handle, nickname: user.nickname });
-    userStructs.set(key, struct);
+    userStructs.set(user.userId, struct);
   }
   return struct;
 }
@@ -111,8 +140,15 @@ function giftStruct(gift: SandboxGiftKind): Gift {
   return struct;
 }
 
+// `common` is the same for every message type; one instance is refilled per message, which is safe because
+// each message is encoded right after (encodePartial) and never kept.
+const sharedCommon = buildMessage(CommonMessageData, {});
 function common(method: string, msgId: string, roomId: string, createTime: number): CommonMessageData {
-  return buildMessage(CommonMessageData, { method, msgId, roomId, createTime: String(createTime) });
+  sharedCommon.method = method;
+  sharedCommon.msgId = msgId;
+  sharedCommon.roomId = roomId;
+  sharedCommon.createTime = String(createTime);
+  return sharedCommon;
 }
 
 /** One inner message, encoded once: stored in the room's log and reused for every socket and replay. */
@@ -122,8 +158,8 @@ export interface EncodedWebcastMessage {
   payload: Buffer;
 }
 
-function wrap<T>(method: string, type: MessageType<T>, message: T, msgId: string): EncodedWebcastMessage {
-  return { method, msgId, payload: encodeMessage(type, message) };
+function wrap<T extends object>(method: string, type: MessageType<T>, partial: Partial<T>, msgId: string): EncodedWebcastMessage {
+  return { method, msgId, payload: encodePartial(type, partial) };
 }
 
 export interface MessageContext {
@@ -133,7 +169,7 @@ export interface MessageContext {
 }
 
 export function giftMessage(ctx: MessageContext, input: { user: SandboxUser; gift: SandboxGiftKind; groupId: string; repeatCount: number; repeatEnd: boolean }): EncodedWebcastMessage {
-  const message = buildMessage(WebcastGiftMessage, {
+  return wrap('WebcastGiftMessage', WebcastGiftMessage, {
     common: common('WebcastGiftMessage', ctx.msgId, ctx.roomId, ctx.now),
     giftId: input.gift.giftId,
     groupId: input.groupId,
@@ -143,54 +179,48 @@ export function giftMessage(ctx: MessageContext, input: { user: SandboxUser; gif
     repeatEnd: input.repeatEnd ? 1 : 0,
     user: userStruct(input.user),
     gift: giftStruct(input.gift),
-  });
-  return wrap('WebcastGiftMessage', WebcastGiftMessage, message, ctx.msgId);
+  }, ctx.msgId);
 }
 
 export function viewersMessage(ctx: MessageContext, total: number): EncodedWebcastMessage {
-  const message = buildMessage(WebcastRoomUserSeqMessage, {
+  return wrap('WebcastRoomUserSeqMessage', WebcastRoomUserSeqMessage, {
     common: common('WebcastRoomUserSeqMessage', ctx.msgId, ctx.roomId, ctx.now),
     total: String(total),
     totalUser: String(total),
-  });
-  return wrap('WebcastRoomUserSeqMessage', WebcastRoomUserSeqMessage, message, ctx.msgId);
+  }, ctx.msgId);
 }
 
 export function likeMessage(ctx: MessageContext, input: { user: SandboxUser; count: number; total: number }): EncodedWebcastMessage {
-  const message = buildMessage(WebcastLikeMessage, {
+  return wrap('WebcastLikeMessage', WebcastLikeMessage, {
     common: common('WebcastLikeMessage', ctx.msgId, ctx.roomId, ctx.now),
     user: userStruct(input.user),
     count: input.count,
     total: String(input.total),
-  });
-  return wrap('WebcastLikeMessage', WebcastLikeMessage, message, ctx.msgId);
+  }, ctx.msgId);
 }
 
 export function memberMessage(ctx: MessageContext, user: SandboxUser): EncodedWebcastMessage {
-  const message = buildMessage(WebcastMemberMessage, {
+  return wrap('WebcastMemberMessage', WebcastMemberMessage, {
     common: common('WebcastMemberMessage', ctx.msgId, ctx.roomId, ctx.now),
     user: userStruct(user),
     userId: user.userId,
     action: MemberMessageAction.MEMBER_MESSAGE_ACTION_JOINED,
-  });
-  return wrap('WebcastMemberMessage', WebcastMemberMessage, message, ctx.msgId);
+  }, ctx.msgId);
 }
 
 export function chatMessage(ctx: MessageContext, input: { user: SandboxUser; text: string }): EncodedWebcastMessage {
-  const message = buildMessage(WebcastChatMessage, {
+  return wrap('WebcastChatMessage', WebcastChatMessage, {
     common: common('WebcastChatMessage', ctx.msgId, ctx.roomId, ctx.now),
     user: userStruct(input.user),
     content: input.text,
-  });
-  return wrap('WebcastChatMessage', WebcastChatMessage, message, ctx.msgId);
+  }, ctx.msgId);
 }
 
 export function streamEndMessage(ctx: MessageContext): EncodedWebcastMessage {
-  const message = buildMessage(WebcastControlMessage, {
+  return wrap('WebcastControlMessage', WebcastControlMessage, {
     common: common('WebcastControlMessage', ctx.msgId, ctx.roomId, ctx.now),
     action: ControlAction.CONTROL_ACTION_STREAM_ENDED,
-  });
-  return wrap('WebcastControlMessage', WebcastControlMessage, message, ctx.msgId);
+  }, ctx.msgId);
 }
 
 export interface FetchResultInput {
@@ -206,7 +236,7 @@ export interface FetchResultInput {
 
 /** A `ProtoMessageFetchResult`: what the sign server returns as its body and the push server sends in frames. */
 export function encodeFetchResult(input: FetchResultInput): Buffer {
-  const result = buildMessage(ProtoMessageFetchResult, {
+  return encodePartial(ProtoMessageFetchResult, {
     messages: input.messages.map((m) => buildMessage(BaseProtoMessage, { method: m.method, payload: m.payload, msgId: m.msgId })),
     cursor: input.cursor,
     fetchInterval: '1000',
@@ -218,7 +248,6 @@ export function encodeFetchResult(input: FetchResultInput): Buffer {
     heartbeatDuration: '10000',
     isFirst: input.isFirst ?? false,
   });
-  return encodeMessage(ProtoMessageFetchResult, result);
 }
 
 /** A push frame carrying a fetch result, gzip'd as the client asked (`compress=gzip`). */
@@ -229,12 +258,11 @@ export function encodeMessageFrame(input: { logId: string; seqId: string; fetchR
 
 /** Any push frame (payload types: msg, hb, im_enter_room_resp, …). */
 export function encodePushFrame(input: { logId?: string; seqId?: string; payloadType: string; payload?: Buffer }): Buffer {
-  const frame = buildMessage(WebcastPushFrame, {
+  return encodePartial(WebcastPushFrame, {
     logId: input.logId ?? '0',
     seqId: input.seqId ?? '0',
     payloadEncoding: 'pb',
     payloadType: input.payloadType,
     payload: input.payload ?? Buffer.alloc(0),
   });
-  return encodeMessage(WebcastPushFrame, frame);
 }

@@ -10,6 +10,8 @@
  *
  * Or by hand: `applySignSettings(live.settings)` then `new TikTokLiveConnection(handle, live.connectorOptions())`.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { TikTokLiveConnection, TikTokLiveConstructorConnectionOptions } from 'tiktok-live-connector';
 import { createSandboxCertificates, type SandboxCertificates } from './certificates';
 import { connectorOptionsFor, createLiveConnection, DEFAULT_SIGN_TIMEOUT_MS, type LiveConnectionSettings } from './connection-settings';
@@ -35,6 +37,11 @@ export interface SandboxLiveOptions {
   needAck?: boolean;
   /** Close sockets that sent nothing (heartbeat/ack) for this long. Default 60 s. */
   idleTimeoutMs?: number;
+  /**
+   * Serve the push WebSocket over TLS on the web host (wss://, as TikTok does; default) or, when false, over
+   * plain ws:// on its own port: one TLS handshake less per room for large benchmarks.
+   */
+  pushTls?: boolean;
   /** Reuse certificates (making them takes ~0.5 s); default: made once per process. */
   certificates?: SandboxCertificates;
 }
@@ -61,6 +68,21 @@ export interface SandboxLive {
   stop(): Promise<void>;
 }
 
+async function listenPlain(host = '127.0.0.1'): Promise<{ server: http.Server; host: string; close(): Promise<void> }> {
+  const server = http.createServer((_req, res) => res.writeHead(404).end());
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    host: `${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 let processCertificates: SandboxCertificates | undefined;
 
 export async function startSandboxLive(options: SandboxLiveOptions = {}): Promise<SandboxLive> {
@@ -70,8 +92,9 @@ export async function startSandboxLive(options: SandboxLiveOptions = {}): Promis
   const web = await startWebHost({ rooms, certPem: certificates.certPem, keyPem: certificates.keyPem, host: options.host, port: options.webPort });
   let pushUrl = '';
   const sign = await startSignServer({ rooms, pushServerUrl: () => pushUrl, host: options.host, port: options.signPort, settings: options.sign });
-  const push = attachPushServer({ rooms, server: web.server, verifyToken: sign.verifyToken, idleTimeoutMs: options.idleTimeoutMs });
-  pushUrl = push.url(web.host);
+  const plainPush = options.pushTls === false ? await listenPlain(options.host) : null;
+  const push = attachPushServer({ rooms, server: plainPush?.server ?? web.server, secure: !plainPush, verifyToken: sign.verifyToken, idleTimeoutMs: options.idleTimeoutMs });
+  pushUrl = push.url(plainPush?.host ?? web.host);
 
   const settings: LiveConnectionSettings = {
     signBasePath: sign.url,
@@ -97,7 +120,7 @@ export async function startSandboxLive(options: SandboxLiveOptions = {}): Promis
     async stop() {
       delivery.stop();
       push.close();
-      await Promise.all([web.close(), sign.close()]);
+      await Promise.all([web.close(), sign.close(), plainPush?.close()]);
     },
   };
 }

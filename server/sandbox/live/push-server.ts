@@ -17,13 +17,15 @@ import { encodePushFrame, streamEndMessage } from './frames';
 import type { RoomSubscriber } from './room-delivery';
 import { ROOM_STATUS_LIVE, type SandboxRoom, type SandboxRooms } from './rooms';
 import { SIGN_TOKEN_PARAM } from './sign-server';
-import type https from 'node:https';
+import type http from 'node:http';
 
 export const PUSH_PATH = '/webcast/im/ws_proxy/ws_reuse_supplement/';
 
 export interface PushServerOptions {
   rooms: SandboxRooms;
-  server: https.Server;
+  /** The web host's HTTPS server (wss://, the default) or a plain HTTP server (ws://). */
+  server: http.Server;
+  secure: boolean;
   verifyToken(token: string | null, roomId: string): boolean;
   /** Drop sockets silent (no heartbeat, ack or enter) for this long. TikTok's client beats every 10 s. */
   idleTimeoutMs?: number;
@@ -194,7 +196,7 @@ export function attachPushServer(options: PushServerOptions): PushServer {
   sweep.unref();
 
   return {
-    url: (host) => `wss://${host}${PUSH_PATH}`,
+    url: (host) => `${options.secure ? 'wss' : 'ws'}://${host}${PUSH_PATH}`,
     counts,
     close() {
       clearInterval(sweep);
