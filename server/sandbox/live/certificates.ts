@@ -33,15 +33,20 @@ export function createSandboxCertificates(commonName = 'LiveRoster Sandbox'): Sa
   const notBefore = new Date(now.getTime() - 60 * 60 * 1000);
   const notAfter = new Date(now.getTime() + 365 * 24 * 60 * 60 * 1000);
 
+  const newCertificate = (publicKey: forge.pki.rsa.PublicKey, subject: forge.pki.CertificateField[], issuer: forge.pki.CertificateField[]) => {
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = publicKey;
+    cert.serialNumber = serialNumber();
+    cert.validity.notBefore = notBefore;
+    cert.validity.notAfter = notAfter;
+    cert.setSubject(subject);
+    cert.setIssuer(issuer);
+    return cert;
+  };
+
   const ca = rsaKeyPair();
-  const caCert = forge.pki.createCertificate();
-  caCert.publicKey = ca.publicKey;
-  caCert.serialNumber = serialNumber();
-  caCert.validity.notBefore = notBefore;
-  caCert.validity.notAfter = notAfter;
   const caSubject = [{ name: 'commonName', value: `${commonName} CA` }];
-  caCert.setSubject(caSubject);
-  caCert.setIssuer(caSubject);
+  const caCert = newCertificate(ca.publicKey, caSubject, caSubject);
   caCert.setExtensions([
     { name: 'basicConstraints', cA: true, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
@@ -50,13 +55,7 @@ export function createSandboxCertificates(commonName = 'LiveRoster Sandbox'): Sa
   caCert.sign(ca.privateKey, forge.md.sha256.create());
 
   const server = rsaKeyPair();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = server.publicKey;
-  cert.serialNumber = serialNumber();
-  cert.validity.notBefore = notBefore;
-  cert.validity.notAfter = notAfter;
-  cert.setSubject([{ name: 'commonName', value: 'localhost' }]);
-  cert.setIssuer(caSubject);
+  const cert = newCertificate(server.publicKey, [{ name: 'commonName', value: 'localhost' }], caSubject);
   cert.setExtensions([
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
