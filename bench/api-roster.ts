@@ -4,7 +4,10 @@
  * memory in the same run (the baseline). Prints p50/p99 latency, requests/s
  * and the ratio. Targets: p99 < 25 ms, throughput ≥ 0.3× the bare route.
  */
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import Fastify from 'fastify';
 import { Types } from 'mongoose';
 import { buildApp } from '../server/src/app';
@@ -15,9 +18,18 @@ import { benchDatabase, fmt, table } from './lib';
 const CREATORS = Number(process.env.BENCH_CREATORS ?? 5000);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 100;
+const require = createRequire(import.meta.url);
 
+/** Runs autocannon in its own process, so the load generator does not share this event loop with the servers. */
 async function load(url: string, headers: Record<string, string> = {}) {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
+  const args = [require.resolve('autocannon/autocannon.js'), '-j', '-c', String(CONNECTIONS), '-d', String(DURATION)];
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
+  args.push(url);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  await once(child, 'exit');
+  const result = JSON.parse(out) as autocannon.Result;
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
