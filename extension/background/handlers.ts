@@ -1,4 +1,4 @@
-import { browser } from 'wxt/browser';
+import { browser } from '../lib/browser';
 import { ApiError } from '../lib/api-error';
 import type { ApiClient } from '../lib/api-client';
 import type { Creator } from '../lib/api-types';

@@ -1,4 +1,4 @@
-import { browser, type Browser } from 'wxt/browser';
+import { browser, type Runtime } from '../lib/browser';
 import type { ApiClient } from '../lib/api-client';
 import type { LiveTally } from '../lib/api-types';
 import { connectLiveStream, type LiveStream, type LiveStreamStatus } from '../lib/live-stream';
@@ -11,7 +11,7 @@ import type { SessionStore } from './session';
  * every (re)connect reloads `GET /live/now` so a gap the server could not replay still heals.
  */
 export function createLiveHub(deps: { session: SessionStore; api: ApiClient; onUnauthorized: () => void; initialPanelEvents: () => PanelEvent[] }) {
-  const ports = new Set<Browser.runtime.Port>();
+  const ports = new Set<Runtime.Port>();
   const tallies = new Map<string, LiveTally>();
   let stream: LiveStream | undefined;
   let status: LiveStreamStatus = 'closed';

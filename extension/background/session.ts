@@ -1,4 +1,4 @@
-import { browser } from 'wxt/browser';
+import { browser } from '../lib/browser';
 import type { Agency, User } from '../lib/api-types';
 import { DEFAULT_API_URL } from '../lib/defaults';
 

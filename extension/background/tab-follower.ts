@@ -1,4 +1,4 @@
-import { browser } from 'wxt/browser';
+import { browser } from '../lib/browser';
 import { parseTikTokCreatorUrl, type OnScreenCreator } from '../lib/tiktok-url';
 
 /**

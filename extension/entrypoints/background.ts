@@ -1,4 +1,4 @@
-import { browser } from 'wxt/browser';
+import { browser, sidePanel } from '../lib/browser';
 import { defineBackground } from 'wxt/utils/define-background';
 import { createRequestHandlers } from '../background/handlers';
 import { createLiveHub } from '../background/live-hub';
@@ -58,7 +58,7 @@ export default defineBackground({
     // A declared popup takes the toolbar click; the keyboard command opens the side panel instead.
     browser.commands.onCommand.addListener((command, commandTab) => {
       if (command !== 'open-side-panel' || commandTab?.windowId === undefined) return;
-      void browser.sidePanel.open({ windowId: commandTab.windowId });
+      void sidePanel?.open({ windowId: commandTab.windowId });
     });
   },
 });

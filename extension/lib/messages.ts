@@ -1,4 +1,4 @@
-import { browser } from 'wxt/browser';
+import { browser } from './browser';
 import { ApiError, type SerializedApiError } from './api-error';
 import type { Activity, ActivityInput, Agency, Creator, CreatorMetrics, Deal, DealInput, LiveTally, ServerConfig, SessionEnd, User } from './api-types';
 import type { LiveStreamStatus } from './live-stream';
@@ -66,21 +66,20 @@ export type RequestHandlers = { [K in RequestName]: (payload: PayloadOf<K>) => P
 
 /** Installs the background's request router; errors travel back serialised as ApiError. */
 export function serveBackgroundRequests(handlers: RequestHandlers): void {
-  // sendResponse + `return true` rather than returning a Promise: Chrome only honours the callback form.
-  browser.runtime.onMessage.addListener((message: unknown, _sender: unknown, sendResponse: (reply: Reply) => void) => {
+  // The polyfill turns a returned Promise into Chrome's sendResponse; anything else (undefined) leaves the message to other listeners.
+  browser.runtime.onMessage.addListener((message: unknown): Promise<Reply> | undefined => {
     const envelope = message as Partial<Envelope> | undefined;
     if (!envelope?.liveroster || !envelope.type || !(envelope.type in handlers)) return undefined;
     const handler = handlers[envelope.type] as (payload: unknown) => Promise<unknown>;
-    Promise.resolve()
+    // Always resolves: a rejection would lose the ApiError's code and status on the way through the polyfill.
+    return Promise.resolve()
       .then(() => handler(envelope.payload))
       .then(
-        (data) => sendResponse({ ok: true, data }),
-        (error: unknown) =>
-          sendResponse({
-            ok: false,
-            error: error instanceof ApiError ? error.toJSON() : { status: 0, code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) },
-          }),
+        (data): Reply => ({ ok: true, data }),
+        (error: unknown): Reply => ({
+          ok: false,
+          error: error instanceof ApiError ? error.toJSON() : { status: 0, code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) },
+        }),
       );
-    return true;
   });
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { browser } from 'wxt/browser';
+import { browser } from '../../lib/browser';
 import { SignInForm } from '../../components/SignInForm';
 import type { ImportRecord, ServerConfig } from '../../lib/api-types';
 import { sendToBackground, type AuthState } from '../../lib/messages';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { browser } from 'wxt/browser';
+import { browser, sidePanel } from '../../lib/browser';
 import { DEAL_STAGES } from '../../lib/api-types';
 import { sendToBackground, type AuthState } from '../../lib/messages';
 import { resolveCreatorId } from '../../lib/resolve-creator';
@@ -59,7 +59,7 @@ export function DealPopup() {
   }
 
   const openSidePanel = () => {
-    if (windowId !== undefined) void browser.sidePanel.open({ windowId }).then(() => window.close());
+    if (windowId !== undefined) void sidePanel?.open({ windowId }).then(() => window.close());
   };
 
   return (

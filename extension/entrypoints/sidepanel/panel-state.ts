@@ -1,5 +1,5 @@
 import { batch, signal } from '@preact/signals';
-import { browser } from 'wxt/browser';
+import { browser } from '../../lib/browser';
 import type { Creator } from '../../lib/api-types';
 import { openCache, readRoster } from '../../lib/cache';
 import type { LiveStreamStatus } from '../../lib/live-stream';
