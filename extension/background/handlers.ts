@@ -6,7 +6,7 @@ import {
   cacheActivities, cacheDeals, cacheMetrics, clearCache, findCachedCreatorByHandle, readActivities, replaceRoster, upsertCreator,
   type LiveRosterDb,
 } from '../lib/cache';
-import { enqueueDeal, flushDealOutbox } from '../lib/deal-outbox';
+import { enqueueDeal, type FlushResult } from '../lib/deal-outbox';
 import type { AuthState, PanelEvent, RequestHandlers } from '../lib/messages';
 import { parseOAuthRedirect } from '../lib/oauth-redirect';
 import { createPkceVerifier, pkceChallenge } from '../lib/pkce';
@@ -21,6 +21,8 @@ interface Deps {
   stopLive: () => void;
   onScreen: () => ReturnType<RequestHandlers['tab.onScreen']> extends Promise<infer T> ? T : never;
   liveSnapshot: RequestHandlers['live.snapshot'];
+  /** Sends the queued deals (one shared flush; it tells open panels which creators got new deals). */
+  flushOutbox: () => Promise<FlushResult>;
 }
 
 const PAGE_LIMIT = 200;
@@ -59,7 +61,7 @@ export function createRequestHandlers(deps: Deps): RequestHandlers {
     return creator;
   }
 
-  const flush = () => flushDealOutbox(db, (input, key) => api.createDeal(input, key));
+  const flush = deps.flushOutbox;
 
   return {
     'auth.state': async () => {

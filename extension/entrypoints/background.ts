@@ -23,6 +23,12 @@ export default defineBackground({
       state: { signedIn: !!session.token(), user: session.user(), agency: session.agency() },
     });
     const tab = followActiveTab((creator) => hub.broadcast({ kind: 'on_screen', creator }));
+    /** The one way queued deals are sent (popup submit, sign-in, alarm); panels showing those creators reload their deals. */
+    const flushOutbox = async () => {
+      const result = await flushDealOutbox(db, (input, key) => api.createDeal(input, key));
+      if (result.sent.length) hub.broadcast({ kind: 'deals_changed', creatorIds: [...new Set(result.sent.map((s) => s.deal.creatorId))] });
+      return result;
+    };
     const hub = createLiveHub({
       session,
       api,
@@ -41,19 +47,20 @@ export default defineBackground({
         stopLive: hub.stop,
         onScreen: () => tab.current(),
         liveSnapshot: async () => hub.snapshot(),
+        flushOutbox,
       }),
     );
 
     // Queued deals: retried every minute (alarms outlive the worker; timers do not).
-    const flushOutbox = async () => {
+    const flushOutboxIfSignedIn = async () => {
       await session.ready;
-      if (session.token()) await flushDealOutbox(db, (input, key) => api.createDeal(input, key)).catch(() => undefined);
+      if (session.token()) await flushOutbox().catch(() => undefined);
     };
     void browser.alarms.create(OUTBOX_ALARM, { periodInMinutes: 1 });
     browser.alarms.onAlarm.addListener((alarm) => {
-      if (alarm.name === OUTBOX_ALARM) void flushOutbox();
+      if (alarm.name === OUTBOX_ALARM) void flushOutboxIfSignedIn();
     });
-    void flushOutbox();
+    void flushOutboxIfSignedIn();
 
     // A declared popup takes the toolbar click; the keyboard command opens the side panel instead.
     browser.commands.onCommand.addListener((command, commandTab) => {

@@ -46,7 +46,9 @@ export type PanelEvent =
   | { kind: 'stream'; status: LiveStreamStatus }
   | { kind: 'on_screen'; creator: OnScreenCreator | null }
   | { kind: 'auth'; state: AuthState }
-  | { kind: 'roster_changed' };
+  | { kind: 'roster_changed' }
+  /** Deals were created for these creators (a queued deal went out, or the popup saved one). */
+  | { kind: 'deals_changed'; creatorIds: string[] };
 
 export const SIDE_PANEL_PORT = 'sidepanel';
 

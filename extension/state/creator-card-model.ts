@@ -86,6 +86,15 @@ export function createCreatorCardModel(deps: { request: Request; db: LiveRosterD
   return {
     creator, unknownHandle, metrics, deals, activities, stale, busy, error,
 
+    /** New deals were saved for these creators: reloads the list when the card shows one of them. */
+    async reloadDealsIfShown(creatorIds: string[]) {
+      const shown = creator.value;
+      if (!shown || !creatorIds.includes(shown.id)) return;
+      const gen = generation;
+      const fresh = await deps.request('deals.list', { creatorId: shown.id }).catch(() => null);
+      if (fresh && gen === generation) deals.value = fresh;
+    },
+
     /** Shows a creator picked from the roster. */
     async showCreator(c: Creator) {
       const gen = reset();

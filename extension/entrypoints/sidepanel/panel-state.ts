@@ -96,6 +96,9 @@ export function createPanelState() {
       case 'roster_changed':
         void loadFromCache(!roster.stale.value);
         break;
+      case 'deals_changed':
+        void card.reloadDealsIfShown(event.creatorIds);
+        break;
     }
   }
 

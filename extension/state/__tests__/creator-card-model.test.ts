@@ -108,4 +108,27 @@ describe('creator card model', () => {
     expect(card.error.value).toBe('The user did not approve access.');
     expect(card.busy.value).toBeNull();
   });
+
+  it('reloads deals when new ones were saved for the creator on the card, and only then', async () => {
+    const alice = makeCreator({ id: 'a', handle: 'alice' });
+    const deal = { id: 'd1', creatorId: 'a', brand: 'Glow', value: { amount: 1000, currency: 'USD' } };
+    let dealsOnServer: unknown[] = [];
+    const { request, calls } = fakeRequest({
+      'creator.get': () => alice,
+      'creator.metrics': () => metrics,
+      'deals.list': () => dealsOnServer,
+      'activities.list': () => [],
+    });
+    const card = createCreatorCardModel({ request, db });
+    await card.showCreator(alice);
+    expect(card.deals.value).toEqual([]);
+    dealsOnServer = [deal];
+    const listCalls = () => calls.filter(([type]) => type === 'deals.list').length;
+    const before = listCalls();
+    await card.reloadDealsIfShown(['someone-else']);
+    expect(listCalls()).toBe(before);
+    expect(card.deals.value).toEqual([]);
+    await card.reloadDealsIfShown(['a']);
+    expect(card.deals.value).toEqual([deal]);
+  });
 });
