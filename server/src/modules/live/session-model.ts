@@ -1,0 +1,117 @@
+/**
+ * `live_sessions`: one LIVE session of one creator, whoever recorded it. Two sources write here:
+ * - the listener (`source: 'listener'`, key `listener:<roomId>`): created when a listener joins a room, updated
+ *   with `$inc`/`$max` as events are flushed, closed with `status: 'ended'` when the stream ends;
+ * - CSV imports (`source: 'import'`, key `import:<rowHash>`): inserted ended, with the export's numbers.
+ * `key` is unique per agency, so replays (a listener resuming the same room, an import re-uploaded) find the same
+ * document instead of creating another. `totalsApplied` flips false→true exactly once (compare-and-set), and only
+ * the writer that flipped it adds the session to the creator's running totals.
+ */
+import { Schema, type Connection, type Types } from 'mongoose';
+import { modelOn } from '../../db/connection';
+import { tenantScopePlugin } from '../../db/tenant-scope';
+
+export type LiveSessionSource = 'listener' | 'import';
+export type LiveSessionStatus = 'live' | 'ended';
+
+export interface SessionTopGifter {
+  userId: string;
+  handle: string;
+  nickname: string;
+  diamonds: number;
+}
+
+export interface LiveSessionDoc {
+  _id: Types.ObjectId;
+  tenantId: Types.ObjectId;
+  creatorId: Types.ObjectId;
+  key: string;
+  source: LiveSessionSource;
+  status: LiveSessionStatus;
+  startedAt: Date;
+  endedAt: Date | null;
+  durationSeconds: number;
+  diamonds: number;
+  /** Single gifts (a streak of 3 is 3). */
+  gifts: number;
+  peakViewers: number;
+  avgViewers: number;
+  likes: number;
+  newFollowers: number | null;
+  /** Set once the session has been added to the creator's totals (exactly once). */
+  totalsApplied: boolean;
+  /** Imports: how the imported numbers compare with the listener's (owned by the imports module). */
+  reconciliation?: Record<string, unknown> | null;
+
+  // ---- listener sessions ----
+  /** TikTok's room id (listener sessions). */
+  roomId?: string | null;
+  /** Unique gifters (listener sessions: one `live_gifters` document each). */
+  gifters: number;
+  newMembers: number;
+  chats: number;
+  /** Viewer-milliseconds from `viewersFirstAt` to `viewersAt` (the time-weighted average's numerator). */
+  viewerMs: number;
+  viewersFirstAt: Date | null;
+  /** Latest viewer count and when it was reported (it holds until the next sample). */
+  viewers: number;
+  viewersAt: Date | null;
+  lastEventAt: Date | null;
+  /** Top gifters as of the latest flush (so `/live/now` is one query). */
+  topGifters: SessionTopGifter[];
+  /** The server instance writing this session; flushes from any other instance are refused (fencing). */
+  listenerInstanceId?: string | null;
+  endReason?: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const topGifterSchema = new Schema<SessionTopGifter>(
+  { userId: String, handle: { type: String, default: '' }, nickname: { type: String, default: '' }, diamonds: { type: Number, default: 0 } },
+  { _id: false },
+);
+
+const liveSessionSchema = new Schema<LiveSessionDoc>(
+  {
+    creatorId: { type: Schema.Types.ObjectId, required: true },
+    key: { type: String, required: true },
+    source: { type: String, enum: ['listener', 'import'], required: true },
+    status: { type: String, enum: ['live', 'ended'], default: 'ended' },
+    startedAt: { type: Date, required: true },
+    endedAt: { type: Date, default: null },
+    durationSeconds: { type: Number, default: 0 },
+    diamonds: { type: Number, default: 0 },
+    gifts: { type: Number, default: 0 },
+    peakViewers: { type: Number, default: 0 },
+    avgViewers: { type: Number, default: 0 },
+    likes: { type: Number, default: 0 },
+    newFollowers: { type: Number, default: null },
+    totalsApplied: { type: Boolean, default: false },
+    reconciliation: { type: Schema.Types.Mixed, default: null },
+    roomId: { type: String, default: null },
+    gifters: { type: Number, default: 0 },
+    newMembers: { type: Number, default: 0 },
+    chats: { type: Number, default: 0 },
+    viewerMs: { type: Number, default: 0 },
+    viewersFirstAt: { type: Date, default: null },
+    viewers: { type: Number, default: 0 },
+    viewersAt: { type: Date, default: null },
+    lastEventAt: { type: Date, default: null },
+    topGifters: { type: [topGifterSchema], default: [] },
+    listenerInstanceId: { type: String, default: null },
+    endReason: { type: String, default: null },
+  },
+  { timestamps: true },
+);
+liveSessionSchema.plugin(tenantScopePlugin);
+liveSessionSchema.index({ tenantId: 1, key: 1 }, { unique: true });
+liveSessionSchema.index({ tenantId: 1, creatorId: 1, startedAt: -1 });
+liveSessionSchema.index({ tenantId: 1, startedAt: -1 });
+liveSessionSchema.index({ status: 1, totalsApplied: 1 });
+
+export const liveSessionModel = (conn: Connection) => modelOn(conn, 'LiveSession', liveSessionSchema);
+
+/** The key of a listener session: one per TikTok room. */
+export function listenerSessionKey(roomId: string): string {
+  return `listener:${roomId}`;
+}
