@@ -24,6 +24,10 @@ import { createCreatorLifecycle, type CreatorLifecycle } from './modules/creator
 import { creatorsRoutes } from './modules/creators/routes';
 import { dealsRoutes } from './modules/deals/routes';
 import { usersRoutes } from './modules/users/routes';
+import { notificationsRoutes } from './modules/notifications/routes';
+import { tiktokPlugin } from './modules/tiktok/plugin';
+import { tiktokRoutes } from './modules/tiktok/routes';
+import { connectPageRoutes } from './web/connect';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -121,6 +125,9 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
     async () => ({ sandbox: config.tiktok.sandbox, liveSandbox: config.live.sandbox, pkceEncoding: config.tiktok.pkceEncoding, version: '0.1.0' }),
   );
   await app.register(authPublicRoutes, { prefix: '/api/v1/auth', rateLimitPerMinute: config.authRateLimitPerMinute });
+  // TikTok core (client, webhooks at /webhooks/tiktok, workers) and the hosted connect page.
+  await app.register(tiktokPlugin);
+  await app.register(connectPageRoutes);
 
   // Pass 3: authenticated API. Everything registered inside needs a valid token.
   await app.register(
@@ -131,6 +138,8 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
       await api.register(creatorsRoutes, { prefix: '/creators' });
       await api.register(activitiesRoutes, { prefix: '/creators' });
       await api.register(dealsRoutes, { prefix: '/deals' });
+      await api.register(tiktokRoutes);
+      await api.register(notificationsRoutes, { prefix: '/notifications' });
     },
     { prefix: '/api/v1' },
   );

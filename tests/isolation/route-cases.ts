@@ -15,6 +15,10 @@ export const PUBLIC_ROUTES: Record<string, string> = {
   'GET /api/v1/config': 'public client configuration, no tenant data',
   'POST /api/v1/auth/signup': 'creates a new agency; takes no tenant',
   'POST /api/v1/auth/login': 'returns only the caller’s own agency',
+  'POST /webhooks/tiktok': 'TikTok webhook deliveries: authenticated by the TikTok-Signature HMAC, not a JWT (forged/stale → 401, tested in tests/api/tiktok-webhooks)',
+  'GET /connect/:token': 'hosted connect page: the random link token is the credential; minting one (POST /creators/:id/tiktok/invite) is isolation-tested',
+  'POST /connect/:token/start': 'hosted connect page: same link token as GET /connect/:token; leads only to TikTok consent for that invite’s creator',
+  'GET /connect/callback': 'TikTok’s redirect back to the hosted page: authorised by the single-use state bound to one invite',
 };
 
 /** Documentation routes served by @fastify/swagger-ui (static, no data). */
@@ -40,6 +44,12 @@ export const FIXTURES: [string, FixtureMaker][] = [
   ['users', async (_app, v) => created(await v.inject({ method: 'POST', url: '/api/v1/users', payload: { email: `victim-${Date.now()}@example.com`, password: 'victim password', role: 'manager' } }))],
   ['deals', async (_app, v, ids) => created(await v.inject({ method: 'POST', url: '/api/v1/deals', payload: { creatorId: ids.creators, brand: 'Victim Brand', value: { amount: 100, currency: 'USD' } } }))],
   ['activities', async (_app, v, ids) => created(await v.inject({ method: 'POST', url: `/api/v1/creators/${ids.creators}/activities`, payload: { type: 'note', body: 'victim note' } }))],
+  ['notifications', async (app, v, ids) => {
+    // Notifications are written by the system (e.g. an expired TikTok connection), never by a route.
+    const { notificationModel } = await import('../../server/src/modules/notifications/model');
+    const doc = await notificationModel(app.db).create({ tenantId: v.agencyId, audience: 'admins', type: 'tiktok_expired', title: 'victim notification', body: 'victim note', creatorId: ids.creators });
+    return String(doc._id);
+  }],
 ];
 
 export type CustomCall = (attacker: Session, ids: VictimIds) => Promise<LightMyRequestResponse>;

@@ -206,6 +206,8 @@ export interface TikTokPurgeJobDoc {
   tenantId: Types.ObjectId;
   creatorId: Types.ObjectId;
   reason: 'disconnect' | 'authorization_removed' | 'creator_deleted' | 'replaced';
+  /** The disconnected account (null if none was connected): a reconnect of it cancels the pending revoke. */
+  openId: string | null;
   disconnectedAt: Date;
   /** The access token to revoke, sealed; null once revoked or when there is nothing to revoke. */
   revokeToken: SealedSecret | null;
@@ -220,6 +222,7 @@ const purgeJobSchema = new Schema<TikTokPurgeJobDoc>(
   {
     creatorId: { type: Schema.Types.ObjectId, required: true },
     reason: { type: String, required: true },
+    openId: { type: String, default: null },
     disconnectedAt: { type: Date, required: true },
     revokeToken: { type: sealedSchema, default: null },
     revokeAttempts: { type: Number, default: 0 },
