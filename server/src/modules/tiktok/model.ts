@@ -206,7 +206,7 @@ export interface TikTokPurgeJobDoc {
   tenantId: Types.ObjectId;
   creatorId: Types.ObjectId;
   reason: 'disconnect' | 'authorization_removed' | 'creator_deleted' | 'replaced';
-  /** The disconnected account (null if none was connected): a reconnect of it cancels the pending revoke. */
+  /** The disconnected account while its revoke is pending (a reconnect of it cancels the revoke); null otherwise. */
   openId: string | null;
   disconnectedAt: Date;
   /** The access token to revoke, sealed; null once revoked or when there is nothing to revoke. */

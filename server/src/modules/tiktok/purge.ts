@@ -65,7 +65,8 @@ export async function disconnectCreator(
     tenantId,
     creatorId,
     reason,
-    openId: connection?.openId ?? null,
+    // Kept only while a revoke is pending (a reconnect of this account cancels it); cleared with the token.
+    openId: options.revoke && connection?.accessToken ? connection.openId : null,
     disconnectedAt: new Date(now),
     revokeToken: options.revoke && connection?.accessToken ? connection.accessToken : null,
     nextRevokeAt: new Date(now),
@@ -115,7 +116,7 @@ async function tryRevoke(ctx: TikTokContext, job: TikTokPurgeJobDoc): Promise<bo
     // TikTok refused the token outright (unknown, already dead): nothing left to revoke.
     ctx.log.warn({ creatorId: String(job.creatorId), code: err instanceof TikTokError ? err.code : 'error' }, 'tiktok: revoke refused; dropping the token');
   }
-  await jobs.updateOne({ _id: job._id, tenantId: job.tenantId }, { $set: { revokeToken: null, revokedAt: new Date(ctx.tuning.now()), nextRevokeAt: null } });
+  await jobs.updateOne({ _id: job._id, tenantId: job.tenantId }, { $set: { revokeToken: null, openId: null, revokedAt: new Date(ctx.tuning.now()), nextRevokeAt: null } });
   return true;
 }
 
@@ -126,7 +127,7 @@ async function tryRevoke(ctx: TikTokContext, job: TikTokPurgeJobDoc): Promise<bo
 export async function dropPendingRevokes(ctx: TikTokContext, tenantId: Types.ObjectId, openId: string): Promise<void> {
   await tiktokPurgeJobModel(ctx.conn).updateMany(
     { tenantId, openId, revokeToken: { $ne: null } },
-    { $set: { revokeToken: null, nextRevokeAt: null, lastError: 'superseded by a new connection' } },
+    { $set: { revokeToken: null, openId: null, nextRevokeAt: null, lastError: 'superseded by a new connection' } },
   );
 }
 
