@@ -23,6 +23,7 @@ import { authMeRoutes, authPublicRoutes } from './modules/auth/routes';
 import { createCreatorLifecycle, type CreatorLifecycle } from './modules/creators/lifecycle';
 import { creatorsRoutes } from './modules/creators/routes';
 import { dealsRoutes } from './modules/deals/routes';
+import { liveCreatorRoutes, liveRoutes, setupLive } from './modules/live/index';
 import { usersRoutes } from './modules/users/routes';
 import { notificationsRoutes } from './modules/notifications/routes';
 import { tiktokPlugin } from './modules/tiktok/plugin';
@@ -129,6 +130,9 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   await app.register(tiktokPlugin);
   await app.register(connectPageRoutes);
 
+  // LIVE: the stream route's query-token hook must precede authentication; workers and cleanups register here.
+  const live = setupLive(app);
+
   // Pass 3: authenticated API. Everything registered inside needs a valid token.
   await app.register(
     async (api) => {
@@ -138,6 +142,8 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
       await api.register(creatorsRoutes, { prefix: '/creators' });
       await api.register(activitiesRoutes, { prefix: '/creators' });
       await api.register(dealsRoutes, { prefix: '/deals' });
+      await api.register(liveRoutes, { prefix: '/live', hub: live.hub });
+      await api.register(liveCreatorRoutes, { prefix: '/creators' });
       await api.register(tiktokRoutes);
       await api.register(notificationsRoutes, { prefix: '/notifications' });
     },

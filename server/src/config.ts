@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { LiveConnectionSettings } from '../sandbox/live/connection-settings';
 
 export interface EncryptionKey {
   id: string;
@@ -65,6 +66,11 @@ export interface LiveConfig {
   checksPerMinute: number;
   /** Reconnect a listener when no event arrived for this long. */
   watchdogSeconds: number;
+  /**
+   * Ready connection settings for the listeners. main.ts sets them from the sandbox it starts when `sandbox`
+   * is true; unset with explicit TIKTOK_LIVE_* values (the live module reads those).
+   */
+  connectionSettings?: LiveConnectionSettings;
 }
 
 export class ConfigError extends Error {

@@ -6,3 +6,4 @@ export * from './creators';
 export * from './deals';
 export * from './activities';
 export * from './tiktok';
+export * from './live';

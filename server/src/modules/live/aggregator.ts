@@ -1,0 +1,126 @@
+/**
+ * The aggregator of one server instance: every open session writer, one flush for all of them per interval
+ * (batched writes instead of one per event), streak timeouts, and the coalesced realtime `tally` events
+ * (at most one per creator per `publishIntervalMs`, published after the numbers were persisted).
+ * Flushes are serialised; a failed flush keeps its changes and is retried on the next tick.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { SessionStore } from './session-store';
+import type { LiveStreamPublisher, PublishedEvent } from './stream-log';
+import { endWriter, settleOnDisconnect, settleTimedOut, tallyPayload, type SessionWriter } from './writer';
+
+export interface AggregatorOptions {
+  now: () => number;
+  flushIntervalMs: number;
+  publishIntervalMs: number;
+  /** A streak whose end message has not come for this long is settled with its highest count. */
+  streakTimeoutMs: number;
+  log: FastifyBaseLogger;
+  /** Called when a writer was fenced out (another instance owns its session now). */
+  onFenced?: (writer: SessionWriter) => void;
+}
+
+export function createAggregator(store: SessionStore, publisher: LiveStreamPublisher, options: AggregatorOptions) {
+  const writers = new Map<string, SessionWriter>();
+  let chain: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | null = null;
+  let failures = 0;
+
+  async function flushOnce(): Promise<void> {
+    const list = [...writers.values()];
+    await store.flush(list);
+    failures = 0;
+    for (const w of list) {
+      if (w.fenced) {
+        writers.delete(String(w.sessionId));
+        options.onFenced?.(w);
+      }
+    }
+    await publishTallies(list.filter((w) => !w.fenced));
+  }
+
+  async function publishTallies(list: SessionWriter[], force = false): Promise<void> {
+    const now = options.now();
+    const byTenant = new Map<string, { tenantId: SessionWriter['tenantId']; events: PublishedEvent[] }>();
+    for (const w of list) {
+      if (!w.changed || w.dirty) continue;
+      if (!force && now - w.lastPublishedAt < options.publishIntervalMs) continue;
+      w.changed = false;
+      w.lastPublishedAt = now;
+      const entry = byTenant.get(String(w.tenantId)) ?? { tenantId: w.tenantId, events: [] };
+      entry.events.push({ type: 'tally', creatorId: w.creatorId, data: tallyPayload(w, now) as unknown as Record<string, unknown> });
+      byTenant.set(String(w.tenantId), entry);
+    }
+    for (const { tenantId, events } of byTenant.values()) await publisher.publish(tenantId, events);
+  }
+
+  /** Runs a flush after the one in progress (serialised). */
+  function flush(): Promise<void> {
+    const run = chain.then(flushOnce);
+    chain = run.catch((err) => {
+      failures++;
+      if (failures === 1 || failures % 20 === 0) options.log.error({ err, failures }, 'live: flush failed; will retry');
+    });
+    return run;
+  }
+
+  function tick(): void {
+    const now = options.now();
+    for (const w of writers.values()) settleTimedOut(w, now, options.streakTimeoutMs);
+    void flush().catch(() => undefined);
+  }
+
+  return {
+    writers: () => [...writers.values()],
+    add(writer: SessionWriter): void {
+      writers.set(String(writer.sessionId), writer);
+    },
+    start(): void {
+      if (!timer) timer = setInterval(tick, options.flushIntervalMs);
+    },
+    flush,
+
+    /** A bare disconnect: open streaks are settled (and persisted) now; the session stays open. */
+    async disconnected(writer: SessionWriter): Promise<void> {
+      settleOnDisconnect(writer, options.now());
+      await flush().catch(() => undefined);
+    },
+
+    /**
+     * Ends a session: settles and persists everything (retrying a failing database a few times), publishes the
+     * final tally, then ends the session in the database (status, duration, averages, rollup, session_end).
+     */
+    async end(writer: SessionWriter, at: number, reason: string): Promise<void> {
+      endWriter(writer, at);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await flush();
+          break;
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+        }
+      }
+      writers.delete(String(writer.sessionId));
+      if (writer.fenced) return;
+      writer.changed = true;
+      await publishTallies([writer], true);
+      await store.endSession({ tenantId: writer.tenantId, sessionId: writer.sessionId, endedAt: writer.tally.endedAt ?? at, reason });
+    },
+
+    /** Stops tracking a writer without ending its session (lease lost, shutdown): a final flush first. */
+    async detach(writer: SessionWriter, flushFirst = true): Promise<void> {
+      if (flushFirst) await flush().catch(() => undefined);
+      writers.delete(String(writer.sessionId));
+    },
+
+    async stop(flushFirst = true): Promise<void> {
+      if (timer) clearInterval(timer);
+      timer = null;
+      if (flushFirst) await flush().catch(() => undefined);
+      else await chain;
+    },
+  };
+}
+
+export type Aggregator = ReturnType<typeof createAggregator>;

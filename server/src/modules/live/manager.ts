@@ -1,0 +1,253 @@
+/**
+ * The listener manager of one server instance: scheduler (going-live checks) → lease → listener → aggregator.
+ * Several instances run side by side against one database; leases make sure each room is listened to once, and
+ * the leases of an instance that died expire (`leaseTtlMs`) so the others take its rooms over.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import type { Types } from 'mongoose';
+import type { TikTokLiveConstructorConnectionOptions } from 'tiktok-live-connector';
+import type { LiveConnectionSettings } from '../../../sandbox/live/connection-settings';
+import { creatorModel } from '../creators/model';
+import { createAggregator } from './aggregator';
+import { createLeases } from './leases';
+import { createListener, type Listener } from './listener';
+import { createScheduler, type TrackedCreator } from './scheduler';
+import { createSessionStore } from './session-store';
+import { liveSettingsFromConfig } from './settings';
+import { createStreamPublisher } from './stream-log';
+
+export interface LiveManagerOptions {
+  instanceId: string;
+  now: () => number;
+  random: () => number;
+  /** Where TikTok LIVE is (the sandbox's or explicit TIKTOK_LIVE_* settings). */
+  settings: LiveConnectionSettings | null;
+  connectionOptions?: TikTokLiveConstructorConnectionOptions;
+  checksPerMinute: number;
+  schedulerTickMs: number;
+  minRecheckMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  checkConcurrency: number;
+  leaseTtlMs: number;
+  leaseRenewMs: number;
+  flushIntervalMs: number;
+  publishIntervalMs: number;
+  streakTimeoutMs: number;
+  watchdogMs: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  trackedRefreshMs: number;
+  rollupSweepMs: number;
+}
+
+export function defaultInstanceId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+}
+
+export function liveManagerDefaults(app: FastifyInstance): LiveManagerOptions {
+  const live = app.config.live;
+  return {
+    instanceId: defaultInstanceId(),
+    now: Date.now,
+    random: Math.random,
+    settings: liveSettingsFromConfig(live),
+    checksPerMinute: live.checksPerMinute,
+    schedulerTickMs: 1_000,
+    minRecheckMs: 15_000,
+    backoffBaseMs: 5_000,
+    backoffMaxMs: 5 * 60_000,
+    checkConcurrency: 4,
+    leaseTtlMs: 45_000,
+    leaseRenewMs: 15_000,
+    flushIntervalMs: 400,
+    publishIntervalMs: 500,
+    streakTimeoutMs: 15_000,
+    watchdogMs: live.watchdogSeconds * 1000,
+    reconnectMinMs: 1_000,
+    reconnectMaxMs: 60_000,
+    trackedRefreshMs: 5_000,
+    rollupSweepMs: 30_000,
+  };
+}
+
+interface Tracked extends TrackedCreator {
+  tenantId: Types.ObjectId;
+  creatorId: Types.ObjectId;
+  handle: string;
+}
+
+export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveManagerOptions> = {}) {
+  const options: LiveManagerOptions = { ...liveManagerDefaults(app), ...overrides };
+  const log = app.log.child({ module: 'live', instanceId: options.instanceId });
+  const publisher = createStreamPublisher(app.db, options.now);
+  const store = createSessionStore(app.db, { instanceId: options.instanceId, now: options.now, log, publisher });
+  const leases = createLeases(app.db, { instanceId: options.instanceId, now: options.now, ttlMs: options.leaseTtlMs });
+  const listeners = new Map<string, Listener>();
+  const aggregator = createAggregator(store, publisher, {
+    now: options.now,
+    flushIntervalMs: options.flushIntervalMs,
+    publishIntervalMs: options.publishIntervalMs,
+    streakTimeoutMs: options.streakTimeoutMs,
+    log,
+    onFenced: (writer) => {
+      const listener = listeners.get(String(writer.creatorId));
+      if (listener) void listener.stop({ end: false, reason: 'lease_lost', flush: false });
+    },
+  });
+  let tracked: { list: Tracked[]; at: number } | null = null;
+  const timers: NodeJS.Timeout[] = [];
+  let running = false;
+
+  async function trackedCreators(): Promise<Tracked[]> {
+    const now = options.now();
+    if (tracked && now - tracked.at < options.trackedRefreshMs) return tracked.list;
+    // Cross-tenant on purpose: one scheduler serves every agency's tracked creators within one global budget.
+    const docs = await creatorModel(app.db)
+      .find({ 'live.tracking': true }, { _id: 1, tenantId: 1, handle: 1, live: 1 })
+      .setOptions({ allTenants: true })
+      .lean();
+    const list = docs.map((d) => ({ key: String(d._id), tenantId: d.tenantId, creatorId: d._id, handle: d.handle, marked: !!d.live?.isLive }));
+    tracked = { list, at: now };
+    // A creator no longer tracked (or deleted) stops being listened to; its session ends here.
+    const keys = new Set(list.map((c) => c.key));
+    for (const [key, listener] of listeners) {
+      if (!keys.has(key) && listener.state() !== 'connecting') void listener.stop({ end: true, reason: 'tracking_stopped' });
+    }
+    return list;
+  }
+
+  function onDone(listener: Listener, reason: string): void {
+    const key = String(listener.target.creatorId);
+    if (listeners.get(key) === listener) listeners.delete(key);
+    if (reason === 'lease_lost' || reason === 'crash') return;
+    void leases.release(listener.target).catch((err) => log.error({ err }, 'live: releasing a lease failed'));
+  }
+
+  const scheduler = createScheduler<Tracked>({
+    now: options.now,
+    random: options.random,
+    checksPerMinute: options.checksPerMinute,
+    tickMs: options.schedulerTickMs,
+    minRecheckMs: options.minRecheckMs,
+    backoffBaseMs: options.backoffBaseMs,
+    backoffMaxMs: options.backoffMaxMs,
+    concurrency: options.checkConcurrency,
+    log,
+    candidates: async () => (await trackedCreators()).filter((c) => !listeners.has(c.key)),
+    claim: (c) => leases.acquire({ tenantId: c.tenantId, creatorId: c.creatorId }),
+    async check(c) {
+      if (!options.settings) throw new Error('LIVE connection settings are missing (see liveSettingsFromConfig)');
+      const listener = createListener(
+        { tenantId: c.tenantId, creatorId: c.creatorId, handle: c.handle },
+        {
+          settings: options.settings,
+          connectionOptions: options.connectionOptions,
+          aggregator,
+          store,
+          now: options.now,
+          random: options.random,
+          log,
+          watchdogMs: options.watchdogMs,
+          reconnectMinMs: options.reconnectMinMs,
+          reconnectMaxMs: options.reconnectMaxMs,
+          onDone,
+        },
+      );
+      listeners.set(c.key, listener);
+      try {
+        const outcome = await listener.start();
+        if (outcome === 'live') return 'live';
+        listeners.delete(c.key);
+        return 'offline';
+      } catch (err) {
+        listeners.delete(c.key);
+        await listener.stop({ end: false, reason: 'check_failed', flush: false }).catch(() => undefined);
+        throw err;
+      }
+    },
+    async after(c, outcome) {
+      if (outcome === 'offline' && c.marked) {
+        // The creator is offline but a session is still marked live: its listener died (and we hold the lease
+        // now). It ended after its last persisted event.
+        for (const session of await store.liveSessionsOf(c.tenantId, c.creatorId)) {
+          const endedAt = session.lastEventAt?.getTime() ?? session.startedAt.getTime();
+          await store.endSession({ tenantId: c.tenantId, sessionId: session._id, endedAt, reason: 'offline' });
+        }
+        if (tracked) tracked.at = 0;
+      }
+      await leases.release({ tenantId: c.tenantId, creatorId: c.creatorId });
+    },
+  });
+
+  function every(ms: number, job: () => Promise<unknown>, what: string): void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      job()
+        .catch((err) => log.error({ err }, `live: ${what} failed`))
+        .finally(() => (busy = false));
+    }, ms);
+    timers.push(timer);
+  }
+
+  return {
+    instanceId: options.instanceId,
+    options,
+    store,
+    aggregator,
+    scheduler,
+    leases,
+    listeners: () => [...listeners.values()],
+    listenerFor: (creatorId: string) => listeners.get(creatorId),
+
+    start(): void {
+      if (running) return;
+      running = true;
+      if (!options.settings) {
+        log.error('live: no LIVE connection settings (sandbox not started and no TIKTOK_LIVE_* set); listeners are off');
+        return;
+      }
+      aggregator.start();
+      scheduler.start();
+      every(
+        options.leaseRenewMs,
+        async () => {
+          for (const lost of await leases.renewAll()) {
+            log.warn({ creatorId: String(lost.creatorId) }, 'live: lease taken over by another instance; stopping this listener');
+            await listeners.get(String(lost.creatorId))?.stop({ end: false, reason: 'lease_lost', flush: false });
+          }
+        },
+        'lease renewal',
+      );
+      every(options.rollupSweepMs, () => store.rollUpPending(), 'rollup sweep');
+    },
+
+    /** Graceful stop: every session is flushed and left open, every lease released (another instance continues at once). */
+    async stop(): Promise<void> {
+      running = false;
+      scheduler.stop();
+      timers.splice(0).forEach(clearInterval);
+      await Promise.all([...listeners.values()].map((l) => l.stop({ end: false, reason: 'shutdown' }).catch(() => undefined)));
+      await aggregator.stop();
+    },
+
+    /** Simulated death (tests): sockets dropped, nothing flushed, leases left to expire. */
+    async crash(): Promise<void> {
+      running = false;
+      scheduler.stop();
+      timers.splice(0).forEach(clearInterval);
+      for (const l of listeners.values()) {
+        l.crash();
+        leases.forget(l.target);
+      }
+      listeners.clear();
+      await aggregator.stop(false);
+    },
+  };
+}
+
+export type LiveManager = ReturnType<typeof createLiveManager>;

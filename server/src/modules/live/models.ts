@@ -1,0 +1,167 @@
+/**
+ * The LIVE module's collections besides `live_sessions`. Where a document has a natural unique key it is the
+ * `_id` (a string naming its parts): uniqueness comes with the primary key, and FerretDB's SQLite backend
+ * answers `_id` equality without scanning, which is what the hot paths (flush upserts, lease renewals) use.
+ *
+ * - `live_gift_events`: the counted gifts of a session, the ledger its diamonds are recomputed and audited from.
+ *   `_id` = `<sessionId>:<msgId>` (or `<sessionId>:settle:<streakKey>:<count>` for a streak settled without its
+ *   end message): the persisted msgId dedupe — a replay that hits a duplicate `_id` is not counted again.
+ * - `live_gifters`: per session and gifter, running diamonds (`_id` = `<sessionId>:<userId>`).
+ * - `live_creator_gifters`: per creator and gifter across ended sessions (`_id` = `<creatorId>:<userId>`).
+ * - `live_members`: viewers who joined a session (`_id` = `<sessionId>:<userId>`), so "new members" stays
+ *   unique across listener restarts.
+ * - `live_leases`: which server instance listens to which creator (`_id` = creatorId).
+ * - `live_stream_events` + `live_stream_counters`: the per-agency realtime log behind `GET /live/stream`.
+ */
+import { Schema, type Connection, type Types } from 'mongoose';
+import { modelOn } from '../../db/connection';
+import { tenantScopePlugin } from '../../db/tenant-scope';
+import type { GiftSettledBy } from '@shared/live';
+
+export interface LiveGiftEventDoc {
+  _id: string;
+  tenantId: Types.ObjectId;
+  creatorId: Types.ObjectId;
+  sessionId: Types.ObjectId;
+  /** TikTok's msgId of the message that made the gift count ('' for settlements). */
+  msgId: string;
+  streakKey: string;
+  userId: string;
+  handle: string;
+  nickname: string;
+  giftId: string;
+  giftName: string;
+  diamondCount: number;
+  gifts: number;
+  diamonds: number;
+  /** The streak's running repeatCount when this was counted (what a continuation counts beyond). */
+  streakCount: number;
+  settledBy: GiftSettledBy;
+  at: Date;
+}
+
+const giftEventSchema = new Schema<LiveGiftEventDoc>(
+  {
+    _id: { type: String, required: true },
+    creatorId: { type: Schema.Types.ObjectId, required: true },
+    sessionId: { type: Schema.Types.ObjectId, required: true },
+    msgId: { type: String, default: '' },
+    streakKey: String,
+    userId: String,
+    handle: String,
+    nickname: String,
+    giftId: String,
+    giftName: String,
+    diamondCount: Number,
+    gifts: Number,
+    diamonds: Number,
+    streakCount: Number,
+    settledBy: String,
+    at: Date,
+  },
+  { versionKey: false },
+);
+giftEventSchema.plugin(tenantScopePlugin);
+giftEventSchema.index({ tenantId: 1, sessionId: 1, at: 1 });
+giftEventSchema.index({ tenantId: 1, creatorId: 1 });
+export const liveGiftEventModel = (conn: Connection) => modelOn(conn, 'LiveGiftEvent', giftEventSchema);
+
+export interface GifterDoc {
+  _id: string;
+  tenantId: Types.ObjectId;
+  creatorId: Types.ObjectId;
+  sessionId?: Types.ObjectId;
+  userId: string;
+  handle: string;
+  nickname: string;
+  diamonds: number;
+  gifts: number;
+  /** live_creator_gifters: sessions this gifter gave in. */
+  sessions?: number;
+}
+
+const gifterFields = {
+  _id: { type: String, required: true },
+  creatorId: { type: Schema.Types.ObjectId, required: true },
+  userId: String,
+  handle: { type: String, default: '' },
+  nickname: { type: String, default: '' },
+  diamonds: { type: Number, default: 0 },
+  gifts: { type: Number, default: 0 },
+};
+
+const sessionGifterSchema = new Schema<GifterDoc>({ ...gifterFields, sessionId: { type: Schema.Types.ObjectId, required: true } }, { versionKey: false });
+sessionGifterSchema.plugin(tenantScopePlugin);
+sessionGifterSchema.index({ tenantId: 1, sessionId: 1, diamonds: -1 });
+sessionGifterSchema.index({ tenantId: 1, creatorId: 1 });
+export const liveGifterModel = (conn: Connection) => modelOn(conn, 'LiveGifter', sessionGifterSchema);
+
+const creatorGifterSchema = new Schema<GifterDoc>({ ...gifterFields, sessions: { type: Number, default: 0 } }, { versionKey: false });
+creatorGifterSchema.plugin(tenantScopePlugin);
+creatorGifterSchema.index({ tenantId: 1, creatorId: 1, diamonds: -1 });
+export const liveCreatorGifterModel = (conn: Connection) => modelOn(conn, 'LiveCreatorGifter', creatorGifterSchema);
+
+export interface LiveMemberDoc {
+  _id: string;
+  tenantId: Types.ObjectId;
+  creatorId: Types.ObjectId;
+  sessionId: Types.ObjectId;
+}
+const memberSchema = new Schema<LiveMemberDoc>(
+  { _id: { type: String, required: true }, creatorId: { type: Schema.Types.ObjectId, required: true }, sessionId: { type: Schema.Types.ObjectId, required: true } },
+  { versionKey: false },
+);
+memberSchema.plugin(tenantScopePlugin);
+memberSchema.index({ tenantId: 1, creatorId: 1 });
+export const liveMemberModel = (conn: Connection) => modelOn(conn, 'LiveMember', memberSchema);
+
+export interface LiveLeaseDoc {
+  /** The creator's id: one lease per creator. */
+  _id: Types.ObjectId;
+  tenantId: Types.ObjectId;
+  instanceId: string;
+  expiresAt: Date;
+  acquiredAt: Date;
+}
+const leaseSchema = new Schema<LiveLeaseDoc>(
+  { _id: { type: Schema.Types.ObjectId, required: true }, instanceId: { type: String, required: true }, expiresAt: { type: Date, required: true }, acquiredAt: Date },
+  { versionKey: false },
+);
+leaseSchema.plugin(tenantScopePlugin);
+leaseSchema.index({ instanceId: 1 });
+export const liveLeaseModel = (conn: Connection) => modelOn(conn, 'LiveLease', leaseSchema);
+
+export type LiveStreamEventType = 'tally' | 'session_end';
+export interface LiveStreamEventDoc {
+  /** `<tenantId>:<seq>`. */
+  _id: string;
+  tenantId: Types.ObjectId;
+  seq: number;
+  type: LiveStreamEventType;
+  creatorId: Types.ObjectId;
+  data: Record<string, unknown>;
+  at: Date;
+}
+const streamEventSchema = new Schema<LiveStreamEventDoc>(
+  {
+    _id: { type: String, required: true },
+    seq: { type: Number, required: true },
+    type: { type: String, required: true },
+    creatorId: { type: Schema.Types.ObjectId, required: true },
+    data: { type: Schema.Types.Mixed, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+streamEventSchema.plugin(tenantScopePlugin);
+streamEventSchema.index({ tenantId: 1, seq: 1 });
+streamEventSchema.index({ at: 1 });
+export const liveStreamEventModel = (conn: Connection) => modelOn(conn, 'LiveStreamEvent', streamEventSchema);
+
+/** One per agency (`_id` = tenantId as a string): the last sequence number handed out. */
+export interface LiveStreamCounterDoc {
+  _id: string;
+  seq: number;
+}
+const streamCounterSchema = new Schema<LiveStreamCounterDoc>({ _id: { type: String, required: true }, seq: { type: Number, default: 0 } }, { versionKey: false });
+export const liveStreamCounterModel = (conn: Connection) => modelOn(conn, 'LiveStreamCounter', streamCounterSchema);

@@ -1,0 +1,200 @@
+/**
+ * Going-live checks within a global budget. Each check is a connect attempt (room info, then the sign server),
+ * and the sign server rate-limits (about 5 connects a minute per IP without a key), so:
+ * - a token bucket refilled at `checksPerMinute` (burst: a quarter minute's worth) is shared by all tracked
+ *   creators of all agencies on this instance;
+ * - candidates are taken round robin, creators with a session still marked live first (an instance died and its
+ *   rooms need taking over), each at most every `minRecheckMs`, on a jittered tick;
+ * - offline is a normal answer; a rate limit pauses every check for its `retryAfter`; other sign-server and
+ *   network errors pause with exponential backoff (they are about the shared sign server, not the creator);
+ *   errors about one creator (unknown handle…) back off that creator only.
+ */
+import { InvalidResponseCompositeError, InvalidResponseError, InvalidUniqueIdError, SignAPIError, SignatureRateLimitError, UserOfflineError } from 'tiktok-live-connector';
+import type { FastifyBaseLogger } from 'fastify';
+
+export interface TrackedCreator {
+  key: string;
+  /** A session is still marked live (take it over first). */
+  marked: boolean;
+}
+
+export type CheckOutcome = 'live' | 'offline' | 'busy';
+
+export interface SchedulerOptions<T extends TrackedCreator> {
+  now: () => number;
+  random: () => number;
+  checksPerMinute: number;
+  tickMs: number;
+  minRecheckMs: number;
+  /** Backoff after sign-server/network errors: base, doubling per consecutive failure, capped. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** At most this many checks in flight. */
+  concurrency: number;
+  log: FastifyBaseLogger;
+  /** The creators to check now (tracked, not already listened to by this instance). */
+  candidates: () => Promise<T[]> | T[];
+  /**
+   * Takes the creator's lease and connects. 'busy': another instance listens (no budget spent). Throws what the
+   * library throws; UserOfflineError is handled as 'offline'.
+   */
+  check: (creator: T) => Promise<CheckOutcome>;
+  /** Before spending budget: false when another instance holds the creator (no budget spent). */
+  claim: (creator: T) => Promise<boolean>;
+  /** After a check that did not end in 'live' (release the lease; close stale sessions when offline). */
+  after: (creator: T, outcome: 'offline' | 'error') => Promise<void>;
+}
+
+export type ErrorKind = 'offline' | 'rate_limited' | 'sign' | 'creator' | 'network';
+
+export function classifyCheckError(err: unknown): ErrorKind {
+  if (err instanceof UserOfflineError) return 'offline';
+  if (err instanceof SignatureRateLimitError) return 'rate_limited';
+  if (err instanceof SignAPIError) return 'sign';
+  if (err instanceof InvalidResponseCompositeError || err instanceof InvalidResponseError || err instanceof InvalidUniqueIdError) return 'creator';
+  return 'network';
+}
+
+export interface SchedulerStats {
+  checks: number;
+  offline: number;
+  live: number;
+  rateLimited: number;
+  signErrors: number;
+  networkErrors: number;
+  creatorErrors: number;
+  pausedUntil: number;
+}
+
+export function createScheduler<T extends TrackedCreator>(options: SchedulerOptions<T>) {
+  const rate = options.checksPerMinute / 60_000;
+  const capacity = Math.max(1, Math.round(options.checksPerMinute / 4));
+  let tokens = capacity;
+  let refilledAt = options.now();
+  let pausedUntil = 0;
+  let failures = 0;
+  let inFlight = 0;
+  const nextCheckAt = new Map<string, number>();
+  const creatorFailures = new Map<string, number>();
+  /** Last time each creator was checked, for round robin (least recently checked first). */
+  const lastCheckedAt = new Map<string, number>();
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = true;
+  const stats: SchedulerStats = { checks: 0, offline: 0, live: 0, rateLimited: 0, signErrors: 0, networkErrors: 0, creatorErrors: 0, pausedUntil: 0 };
+
+  function refill(now: number): void {
+    tokens = Math.min(capacity, tokens + (now - refilledAt) * rate);
+    refilledAt = now;
+  }
+
+  function pause(ms: number, now: number): void {
+    pausedUntil = Math.max(pausedUntil, now + ms);
+    stats.pausedUntil = pausedUntil;
+  }
+
+  function backoffMs(): number {
+    const base = Math.min(options.backoffMaxMs, options.backoffBaseMs * 2 ** Math.max(0, failures - 1));
+    return base * (0.75 + options.random() * 0.5);
+  }
+
+  async function runCheck(creator: T): Promise<void> {
+    const now = options.now();
+    lastCheckedAt.set(creator.key, now);
+    stats.checks++;
+    try {
+      const outcome = await options.check(creator);
+      failures = 0;
+      creatorFailures.delete(creator.key);
+      if (outcome === 'live') stats.live++;
+      if (outcome === 'offline') {
+        stats.offline++;
+        await options.after(creator, 'offline');
+      }
+      nextCheckAt.set(creator.key, options.now() + options.minRecheckMs);
+    } catch (err) {
+      const kind = classifyCheckError(err);
+      const at = options.now();
+      if (kind === 'offline') {
+        failures = 0;
+        creatorFailures.delete(creator.key);
+        stats.offline++;
+        nextCheckAt.set(creator.key, at + options.minRecheckMs);
+        await options.after(creator, 'offline').catch((e) => options.log.error({ err: e }, 'live: closing after offline failed'));
+        return;
+      }
+      await options.after(creator, 'error').catch((e) => options.log.error({ err: e }, 'live: cleanup after a failed check failed'));
+      if (kind === 'rate_limited') {
+        stats.rateLimited++;
+        failures++;
+        const retryAfter = (err as SignatureRateLimitError).retryAfter || 0;
+        pause(Math.max(retryAfter, backoffMs()) * (1 + options.random() * 0.2), at);
+        options.log.warn({ retryAfterMs: retryAfter, pausedForMs: pausedUntil - at }, 'live: sign server rate limit; pausing going-live checks');
+      } else if (kind === 'sign' || kind === 'network') {
+        if (kind === 'sign') stats.signErrors++;
+        else stats.networkErrors++;
+        failures++;
+        pause(backoffMs(), at);
+        options.log.warn({ err: (err as Error)?.message, pausedForMs: pausedUntil - at }, `live: ${kind} error during a going-live check; backing off`);
+      } else {
+        stats.creatorErrors++;
+        const n = (creatorFailures.get(creator.key) ?? 0) + 1;
+        creatorFailures.set(creator.key, n);
+        const wait = Math.min(30 * 60_000, options.minRecheckMs * 2 ** n);
+        nextCheckAt.set(creator.key, at + wait);
+        options.log.warn({ creator: creator.key, err: (err as Error)?.message, retryInMs: wait }, 'live: going-live check failed for this creator; backing off');
+      }
+    }
+  }
+
+  async function tick(): Promise<void> {
+    const now = options.now();
+    refill(now);
+    if (now < pausedUntil) return;
+    const all = await options.candidates();
+    const due = all
+      .filter((c) => (nextCheckAt.get(c.key) ?? 0) <= now)
+      .sort((a, b) => Number(b.marked) - Number(a.marked) || (lastCheckedAt.get(a.key) ?? 0) - (lastCheckedAt.get(b.key) ?? 0));
+    for (const creator of due) {
+      if (stopped || inFlight >= options.concurrency || tokens < 1 || options.now() < pausedUntil) break;
+      // The lease comes first: a creator another instance listens to costs no budget.
+      if (!(await options.claim(creator))) {
+        nextCheckAt.set(creator.key, options.now() + options.minRecheckMs);
+        continue;
+      }
+      tokens -= 1;
+      inFlight++;
+      void runCheck(creator).finally(() => inFlight--);
+    }
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    const delay = options.tickMs * (0.5 + options.random());
+    timer = setTimeout(() => {
+      tick()
+        .catch((err) => options.log.error({ err }, 'live: scheduler tick failed'))
+        .finally(schedule);
+    }, delay);
+  }
+
+  return {
+    stats: () => ({ ...stats, tokens, inFlight }),
+    start(): void {
+      if (!stopped) return;
+      stopped = false;
+      schedule();
+    },
+    stop(): void {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+    /** Runs one tick now (tests). */
+    tick,
+    forget(key: string): void {
+      nextCheckAt.delete(key);
+    },
+  };
+}
+
+export type Scheduler = ReturnType<typeof createScheduler>;

@@ -1,0 +1,379 @@
+/**
+ * Persistence of listener sessions: open/resume, the batched flush, and the end with its exactly-once rollup.
+ *
+ * The flush writes, for all sessions that changed, in this order:
+ *   1. the counted gifts into the ledger (`live_gift_events`, `_id` = session + msgId, unordered insert): a
+ *      duplicate `_id` means a previous writer already counted that gift (a replay) and it is not counted again;
+ *   2. the per-session gifters (`$inc` upserts; an upsert that inserted is a new unique gifter);
+ *   3. new members (unordered insert; duplicates are viewers already counted);
+ *   4. one `$inc`/`$max`/`$set` update per session, fenced on `listenerInstanceId` (a writer that lost its lease
+ *      to another instance is refused and stops).
+ * The ledger is the source of truth for diamonds, gifts and gifters: a crash between 1 and 4 leaves the running
+ * totals behind the ledger, and the session is recomputed from the ledger when it is resumed and when it ends.
+ */
+import { Types, type Connection } from 'mongoose';
+import type { FastifyBaseLogger } from 'fastify';
+import type { GifterTotal } from '@shared/live';
+import { addSystemActivity } from '../activities/service';
+import { creatorModel } from '../creators/model';
+import { isDuplicateKeyError } from './leases';
+import { liveCreatorGifterModel, liveGiftEventModel, liveGifterModel, liveMemberModel, type GifterDoc, type LiveGiftEventDoc } from './models';
+import { liveSessionModel, listenerSessionKey, type LiveSessionDoc } from './session-model';
+import type { LiveStreamPublisher } from './stream-log';
+import { topGiftersOf, uncount, type PendingGift, type ResumeState, type SessionWriter } from './writer';
+
+/** Ids of the documents an unordered insert did not write because they already existed. */
+async function insertIgnoringDuplicates(collection: { insertMany(docs: object[], options: object): Promise<unknown> }, docs: { _id: string }[]): Promise<Set<string>> {
+  const duplicates = new Set<string>();
+  if (docs.length === 0) return duplicates;
+  try {
+    await collection.insertMany(docs, { ordered: false });
+  } catch (err) {
+    const writeErrors = (err as { writeErrors?: { index: number; code: number }[] }).writeErrors;
+    if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) throw err;
+    for (const e of writeErrors) duplicates.add(docs[e.index]._id);
+  }
+  return duplicates;
+}
+
+export interface SessionStoreOptions {
+  instanceId: string;
+  now: () => number;
+  log: FastifyBaseLogger;
+  publisher: LiveStreamPublisher;
+}
+
+export function createSessionStore(conn: Connection, options: SessionStoreOptions) {
+  const sessions = liveSessionModel(conn);
+  const ledger = liveGiftEventModel(conn);
+  const gifters = liveGifterModel(conn);
+  const creatorGifters = liveCreatorGifterModel(conn);
+  const members = liveMemberModel(conn);
+  const creators = creatorModel(conn);
+
+  /** Recomputes diamonds, gifts and gifters of a session from its ledger and writes them where they differ. */
+  async function reconcileFromLedger(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<{ diamonds: number; gifts: number; gifters: number }> {
+    // Summed here rather than with $group: FerretDB (1.24) computes only the first accumulator of a $group.
+    const byUser = new Map<string, { _id: string; diamonds: number; gifts: number }>();
+    const cursor = ledger.find({ tenantId, sessionId }, { userId: 1, diamonds: 1, gifts: 1 }).lean<Pick<LiveGiftEventDoc, 'userId' | 'diamonds' | 'gifts'>[]>().cursor();
+    for await (const g of cursor as AsyncIterable<Pick<LiveGiftEventDoc, 'userId' | 'diamonds' | 'gifts'>>) {
+      const entry = byUser.get(g.userId) ?? { _id: g.userId, diamonds: 0, gifts: 0 };
+      entry.diamonds += g.diamonds ?? 0;
+      entry.gifts += g.gifts ?? 0;
+      byUser.set(g.userId, entry);
+    }
+    const perGifter = [...byUser.values()];
+    const stored = await gifters.find({ tenantId, sessionId }).lean<GifterDoc[]>();
+    const storedById = new Map(stored.map((g) => [g.userId, g]));
+    const fixes = perGifter
+      .filter((g) => storedById.get(g._id)?.diamonds !== g.diamonds || storedById.get(g._id)?.gifts !== g.gifts)
+      .map((g) => ({
+        updateOne: {
+          filter: { _id: `${sessionId}:${g._id}`, tenantId },
+          update: { $set: { diamonds: g.diamonds, gifts: g.gifts }, $setOnInsert: { creatorId: storedById.get(g._id)?.creatorId ?? null, sessionId, userId: g._id } },
+          upsert: true,
+        },
+      }));
+    if (fixes.length) {
+      const doc = await sessions.findOne({ _id: sessionId, tenantId }, { creatorId: 1 }).lean();
+      for (const fix of fixes) fix.updateOne.update.$setOnInsert.creatorId = doc?.creatorId ?? null;
+      await gifters.bulkWrite(fixes as never, { ordered: false });
+    }
+    const totals = {
+      diamonds: perGifter.reduce((sum, g) => sum + g.diamonds, 0),
+      gifts: perGifter.reduce((sum, g) => sum + g.gifts, 0),
+      gifters: perGifter.filter((g) => g.gifts > 0).length,
+    };
+    await sessions.updateOne({ _id: sessionId, tenantId }, { $set: totals });
+    return totals;
+  }
+
+  async function loadGifters(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<GifterTotal[]> {
+    const docs = await gifters.find({ tenantId, sessionId }).lean<GifterDoc[]>();
+    return docs.map((g) => ({ userId: g.userId, handle: g.handle ?? '', nickname: g.nickname ?? '', diamonds: g.diamonds ?? 0, gifts: g.gifts ?? 0 }));
+  }
+
+  return {
+    reconcileFromLedger,
+
+    /**
+     * Finds or creates the session of this room and takes it over (fencing out any previous writer). Returns null
+     * when the room's session has already ended. A session that existed is recomputed from its ledger first.
+     */
+    async openSession(input: { tenantId: Types.ObjectId; creatorId: Types.ObjectId; roomId: string; startedAt: number }): Promise<ResumeState | null> {
+      const key = listenerSessionKey(input.roomId);
+      let doc: LiveSessionDoc | null;
+      try {
+        doc = await sessions
+          .findOneAndUpdate(
+            { tenantId: input.tenantId, key },
+            {
+              $setOnInsert: { creatorId: input.creatorId, source: 'listener', status: 'live', startedAt: new Date(input.startedAt), roomId: input.roomId },
+              $set: { listenerInstanceId: options.instanceId },
+            },
+            { upsert: true, new: true },
+          )
+          .lean<LiveSessionDoc>();
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+        doc = await sessions.findOneAndUpdate({ tenantId: input.tenantId, key }, { $set: { listenerInstanceId: options.instanceId } }, { new: true }).lean<LiveSessionDoc>();
+      }
+      if (!doc) throw new Error(`session ${key} could not be opened`);
+      if (doc.status === 'ended') return null;
+      // A session that existed (a takeover, a restart, a reconnect) continues from its ledger: a writer that died
+      // between its ledger insert and its session update left the running totals behind.
+      Object.assign(doc, await reconcileFromLedger(input.tenantId, doc._id));
+      const settledStreaks = new Map<string, number>();
+      {
+        const settled = await ledger
+          .find({ tenantId: input.tenantId, sessionId: doc._id, settledBy: { $in: ['timeout', 'disconnect', 'streamEnd'] } }, { streakKey: 1, streakCount: 1 })
+          .lean<Pick<LiveGiftEventDoc, 'streakKey' | 'streakCount'>[]>();
+        for (const s of settled) settledStreaks.set(s.streakKey, Math.max(settledStreaks.get(s.streakKey) ?? 0, s.streakCount));
+      }
+      await creators.updateOne({ _id: input.creatorId, tenantId: input.tenantId }, { $set: { 'live.isLive': true, 'live.sessionId': doc._id } });
+      return { doc, gifters: await loadGifters(input.tenantId, doc._id), settledStreaks };
+    },
+
+    /** Writes what changed in these writers (see the file comment for the order). Throws on a database error; the writers keep their changes. */
+    async flush(writers: SessionWriter[]): Promise<void> {
+      const batch = writers.filter((w) => w.dirty && !w.fenced);
+      if (batch.length === 0) return;
+
+      // 1. The ledger.
+      const giftDocs: (LiveGiftEventDoc & { _id: string })[] = [];
+      for (const w of batch) {
+        for (const g of w.pendingGifts) {
+          giftDocs.push({
+            _id: g.ledgerId,
+            tenantId: w.tenantId,
+            creatorId: w.creatorId,
+            sessionId: w.sessionId,
+            msgId: g.msgId,
+            streakKey: g.streakKey,
+            userId: g.userId,
+            handle: g.handle,
+            nickname: g.nickname,
+            giftId: g.giftId,
+            giftName: g.giftName,
+            diamondCount: g.diamondCount,
+            gifts: g.gifts,
+            diamonds: g.diamonds,
+            streakCount: g.streakCount,
+            settledBy: g.settledBy,
+            at: new Date(g.at),
+          });
+        }
+      }
+      let duplicates: Set<string>;
+      try {
+        duplicates = await insertIgnoringDuplicates(ledger.collection, giftDocs);
+      } catch (err) {
+        for (const doc of giftDocs) batch.find((w) => w.sessionId.equals(doc.sessionId))?.attemptedIds.add(doc._id);
+        throw err;
+      }
+
+      // 2. Gifters of the gifts actually written (per session and user).
+      const counted = new Map<SessionWriter, { gifts: PendingGift[]; refused: PendingGift[] }>();
+      const gifterOps: object[] = [];
+      const gifterOpOwner: SessionWriter[] = [];
+      for (const w of batch) {
+        const entry = { gifts: [] as PendingGift[], refused: [] as PendingGift[] };
+        for (const g of w.pendingGifts) (duplicates.has(g.ledgerId) && !w.attemptedIds.has(g.ledgerId) ? entry.refused : entry.gifts).push(g);
+        counted.set(w, entry);
+        const perUser = new Map<string, { diamonds: number; gifts: number; handle: string; nickname: string }>();
+        for (const g of entry.gifts) {
+          const u = perUser.get(g.userId) ?? { diamonds: 0, gifts: 0, handle: '', nickname: '' };
+          u.diamonds += g.diamonds;
+          u.gifts += g.gifts;
+          if (g.handle) u.handle = g.handle;
+          if (g.nickname) u.nickname = g.nickname;
+          perUser.set(g.userId, u);
+        }
+        for (const [userId, u] of perUser) {
+          gifterOps.push({
+            updateOne: {
+              filter: { _id: `${w.sessionId}:${userId}`, tenantId: w.tenantId },
+              update: { $inc: { diamonds: u.diamonds, gifts: u.gifts }, $set: { handle: u.handle, nickname: u.nickname }, $setOnInsert: { creatorId: w.creatorId, sessionId: w.sessionId, userId } },
+              upsert: true,
+            },
+          });
+          gifterOpOwner.push(w);
+        }
+      }
+      const newGifters = new Map<SessionWriter, number>();
+      if (gifterOps.length) {
+        const result = await gifters.collection.bulkWrite(gifterOps as never, { ordered: false });
+        for (const index of Object.keys(result.upsertedIds ?? {})) {
+          const owner = gifterOpOwner[Number(index)];
+          newGifters.set(owner, (newGifters.get(owner) ?? 0) + 1);
+        }
+      }
+
+      // 3. Members.
+      const memberDocs = batch.flatMap((w) => w.pendingMembers.map((userId) => ({ _id: `${w.sessionId}:${userId}`, tenantId: w.tenantId, creatorId: w.creatorId, sessionId: w.sessionId })));
+      const knownMembers = await insertIgnoringDuplicates(members.collection, memberDocs);
+
+      // 4. One update per session, fenced on the writing instance.
+      const sessionOps = batch.map((w) => {
+        const { gifts } = counted.get(w)!;
+        const tally = w.tally;
+        const inc = {
+          diamonds: gifts.reduce((s, g) => s + g.diamonds, 0),
+          gifts: gifts.reduce((s, g) => s + g.gifts, 0),
+          gifters: newGifters.get(w) ?? 0,
+          newMembers: w.pendingMembers.filter((u) => !knownMembers.has(`${w.sessionId}:${u}`)).length,
+          chats: w.pendingChats,
+          viewerMs: tally.viewers.viewerMs - w.persistedViewerMs,
+        };
+        const set: Record<string, unknown> = { topGifters: topGiftersOf(w) };
+        if (tally.viewers.lastAt !== null && tally.viewers.firstAt !== null) {
+          set.viewers = tally.viewers.current ?? 0;
+          set.viewersAt = new Date(tally.viewers.lastAt);
+          set.viewersFirstAt = new Date(tally.viewers.firstAt);
+        }
+        return {
+          updateOne: {
+            filter: { _id: w.sessionId, tenantId: w.tenantId, listenerInstanceId: options.instanceId },
+            update: {
+              $inc: inc,
+              $max: { peakViewers: tally.viewers.peak, likes: Math.max(tally.likesSeen, tally.likesReportedTotal), lastEventAt: new Date(tally.lastEventAt) },
+              $set: set,
+            },
+          },
+        };
+      });
+      const result = await sessions.collection.bulkWrite(sessionOps as never, { ordered: false });
+
+      for (const w of batch) {
+        const { refused } = counted.get(w)!;
+        if (refused.length) uncount(w, refused);
+        w.persistedViewerMs = w.tally.viewers.viewerMs;
+        w.pendingGifts = [];
+        w.pendingMembers = [];
+        w.pendingChats = 0;
+        w.attemptedIds.clear();
+        w.dirty = false;
+      }
+      if (result.matchedCount < batch.length) {
+        const ours = await sessions.collection
+          .find({ _id: { $in: batch.map((w) => w.sessionId) }, listenerInstanceId: options.instanceId }, { projection: { _id: 1 } })
+          .toArray();
+        const kept = new Set(ours.map((d) => String(d._id)));
+        for (const w of batch) {
+          if (!kept.has(String(w.sessionId))) {
+            w.fenced = true;
+            options.log.warn({ sessionId: String(w.sessionId) }, 'live: session taken over by another instance; this writer stops');
+          }
+        }
+      }
+    },
+
+    /**
+     * Ends a session (idempotent): recomputes it from its ledger, fixes end time, duration and average viewers
+     * (status live → ended, once), then rolls it up into the creator's totals exactly once.
+     */
+    async endSession(input: { tenantId: Types.ObjectId; sessionId: Types.ObjectId; endedAt: number; reason: string }): Promise<void> {
+      const { tenantId, sessionId } = input;
+      const totals = await reconcileFromLedger(tenantId, sessionId);
+      const doc = await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>();
+      if (!doc) return;
+      if (doc.status === 'live') {
+        const endedAt = Math.max(input.endedAt, doc.startedAt.getTime());
+        const top = await gifters.find({ tenantId, sessionId }).sort({ diamonds: -1 }).limit(5).lean<GifterDoc[]>();
+        await sessions.updateOne(
+          { _id: sessionId, tenantId, status: 'live' },
+          {
+            $set: {
+              ...totals,
+              status: 'ended',
+              endedAt: new Date(endedAt),
+              durationSeconds: Math.round((endedAt - doc.startedAt.getTime()) / 1000),
+              avgViewers: Math.round(averageViewersOf(doc, endedAt) * 100) / 100,
+              topGifters: top.map((g) => ({ userId: g.userId, handle: g.handle, nickname: g.nickname, diamonds: g.diamonds })),
+              endReason: input.reason,
+            },
+          },
+        );
+      }
+      await this.rollUp(tenantId, sessionId);
+    },
+
+    /**
+     * Adds an ended session to the creator's totals and cross-session gifters, exactly once: only the caller
+     * that flips `totalsApplied` false→true does it. Also clears the creator's live flag, writes the timeline
+     * entry and publishes `session_end`.
+     */
+    async rollUp(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<boolean> {
+      const won = await sessions.updateOne({ _id: sessionId, tenantId, status: 'ended', totalsApplied: false }, { $set: { totalsApplied: true } });
+      if (won.modifiedCount !== 1) return false;
+      const doc = await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>();
+      if (!doc) return false;
+      await creators.updateOne({ _id: doc.creatorId, tenantId }, { $inc: { 'totals.diamonds': doc.diamonds, 'totals.liveSeconds': doc.durationSeconds, 'totals.sessions': 1 } });
+      const sessionGifters = await gifters.find({ tenantId, sessionId }).lean<GifterDoc[]>();
+      if (sessionGifters.length) {
+        await creatorGifters.collection.bulkWrite(
+          sessionGifters.map((g) => ({
+            updateOne: {
+              filter: { _id: `${doc.creatorId}:${g.userId}`, tenantId },
+              update: { $inc: { diamonds: g.diamonds, gifts: g.gifts, sessions: 1 }, $set: { handle: g.handle ?? '', nickname: g.nickname ?? '' }, $setOnInsert: { creatorId: doc.creatorId, userId: g.userId } },
+              upsert: true,
+            },
+          })) as never,
+          { ordered: false },
+        );
+      }
+      await creators.updateOne({ _id: doc.creatorId, tenantId, 'live.sessionId': sessionId }, { $set: { 'live.isLive': false, 'live.sessionId': null } });
+      const summary = { durationSeconds: doc.durationSeconds, diamonds: doc.diamonds, gifts: doc.gifts, peakViewers: doc.peakViewers, avgViewers: doc.avgViewers };
+      await addSystemActivity(conn, {
+        tenantId,
+        creatorId: doc.creatorId,
+        type: 'live_session',
+        body: describeSession(summary),
+        data: { sessionId: String(sessionId), ...summary, uniqueGifters: doc.gifters, likes: doc.likes, newMembers: doc.newMembers, topGifters: doc.topGifters },
+      });
+      await options.publisher.publish(tenantId, [{ type: 'session_end', creatorId: doc.creatorId, data: { creatorId: String(doc.creatorId), sessionId: String(sessionId), summary } }]);
+      return true;
+    },
+
+    /** Ended listener sessions whose rollup did not happen (the instance died in between): cross-tenant sweep. */
+    async rollUpPending(): Promise<number> {
+      // Cross-tenant on purpose: the sweep finishes any agency's session whose writer died before its rollup.
+      const pending = await sessions
+        .find({ status: 'ended', totalsApplied: false, source: 'listener' }, { _id: 1, tenantId: 1 })
+        .setOptions({ allTenants: true })
+        .limit(100)
+        .lean();
+      let done = 0;
+      for (const p of pending) if (await this.rollUp(p.tenantId, p._id)) done++;
+      return done;
+    },
+
+    /** The creator's sessions still marked live (to close them when the creator is found offline). */
+    async liveSessionsOf(tenantId: Types.ObjectId, creatorId: Types.ObjectId): Promise<LiveSessionDoc[]> {
+      return sessions.find({ tenantId, creatorId, status: 'live', source: 'listener' }).lean<LiveSessionDoc[]>();
+    },
+  };
+}
+
+export type SessionStore = ReturnType<typeof createSessionStore>;
+
+/** Time-weighted average viewers of a persisted session until `until` (the last sample holds until then). */
+export function averageViewersOf(doc: Pick<LiveSessionDoc, 'viewerMs' | 'viewers' | 'viewersAt' | 'viewersFirstAt'>, until: number): number {
+  if (!doc.viewersAt || !doc.viewersFirstAt) return 0;
+  const last = doc.viewersAt.getTime();
+  const end = Math.max(until, last);
+  const span = end - doc.viewersFirstAt.getTime();
+  if (span <= 0) return doc.viewers ?? 0;
+  return ((doc.viewerMs ?? 0) + (doc.viewers ?? 0) * (end - last)) / span;
+}
+
+function formatDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h ? `${h}h ${m}m` : m ? `${m}m ${s}s` : `${s}s`;
+}
+
+export function describeSession(summary: { durationSeconds: number; diamonds: number; gifts: number; peakViewers: number; avgViewers: number }): string {
+  return `LIVE session: ${formatDuration(summary.durationSeconds)}, ${summary.diamonds.toLocaleString('en-US')} diamonds from ${summary.gifts.toLocaleString('en-US')} gifts, peak ${summary.peakViewers} viewers (average ${Math.round(summary.avgViewers)}).`;
+}
