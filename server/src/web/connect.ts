@@ -34,7 +34,8 @@ export async function connectPageRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.tiktok.ctx;
   const sandbox = app.config.tiktok.sandbox;
   await app.register(formbody);
-  const limited = { config: { rateLimit: { max: 60, timeWindow: '1 minute' } } };
+  // logLevel warn: the per-request info lines would log the link token that is part of the path.
+  const limited = { logLevel: 'warn' as const, config: { rateLimit: { max: 60, timeWindow: '1 minute' } } };
 
   app.get('/connect/callback', { ...limited, schema: { ...schema, querystring: CallbackQuery } }, async (request, reply) => {
     const query = request.query as { code?: string; state?: string; error?: string; error_description?: string };

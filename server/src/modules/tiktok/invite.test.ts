@@ -105,3 +105,11 @@ describe('hosted connect page', () => {
     expect(res.statusCode).toBe(404);
   });
 });
+
+describe('workers', () => {
+  it('registers tiktok-sync and tiktok-purge; they start and stop with the app', async () => {
+    expect(app.workers.names()).toEqual(expect.arrayContaining(['tiktok-sync', 'tiktok-purge']));
+    await app.workers.start(['tiktok-sync', 'tiktok-purge']);
+    await app.workers.stop();
+  });
+});
