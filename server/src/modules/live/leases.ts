@@ -42,7 +42,7 @@ export function createLeases(conn: Connection, options: LeaseOptions) {
           .findOneAndUpdate(
             { _id: ref.creatorId, tenantId: ref.tenantId, $or: [{ expiresAt: { $lt: new Date(now) } }, { instanceId: options.instanceId }] },
             { $set: { instanceId: options.instanceId, expiresAt: new Date(now + options.ttlMs), acquiredAt: new Date(now) } },
-            { upsert: true, new: true },
+            { upsert: true, returnDocument: 'after' },
           )
           .lean();
         if (doc?.instanceId !== options.instanceId) return false;

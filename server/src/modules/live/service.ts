@@ -63,7 +63,7 @@ export function createLiveService(conn: Connection) {
     async setTracking(auth: AuthContext, creatorId: string, enabled: boolean): Promise<Creator> {
       const creator = await findAccessibleCreator(conn, auth, creatorId);
       const doc = await creators
-        .findOneAndUpdate({ _id: creator._id, tenantId: auth.tenant }, { $set: { 'live.tracking': enabled } }, { new: true })
+        .findOneAndUpdate({ _id: creator._id, tenantId: auth.tenant }, { $set: { 'live.tracking': enabled } }, { returnDocument: 'after' })
         .lean<CreatorDoc>();
       if (!doc) throw notFound('Creator');
       return toCreator(doc);

@@ -111,12 +111,12 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
               $setOnInsert: { creatorId: input.creatorId, source: 'listener', status: 'live', startedAt: new Date(input.startedAt), roomId: input.roomId },
               $set: { listenerInstanceId: options.instanceId },
             },
-            { upsert: true, new: true },
+            { upsert: true, returnDocument: 'after' },
           )
           .lean<LiveSessionDoc>();
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;
-        doc = await sessions.findOneAndUpdate({ tenantId: input.tenantId, key }, { $set: { listenerInstanceId: options.instanceId } }, { new: true }).lean<LiveSessionDoc>();
+        doc = await sessions.findOneAndUpdate({ tenantId: input.tenantId, key }, { $set: { listenerInstanceId: options.instanceId } }, { returnDocument: 'after' }).lean<LiveSessionDoc>();
       }
       if (!doc) throw new Error(`session ${key} could not be opened`);
       if (doc.status === 'ended') return null;

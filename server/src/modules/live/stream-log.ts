@@ -29,7 +29,7 @@ export function createStreamPublisher(conn: Connection, now: () => number = Date
   return {
     async publish(tenantId, events) {
       if (events.length === 0) return;
-      const counter = await counters.findOneAndUpdate({ _id: String(tenantId) }, { $inc: { seq: events.length } }, { upsert: true, new: true }).lean();
+      const counter = await counters.findOneAndUpdate({ _id: String(tenantId) }, { $inc: { seq: events.length } }, { upsert: true, returnDocument: 'after' }).lean();
       const last = counter!.seq;
       const at = new Date(now());
       await log.collection.insertMany(
