@@ -7,7 +7,9 @@
  * - CUSTOM_CALLS: routes that cannot be called with a JSON body (multipart, streams).
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { Types } from 'mongoose';
 import type { Session } from '../helpers/app';
+import { recordSessionForTests } from '../../server/src/modules/live/testing/record-session';
 
 export const PUBLIC_ROUTES: Record<string, string> = {
   'GET /healthz': 'process liveness, no data',
@@ -50,10 +52,28 @@ export const FIXTURES: [string, FixtureMaker][] = [
     const doc = await notificationModel(app.db).create({ tenantId: v.agencyId, audience: 'admins', type: 'tiktok_expired', title: 'victim notification', body: 'victim note', creatorId: ids.creators });
     return String(doc._id);
   }],
+  // A finished LIVE session (ledger, gifters, realtime events) recorded through the listener's own write path.
+  ['sessions', async (app, v, ids) => {
+    const sessionId = await recordSessionForTests(app, new Types.ObjectId(v.agencyId), new Types.ObjectId(ids.creators));
+    // The victim's own stream does carry these events, so an empty stream for the attacker proves something.
+    const own = await v.inject({ method: 'GET', url: '/api/v1/live/stream?follow=false&lastEventId=0' });
+    if (!own.body.includes(sessionId)) throw new Error(`fixture: the victim's stream lacks its session events: ${own.body.slice(0, 200)}`);
+    return sessionId;
+  }],
 ];
 
 export type CustomCall = (attacker: Session, ids: VictimIds) => Promise<LightMyRequestResponse>;
-export const CUSTOM_CALLS: Record<string, CustomCall> = {};
+export const CUSTOM_CALLS: Record<string, CustomCall> = {
+  // Server-Sent Events: `follow=false` replays the agency's log and ends, so inject can read it. The attacker
+  // replays everything from the start; the suite then checks the answer names none of the victim's ids.
+  'GET /api/v1/live/stream': async (attacker) => {
+    const forged = await attacker.inject({ method: 'GET', url: '/api/v1/live/stream?follow=false&lastEventId=0', headers: { authorization: 'Bearer not.a.token' } });
+    if (forged.statusCode !== 401) throw new Error(`live stream: a foreign token got ${forged.statusCode}, expected 401`);
+    const viaQuery = await attacker.inject({ method: 'GET', url: `/api/v1/live/stream?follow=false&lastEventId=0&access_token=not.a.token`, headers: { authorization: '' } });
+    if (viaQuery.statusCode !== 401) throw new Error(`live stream: a foreign query token got ${viaQuery.statusCode}, expected 401`);
+    return attacker.inject({ method: 'GET', url: `/api/v1/live/stream?follow=false&lastEventId=0&access_token=${attacker.token}`, headers: { authorization: '' } });
+  },
+};
 
 /** Which victim id a body field of Id shape gets. */
 export function idForField(field: string, ids: VictimIds): string {
