@@ -62,6 +62,11 @@ export const LOG_REDACT_PATHS = [
   '*.client_secret',
 ];
 
+/** Query secrets (SSE access token, OAuth code/state) and invite link tokens (/connect/<token>) never reach logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](access_token|code|state|token)=)[^&]*/g, '$1[redacted]').replace(/^\/connect\/(?!callback\b)[^/?]+/, '/connect/[redacted]');
+}
+
 export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   if (!config.mongodbUri) throw new Error('buildApp needs config.mongodbUri (main.ts starts the embedded database when it is unset)');
   const app = Fastify({
@@ -72,7 +77,7 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
       serializers: {
         req: (req: { method: string; url: string; headers: Record<string, unknown> }) => ({
           method: req.method,
-          url: req.url.replace(/([?&](access_token|code|state|token)=)[^&]*/g, '$1[redacted]'),
+          url: redactUrl(req.url),
         }),
       },
     },

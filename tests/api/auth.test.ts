@@ -160,3 +160,13 @@ describe('sessions across server instances', () => {
     }
   });
 });
+
+describe('log redaction', () => {
+  it('removes query secrets and invite tokens from logged URLs', async () => {
+    const { redactUrl } = await import('../../server/src/app');
+    expect(redactUrl('/api/v1/live/stream?access_token=abc.def&lastEventId=4')).toBe('/api/v1/live/stream?access_token=[redacted]&lastEventId=4');
+    expect(redactUrl('/connect/callback?code=xyz&state=s1')).toBe('/connect/callback?code=[redacted]&state=[redacted]');
+    expect(redactUrl('/connect/AbC123secret')).toBe('/connect/[redacted]');
+    expect(redactUrl('/connect/AbC123secret/start')).toBe('/connect/[redacted]/start');
+  });
+});
