@@ -67,8 +67,11 @@ export interface ExtensionBrowser {
   /** The extension's service worker target (for CDP: network faults, evaluation). */
   workerTarget: () => Promise<Target>;
   worker: () => Promise<WebWorker>;
-  /** Opens `chrome-extension://ID/<path>` in a new tab with the given viewport. */
-  openPage(path: string, viewport?: { width: number; height: number }): Promise<Page>;
+  /**
+   * Opens `chrome-extension://ID/<path>` in a new tab with the given viewport; `newWindow` puts it in a
+   * window of its own, so it stays rendered (background tabs stall puppeteer) while other tabs take turns being active.
+   */
+  openPage(path: string, viewport?: { width: number; height: number }, options?: { newWindow?: boolean }): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -100,6 +103,7 @@ export async function launchWithExtension(): Promise<ExtensionBrowser> {
   const isWorker = (t: Target) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://') && t.url().endsWith('/background.js');
   const first = await browser.waitForTarget(isWorker, { timeout: 30_000 });
   const extensionId = new URL(first.url()).host;
+  let windowCount = 0;
   const workerTarget = async () => browser.targets().find(isWorker) ?? browser.waitForTarget(isWorker, { timeout: 30_000 });
   return {
     browser,
@@ -110,10 +114,23 @@ export async function launchWithExtension(): Promise<ExtensionBrowser> {
       if (!worker) throw new Error('the extension service worker has no worker handle');
       return worker;
     },
-    async openPage(path, viewport = { width: 400, height: 760 }) {
-      const page = await browser.newPage();
+    async openPage(path, viewport = { width: 400, height: 760 }, options = {}) {
+      const url = `chrome-extension://${extensionId}/${path}`;
+      let page: Page;
+      if (options.newWindow) {
+        // A fragment of its own tells this target apart from other tabs of the same page.
+        const unique = `${url}#window-${++windowCount}`;
+        const cdp = await browser.target().createCDPSession();
+        await cdp.send('Target.createTarget', { url: unique, newWindow: true });
+        await cdp.detach();
+        page = (await (await browser.waitForTarget((t) => t.url() === unique)).page())!;
+      } else {
+        page = await browser.newPage();
+        await page.goto(url, { waitUntil: 'domcontentloaded' });
+      }
+      page.setDefaultTimeout(15_000);
       await page.setViewport(viewport);
-      await page.goto(`chrome-extension://${extensionId}/${path}`, { waitUntil: 'domcontentloaded' });
+      await page.waitForFunction(() => document.readyState !== 'loading');
       return page;
     },
     async close() {
@@ -175,7 +192,16 @@ export async function signInOn(page: Page, email: string, password: string): Pro
   await page.waitForSelector('[data-testid="signin-form"]');
   await page.type('#signin-email', email);
   await page.type('#signin-password', password);
-  await page.click('#signin-submit');
+  await domClick(page, '#signin-submit');
+}
+
+/**
+ * Clicks through the DOM (`element.click()`): puppeteer's mouse clicks stall on pages whose window is not
+ * the focused one, and the side panel lives in its own window. Use `page.click` where a user gesture matters.
+ */
+export async function domClick(page: Page, selector: string): Promise<void> {
+  const element = await page.waitForSelector(selector);
+  await element!.evaluate((e) => (e as HTMLElement).click());
 }
 
 /** The text of every element matching `selector`. */

@@ -7,7 +7,7 @@ import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXTENSION_ID } from '../../extension/lib/extension-id';
 import {
-  launchWithExtension, requestFromPage, setApiUrlInOptions, signInOn, signupAgency, startTestServer, textsOf,
+  domClick, launchWithExtension, requestFromPage, setApiUrlInOptions, signInOn, signupAgency, startTestServer, textsOf,
   type ExtensionBrowser, type RunningServer,
 } from './harness';
 
@@ -30,6 +30,39 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** Opens a tab on a tiktok.com URL, served locally (there is no internet), and makes it the active tab. */
+async function openTikTokTab(url: string): Promise<Page> {
+  const tab = await ext.browser.newPage();
+  tab.setDefaultTimeout(15_000);
+  await tab.setRequestInterception(true);
+  tab.on('request', (request) => {
+    const target = new URL(request.url());
+    if (target.hostname.endsWith('tiktok.com')) {
+      const handle = decodeURIComponent(target.pathname.split('/')[1] ?? '');
+      void request.respond({ status: 200, contentType: 'text/html', body: `<!doctype html><title>${handle} | TikTok</title><h1>${handle}</h1>` });
+    } else void request.abort();
+  });
+  await tab.goto(url, { waitUntil: 'domcontentloaded' });
+  await tab.bringToFront();
+  return tab;
+}
+
+/** Opens a creator's card in the side panel from the roster list. */
+async function showInPanel(handle: string): Promise<void> {
+  await domClick(panel, '#tab-roster');
+  await domClick(panel, `[data-testid="roster-row"][data-handle="${handle}"]`);
+  await panel.waitForFunction((h) => document.querySelector('[data-testid="creator-card"] .muted')?.textContent === `@${h}`, {}, handle);
+}
+
+async function fillDeal(popup: Page, deal: { creator: string; brand: string; value: string; stage: string }): Promise<void> {
+  await popup.waitForSelector('[data-testid="deal-form"]');
+  await popup.$eval('#deal-creator', (e) => ((e as HTMLInputElement).value = ''));
+  await popup.type('#deal-creator', deal.creator);
+  await popup.type('#deal-brand', deal.brand);
+  await popup.type('#deal-value', deal.value);
+  await popup.select('#deal-stage', deal.stage);
+}
+
 describe('extension against the real server', () => {
   it('loads with the id pinned by the manifest key', () => {
     expect(ext.extensionId).toBe(EXTENSION_ID);
@@ -40,7 +73,7 @@ describe('extension against the real server', () => {
     expect(await requestFromPage<{ apiUrl: string }>(options, 'settings.get')).toEqual({ ok: true, data: { apiUrl: server.baseUrl } });
     await options.close();
 
-    panel = await ext.openPage('sidepanel.html');
+    panel = await ext.openPage('sidepanel.html', undefined, { newWindow: true });
     // A wrong password is refused with the server's message and leaves the form up.
     await signInOn(panel, agency.email, 'not the password');
     const refused = await panel.waitForSelector('[data-testid="signin-error"]');
@@ -48,7 +81,7 @@ describe('extension against the real server', () => {
 
     await panel.$eval('#signin-password', (e) => ((e as HTMLInputElement).value = ''));
     await panel.type('#signin-password', agency.password);
-    await panel.click('#signin-submit');
+    await domClick(panel, '#signin-submit');
     await panel.waitForSelector('#signout');
     expect(await panel.$eval('header strong', (e) => e.textContent)).toContain('Northstar Talent');
   });
@@ -68,9 +101,85 @@ describe('extension against the real server', () => {
     await panel.type('#roster-search', 'bru');
     await panel.waitForFunction(() => document.querySelectorAll('[data-testid="roster-row"]').length === 1);
     expect(await panel.$eval('[data-testid="roster-row"]', (r) => r.getAttribute('data-handle'))).toBe('bruno_beats');
-    await panel.$eval('#roster-search', (e) => ((e as HTMLInputElement).value = ''));
-    await panel.type('#roster-search', ' ');
-    await panel.keyboard.press('Backspace');
+    await panel.focus('#roster-search');
+    for (let i = 0; i < 3; i++) await panel.keyboard.press('Backspace');
     await panel.waitForFunction(() => document.querySelectorAll('[data-testid="roster-row"]').length === 3);
+  });
+
+  it('brings up the card of the creator in the active TikTok tab, and offers to add an unknown one', async () => {
+    const ava = await agency.api.get<CreatorDto>('/creators/by-handle/ava.sings');
+    const tiktok = await openTikTokTab('https://www.tiktok.com/@ava.sings?lang=en');
+    await panel.waitForFunction((id) => document.querySelector('[data-testid="creator-card"]')?.getAttribute('data-creator-id') === id, { timeout: 15_000 }, ava.id);
+    expect(await panel.$eval('[data-testid="creator-name"]', (e) => e.textContent)).toContain('Ava Stone');
+    expect(await panel.$eval('#tab-card', (e) => e.textContent)).toBe('On screen: @ava.sings');
+
+    // TikTok is a single-page app: an in-tab navigation to another profile follows too.
+    await tiktok.goto('https://www.tiktok.com/@Zoe.Unknown/live', { waitUntil: 'domcontentloaded' });
+    await panel.waitForSelector('[data-testid="unknown-creator"]', { timeout: 15_000 });
+    expect(await panel.$eval('[data-testid="unknown-creator"]', (e) => e.textContent)).toContain('@zoe.unknown is not in your roster');
+    await domClick(panel, '#add-to-roster');
+    await panel.waitForSelector('[data-testid="creator-card"]');
+    const added = await agency.api.get<CreatorDto>('/creators/by-handle/zoe.unknown');
+    expect(await panel.$eval('[data-testid="creator-card"]', (e) => e.getAttribute('data-creator-id'))).toBe(added.id);
+    await tiktok.close();
+  });
+
+  it('logs a deal in the popup; it appears in the creator\'s deals on the card and in the API', async () => {
+    const bruno = await agency.api.get<CreatorDto>('/creators/by-handle/bruno_beats');
+    await showInPanel(bruno.handle);
+    expect(await panel.$eval('[data-testid="creator-card"]', (e) => e.textContent)).toContain('No deals yet');
+
+    const popup = await ext.openPage('popup.html', { width: 340, height: 560 });
+    await fillDeal(popup, { creator: '@bruno_beats', brand: 'Glow Cosmetics', value: '1500', stage: 'negotiating' });
+    await popup.click('#deal-submit');
+    const outcome = await popup.waitForSelector('[data-testid="deal-outcome"]');
+    expect(await outcome!.evaluate((e) => [e.getAttribute('data-outcome'), e.textContent])).toEqual(['created', 'Deal with Glow Cosmetics saved.']);
+    // The form is ready for the next deal.
+    expect(await popup.$eval('#deal-brand', (e) => (e as HTMLInputElement).value)).toBe('');
+    await popup.close();
+
+    await panel.waitForSelector('[data-testid="deal-list"] li');
+    expect(await textsOf(panel, '[data-testid="deal-list"] li')).toEqual(['Glow Cosmeticsnegotiating$1,500.00']);
+    const { items } = await agency.api.get<{ items: DealDto[] }>(`/deals?creatorId=${bruno.id}`);
+    expect(items.map((d) => [d.brand, d.value])).toEqual([['Glow Cosmetics', { amount: 150_000, currency: 'USD' }]]);
+  });
+
+  it('queues a deal whose answer was lost and sends it exactly once when the API is back', async () => {
+    const cleo = await agency.api.get<CreatorDto>('/creators/by-handle/cleo.cooks');
+    await showInPanel(cleo.handle);
+    const dealsOfCleo = async () => (await agency.api.get<{ items: DealDto[] }>(`/deals?creatorId=${cleo.id}`)).items;
+
+    // The service worker's POST /deals reaches the server, but the connection drops before the answer arrives.
+    const cdp = await (await ext.workerTarget()).createCDPSession();
+    let dropped = 0;
+    cdp.on('Fetch.requestPaused', (event: { requestId: string; request: { method: string } }) => {
+      if (event.request.method === 'POST') {
+        dropped++;
+        void cdp.send('Fetch.failRequest', { requestId: event.requestId, errorReason: 'ConnectionReset' });
+      } else void cdp.send('Fetch.continueRequest', { requestId: event.requestId });
+    });
+    await cdp.send('Fetch.enable', { patterns: [{ urlPattern: `${server.baseUrl}/api/v1/deals`, requestStage: 'Response' }] });
+
+    const popup = await ext.openPage('popup.html', { width: 340, height: 560 });
+    await fillDeal(popup, { creator: 'cleo.cooks', brand: 'Fresh Pantry', value: '820.50', stage: 'lead' });
+    await popup.click('#deal-submit');
+    const outcome = await popup.waitForSelector('[data-testid="deal-outcome"]');
+    expect(await outcome!.evaluate((e) => e.getAttribute('data-outcome'))).toBe('queued');
+    expect(dropped).toBeGreaterThanOrEqual(1);
+    await popup.close();
+
+    // Retrying while answers still get lost must not create a second deal either.
+    expect(await requestFromPage(panel, 'deals.flush')).toEqual({ ok: true, data: { sent: 0, pending: 1, rejected: 0 } });
+    expect((await dealsOfCleo()).map((d) => d.brand)).toEqual(['Fresh Pantry']);
+
+    await cdp.send('Fetch.disable');
+    await cdp.detach();
+    expect(await requestFromPage(panel, 'deals.flush')).toEqual({ ok: true, data: { sent: 1, pending: 0, rejected: 0 } });
+    // Nothing left to send.
+    expect(await requestFromPage(panel, 'deals.flush')).toEqual({ ok: true, data: { sent: 0, pending: 0, rejected: 0 } });
+    const deals = await dealsOfCleo();
+    expect(deals.map((d) => [d.brand, d.value.amount])).toEqual([['Fresh Pantry', 82_050]]);
+    await panel.waitForSelector('[data-testid="deal-list"] li');
+    expect(await textsOf(panel, '[data-testid="deal-list"] li .grow')).toEqual(['Fresh Pantry']);
   });
 });
