@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import puppeteer, { type Browser, type Page, type Target, type WebWorker } from 'puppeteer-core';
 import { loadConfig } from '../../server/src/config';
 import { startServer } from '../../server/src/main';
+import { startSandboxLive, type SandboxLive } from '../../server/sandbox/live/index';
 import { findChromium } from '../../scripts/ensure-chromium';
 import { testDbUri } from '../helpers/db';
 
@@ -29,10 +30,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-export type RunningServer = Awaited<ReturnType<typeof startServer>>;
+export type RunningServer = Awaited<ReturnType<typeof startServer>> & { dataDir: string; live: SandboxLive };
 
-/** The whole server as `npm start` runs it, on a fresh database and data folder. */
-export async function startTestServer(label: string, env: Record<string, string> = {}): Promise<RunningServer & { dataDir: string }> {
+/**
+ * The whole server as `npm start` runs it (database, sandbox TikTok, API and its workers), on a fresh
+ * database and data folder. The sandbox LIVE is started here and handed over as the listeners'
+ * connection settings, so the test holds its rooms (go live, send gifts).
+ */
+export async function startTestServer(label: string, env: Record<string, string> = {}): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), `liveroster-e2e-${label}-`));
   const port = await freePort();
   const config = loadConfig({
@@ -50,12 +55,21 @@ export async function startTestServer(label: string, env: Record<string, string>
     TIKTOK_LIVE_CHECKS_PER_MINUTE: '600',
     ...env,
   });
-  const server = await startServer(config, () => undefined);
+  const live = await startSandboxLive();
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({ ...config, live: { ...config.live, sandbox: false, connectionSettings: live.settings } }, () => undefined);
+  } catch (error) {
+    await live.stop();
+    throw error;
+  }
   return {
     ...server,
     dataDir,
+    live,
     stop: async () => {
       await server.stop();
+      await live.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -47,9 +47,10 @@ async function openTikTokTab(url: string): Promise<Page> {
   return tab;
 }
 
-/** Opens a creator's card in the side panel from the roster list. */
+/** Opens a creator's card in the side panel from the roster list (reloaded first: the creator may be new). */
 async function showInPanel(handle: string): Promise<void> {
   await domClick(panel, '#tab-roster');
+  await domClick(panel, '#roster-refresh');
   await domClick(panel, `[data-testid="roster-row"][data-handle="${handle}"]`);
   await panel.waitForFunction((h) => document.querySelector('[data-testid="creator-card"] .muted')?.textContent === `@${h}`, {}, handle);
 }
@@ -181,5 +182,60 @@ describe('extension against the real server', () => {
     expect(deals.map((d) => [d.brand, d.value.amount])).toEqual([['Fresh Pantry', 82_050]]);
     await panel.waitForSelector('[data-testid="deal-list"] li');
     expect(await textsOf(panel, '[data-testid="deal-list"] li .grow')).toEqual(['Fresh Pantry']);
+  });
+
+  it('connects TikTok through the sandbox consent page (launchWebAuthFlow) and shows the synced profile and metrics', async () => {
+    const luna = await agency.api.post<CreatorDto>('/creators', { handle: 'luna.lives', displayName: 'Luna Park' });
+    await showInPanel(luna.handle);
+    expect(await panel.$eval('[data-testid="tiktok-status"]', (e) => e.textContent)).toBe('TikTok: not connected');
+
+    await domClick(panel, '#tiktok-connect');
+    // The consent page needs a click, so Chromium shows it in a window of its own (a page target).
+    const authorizeBase = `${server.config.tiktok.authBaseUrl}/v2/auth/authorize`;
+    const consentTarget = await ext.browser.waitForTarget((t) => t.url().startsWith(authorizeBase), { timeout: 15_000 });
+    const consent = await consentTarget.asPage();
+    await consent.waitForSelector('#account');
+    const openId = await consent.$$eval('#account option', (options) => options.find((o) => o.textContent?.startsWith('@luna.lives'))?.getAttribute('value') ?? '');
+    expect(openId).not.toBe('');
+    await consent.select('#account', openId);
+    await domClick(consent, '#approve');
+
+    await panel.waitForFunction(() => document.querySelector('[data-testid="tiktok-status"]')?.textContent === 'TikTok: connected', { timeout: 20_000 });
+    const connected = await agency.api.get<CreatorDto & { tiktok: { stats: { followers: number } } }>(`/creators/${luna.id}`);
+    expect(connected.tiktok.status).toBe('connected');
+    expect(connected.tiktok.openId).toBe(openId);
+    expect(await panel.$eval('[data-testid="creator-open-id"]', (e) => e.textContent)).toBe(`open_id ${openId}`);
+    expect(await panel.$eval('[data-testid="creator-bio"]', (e) => e.textContent)).toContain('Singing LIVE every night');
+    // The tile shows what the sync stored (482,310 followers in the sandbox → "482.3K").
+    expect(connected.tiktok.stats.followers).toBeGreaterThanOrEqual(482_310);
+    expect(await panel.$eval('[data-testid="metric-followers"]', (e) => e.textContent)).toMatch(/^48\d\.\dK$/);
+    await panel.waitForSelector('[data-testid="video-grid"] .video');
+    expect((await panel.$$('[data-testid="video-grid"] .video')).length).toBeGreaterThan(0);
+  });
+
+  it('shows gifts sent in the sandbox LIVE in the side panel tally, on the card and in the roster', async () => {
+    const mika = await agency.api.post<CreatorDto>('/creators', { handle: 'mika.live', displayName: 'Mika Sato' });
+    server.live.rooms.goLive('mika.live', { nickname: 'Mika Sato' });
+    await showInPanel(mika.handle);
+    expect(await panel.$eval('#live-tracking', (e) => (e as HTMLInputElement).checked)).toBe(false);
+    await domClick(panel, '#live-tracking');
+    await panel.waitForFunction(() => (document.querySelector('#live-tracking') as HTMLInputElement).checked && !(document.querySelector('#live-tracking') as HTMLInputElement).disabled);
+    expect((await agency.api.get<CreatorDto>(`/creators/${mika.id}`)).live.tracking).toBe(true);
+
+    // The listener finds the room live and connects; gifts sent before that would be another test.
+    await server.live.rooms.waitForSockets('mika.live', 1, 30_000);
+    await server.live.rooms.sendGift('mika.live', { userId: '9001', handle: 'rose_fan', nickname: 'Rose Fan', giftId: '5655', repeat: 5 });
+    await server.live.rooms.sendGift('mika.live', { userId: '9002', handle: 'donut_fan', nickname: 'Donut Fan', giftId: '5879', repeat: 3 });
+    server.live.rooms.setViewers('mika.live', 1_250);
+
+    await panel.waitForFunction(() => document.querySelector('[data-testid="live-diamonds"]')?.textContent === '💎 95', { timeout: 20_000 });
+    expect(await textsOf(panel, '[data-testid="top-gifters"] li')).toEqual(['Donut Fan💎 90', 'Rose Fan💎 5']);
+    await panel.waitForFunction(() => document.querySelector('[data-testid="live-viewers"]')?.textContent === '1.3K');
+
+    await domClick(panel, '#tab-roster');
+    await panel.waitForFunction((id) => document.querySelector(`[data-testid="roster-diamonds-${id}"]`)?.textContent === '💎 95', {}, mika.id);
+    // Live creators lead the roster.
+    expect(await panel.$eval('[data-testid="roster-row"]', (r) => r.getAttribute('data-handle'))).toBe('mika.live');
+    expect(await panel.$eval('[data-testid="stream-status"]', (e) => e.textContent)).toContain('live updates on');
   });
 });

@@ -49,6 +49,9 @@ export function RosterView({ state }: { state: PanelState }) {
           value={roster.query.value}
           onInput={(e) => (roster.query.value = (e.currentTarget as HTMLInputElement).value)}
         />
+        <button id="roster-refresh" type="button" title="Reload the roster from the server" aria-label="Reload the roster" onClick={() => void state.refreshRoster()}>
+          ↻
+        </button>
         <select id="roster-tag" value={roster.tag.value ?? ''} onChange={(e) => (roster.tag.value = (e.currentTarget as HTMLSelectElement).value || null)}>
           <option value="">All tags</option>
           {roster.tags.value.map((tag) => (
