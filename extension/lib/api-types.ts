@@ -1,12 +1,13 @@
 /**
  * Request/response types of the LiveRoster HTTP API (contract: /work/shared/API.md, version 1).
- * The routes the server has schemas for come from `@shared/schemas` (type-only imports: no TypeBox in
- * the bundles); the rest (live, imports, config) mirror API.md until their schemas land.
+ * Everything comes from `@shared/schemas` (type-only imports: no TypeBox in the bundles) except
+ * `GET /api/v1/config`, whose response schema lives inline in server/src/app.ts.
  */
 import type {
-  Activity, ActivityType, Agency, AuthResponse, CreateActivityBody, CreateCreatorBody, CreateDealBody, Creator, CreatorMetrics, Deal, DealStage, Money,
-  Role, TikTokStatus, TikTokVideo, User,
+  Activity, ActivityType, Agency, AuthResponse, CreateActivityBody, CreateCreatorBody, CreateDealBody, Creator, CreatorMetrics, Deal, DealStage,
+  LiveNowItem, LiveSessionEndEvent, Money, Role, TikTokStatus, TikTokVideo, TopGifter, User,
 } from '@shared/schemas';
+import type { ImportRecord, ImportStatus } from '@shared/schemas/imports';
 
 export type { Activity, ActivityType, Agency, AuthResponse, Creator, CreatorMetrics, Deal, DealStage, Money, Role, TikTokStatus, TikTokVideo, User };
 export type CreatorInput = CreateCreatorBody;
@@ -19,40 +20,16 @@ export const DEAL_STAGES = ['lead', 'negotiating', 'contracted', 'delivered', 'p
 type _AllStagesListed = DealStage extends (typeof DEAL_STAGES)[number] ? true : never;
 export const DEAL_STAGES_COMPLETE: _AllStagesListed = true;
 
-export interface TopGifter { userId: string; handle: string; nickname: string; diamonds: number }
+export type { TopGifter, ImportRecord, ImportStatus };
+/** One entry of `GET /api/v1/live/now`; the SSE `tally` event adds `at`. */
+export type LiveTally = LiveNowItem & { at?: string };
+/** Data of the SSE `session_end` event. */
+export type SessionEnd = LiveSessionEndEvent;
 
-/** One entry of `GET /api/v1/live/now`, and the data of an SSE `tally` event (which adds likes and `at`). */
-export interface LiveTally {
-  creatorId: string;
-  sessionId: string;
-  startedAt: string;
-  diamonds: number;
-  gifts: number;
-  viewers: number;
-  peakViewers: number;
-  likes?: number;
-  topGifters: TopGifter[];
-  at?: string;
-}
+/** Import statuses after which the record no longer changes (the server's IMPORT_STATUSES minus `processing`). */
+export const FINAL_IMPORT_STATUSES: ReadonlySet<ImportStatus> = new Set(['completed', 'failed'] satisfies ImportStatus[]);
 
-export interface SessionEnd {
-  creatorId: string;
-  sessionId: string;
-  summary: { durationSeconds: number; diamonds: number; gifts: number; peakViewers: number; avgViewers: number };
-}
-
-export interface ImportRecord {
-  id: string;
-  status: string;
-  format: string;
-  rows: number;
-  inserted: number;
-  duplicates: number;
-  failed: number;
-  errors: Array<{ line: number; message: string }>;
-}
-
-export interface ServerConfig { sandbox: boolean; pkceEncoding: 'hex' | 'base64url'; version: string }
+export interface ServerConfig { sandbox: boolean; liveSandbox: boolean; pkceEncoding: 'hex' | 'base64url'; version: string }
 
 export interface Page<T> { items: T[]; nextCursor: string | null }
 

@@ -1,12 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { browser } from '../../lib/browser';
 import { SignInForm } from '../../components/SignInForm';
-import type { ImportRecord, ServerConfig } from '../../lib/api-types';
+import { FINAL_IMPORT_STATUSES, type ImportRecord, type ServerConfig } from '../../lib/api-types';
 import { sendToBackground, type AuthState } from '../../lib/messages';
 import { resolveCreatorId } from '../../lib/resolve-creator';
 import { uploadImport } from '../../lib/upload-import';
-
-const FINAL_IMPORT_STATUSES = new Set(['completed', 'done', 'failed', 'succeeded', 'finished']);
 
 function ApiUrlSection({ onSaved }: { onSaved: () => void }) {
   const [apiUrl, setApiUrl] = useState('');
@@ -107,6 +105,7 @@ function ImportSection() {
           <p>
             {report.status}: {report.rows} rows · {report.inserted} inserted · {report.duplicates} duplicates · {report.failed} failed
           </p>
+          {report.message && <p class="error" data-testid="import-message">{report.message}</p>}
           {report.errors.length > 0 && (
             <table class="report">
               <thead>

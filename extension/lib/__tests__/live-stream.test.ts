@@ -14,7 +14,7 @@ function sseResponse(chunks: string[], status = 200): Response {
 }
 
 const tally = (diamonds: number): LiveTally => ({
-  creatorId: 'c1', sessionId: 's1', startedAt: '2026-11-21T10:00:00Z', diamonds, gifts: 1, viewers: 10, peakViewers: 12, topGifters: [],
+  creatorId: 'c1', sessionId: 's1', startedAt: '2026-11-21T10:00:00Z', diamonds, gifts: 1, viewers: 10, peakViewers: 12, likes: 0, topGifters: [],
 });
 
 describe('connectLiveStream', () => {

@@ -6,7 +6,7 @@ import { createLatestByKeyBuffer } from '../latest-by-key-buffer';
 import { createRosterModel } from '../roster-model';
 
 const tally = (creatorId: string, diamonds: number): LiveTally => ({
-  creatorId, sessionId: `s-${creatorId}`, startedAt: '2026-11-21T10:00:00Z', diamonds, gifts: 0, viewers: 1, peakViewers: 1, topGifters: [],
+  creatorId, sessionId: `s-${creatorId}`, startedAt: '2026-11-21T10:00:00Z', diamonds, gifts: 0, viewers: 1, peakViewers: 1, likes: 0, topGifters: [],
 });
 
 function roster() {
