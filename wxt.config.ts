@@ -10,6 +10,8 @@ const defaultApiOrigin = new URL(DEFAULT_API_URL);
 
 export default defineConfig({
   srcDir: 'extension',
+  // Icons (public/icon/<size>.png, rendered from extension/icons/icon.svg) live with the extension, not at the repo root.
+  publicDir: 'extension/public',
   // Explicit imports everywhere: the root tsconfig (not WXT's generated one) type-checks extension/.
   imports: false,
   alias: { '@shared': fileURLToPath(new URL('./shared', import.meta.url)) },

@@ -3,11 +3,13 @@
  * connect through the sandbox consent page, live tallies, deals from the popup and the offline queue.
  * One server and one browser for the file (starting them is the slow part); each test makes its own creators.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXTENSION_ID } from '../../extension/lib/extension-id';
 import {
-  domClick, launchWithExtension, requestFromPage, setApiUrlInOptions, signInOn, signupAgency, startTestServer, textsOf,
+  domClick, EXTENSION_DIR, launchWithExtension, requestFromPage, setApiUrlInOptions, signInOn, signupAgency, startTestServer, textsOf,
   type ExtensionBrowser, type RunningServer,
 } from './harness';
 
@@ -65,8 +67,11 @@ async function fillDeal(popup: Page, deal: { creator: string; brand: string; val
 }
 
 describe('extension against the real server', () => {
-  it('loads with the id pinned by the manifest key', () => {
+  it('loads with the id pinned by the manifest key, with its icons', () => {
     expect(ext.extensionId).toBe(EXTENSION_ID);
+    const manifest = JSON.parse(readFileSync(join(EXTENSION_DIR, 'manifest.json'), 'utf8')) as { icons?: Record<string, string> };
+    expect(Object.keys(manifest.icons ?? {})).toEqual(['16', '32', '48', '128']);
+    for (const file of Object.values(manifest.icons ?? {})) expect(existsSync(join(EXTENSION_DIR, file))).toBe(true);
   });
 
   it('points at the test server from the options page and signs in from the side panel', async () => {
