@@ -9,8 +9,8 @@ export function Sparkline({ points, width = 240, height = 40 }: { points: Array<
   const path = counts.map((c, i) => `${(i * step).toFixed(1)},${(height - 2 - ((c - min) / span) * (height - 4)).toFixed(1)}`).join(' ');
   const rising = counts[counts.length - 1] >= counts[0];
   return (
-    <svg class={`sparkline ${rising ? 'up' : 'down'}`} viewBox={`0 0 ${width} ${height}`} width="100%" height={height} data-testid="follower-sparkline" role="img" aria-label="Follower trend">
-      <polyline points={path} fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" />
+    <svg class={`sparkline ${rising ? 'up' : 'down'}`} viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" width="100%" height={height} data-testid="follower-sparkline" role="img" aria-label="Follower trend">
+      <polyline points={path} fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" vector-effect="non-scaling-stroke" />
     </svg>
   );
 }

@@ -1,5 +1,5 @@
 import { batch, signal } from '@preact/signals';
-import type { ApiError } from '../lib/api-error';
+import { ApiError } from '../lib/api-error';
 import type { Activity, Creator, CreatorMetrics, Deal } from '../lib/api-types';
 import { findCachedCreatorByHandle, readActivities, readDeals, type LiveRosterDb } from '../lib/cache';
 import type { AnswerOf, PayloadOf, RequestName } from '../lib/messages';
@@ -23,6 +23,7 @@ export function createCreatorCardModel(deps: { request: Request; db: LiveRosterD
   let generation = 0;
 
   const message = (e: unknown) => (e as ApiError)?.message ?? String(e);
+  const isUnreachable = (e: unknown) => !(e instanceof ApiError) || e.retryable;
 
   function reset(): number {
     batch(() => {
@@ -58,7 +59,8 @@ export function createCreatorCardModel(deps: { request: Request; db: LiveRosterD
       if (freshMetrics.status === 'fulfilled') metrics.value = freshMetrics.value;
       if (freshDeals.status === 'fulfilled') deals.value = freshDeals.value;
       if (freshActivities.status === 'fulfilled') activities.value = freshActivities.value;
-      stale.value = results.some((r) => r.status === 'rejected');
+      // Stale means "the API could not be reached"; a refusal (metrics of a creator without TikTok) is an answer.
+      stale.value = results.some((r) => r.status === 'rejected' && isUnreachable(r.reason));
       // Metrics need a TikTok connection; their absence is not an error worth showing.
       const firstFailure = [fresh, freshDeals, freshActivities].find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
       error.value = firstFailure ? message(firstFailure.reason) : null;

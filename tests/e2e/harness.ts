@@ -231,3 +231,19 @@ export function requestFromPage<T>(page: Page, type: string, payload?: unknown):
     payload as never,
   ) as Promise<{ ok: boolean; data?: T; error?: { code: string; message: string } }>;
 }
+
+/**
+ * Approves the sandbox TikTok consent page that `launchWebAuthFlow` opened (a page target of its own)
+ * as the sandbox account `handle`; returns that account's open_id.
+ */
+export async function approveSandboxConsent(ext: ExtensionBrowser, server: RunningServer, handle: string): Promise<string> {
+  const authorizeBase = `${server.config.tiktok.authBaseUrl}/v2/auth/authorize`;
+  const target = await ext.browser.waitForTarget((t) => t.url().startsWith(authorizeBase), { timeout: 15_000 });
+  const consent = await target.asPage();
+  await consent.waitForSelector('#account');
+  const openId = await consent.$$eval('#account option', (options, h) => options.find((o) => o.textContent?.startsWith(`@${h} `))?.getAttribute('value') ?? '', handle);
+  if (!openId) throw new Error(`the consent page offers no sandbox account @${handle}`);
+  await consent.select('#account', openId);
+  await domClick(consent, '#approve');
+  return openId;
+}

@@ -9,7 +9,7 @@ import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXTENSION_ID } from '../../extension/lib/extension-id';
 import {
-  domClick, EXTENSION_DIR, launchWithExtension, requestFromPage, setApiUrlInOptions, signInOn, signupAgency, startTestServer, textsOf,
+  approveSandboxConsent, domClick, EXTENSION_DIR, launchWithExtension, requestFromPage, setApiUrlInOptions, signInOn, signupAgency, startTestServer, textsOf,
   type ExtensionBrowser, type RunningServer,
 } from './harness';
 
@@ -196,14 +196,7 @@ describe('extension against the real server', () => {
 
     await domClick(panel, '#tiktok-connect');
     // The consent page needs a click, so Chromium shows it in a window of its own (a page target).
-    const authorizeBase = `${server.config.tiktok.authBaseUrl}/v2/auth/authorize`;
-    const consentTarget = await ext.browser.waitForTarget((t) => t.url().startsWith(authorizeBase), { timeout: 15_000 });
-    const consent = await consentTarget.asPage();
-    await consent.waitForSelector('#account');
-    const openId = await consent.$$eval('#account option', (options) => options.find((o) => o.textContent?.startsWith('@luna.lives'))?.getAttribute('value') ?? '');
-    expect(openId).not.toBe('');
-    await consent.select('#account', openId);
-    await domClick(consent, '#approve');
+    const openId = await approveSandboxConsent(ext, server, 'luna.lives');
 
     await panel.waitForFunction(() => document.querySelector('[data-testid="tiktok-status"]')?.textContent === 'TikTok: connected', { timeout: 20_000 });
     const connected = await agency.api.get<CreatorDto & { tiktok: { stats: { followers: number } } }>(`/creators/${luna.id}`);

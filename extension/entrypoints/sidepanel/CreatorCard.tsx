@@ -52,11 +52,18 @@ function Metrics({ creator, metrics }: { creator: Creator; metrics: CreatorMetri
           <Sparkline points={metrics.followers} />
           {metrics.videos.length > 0 && (
             <div class="videos" data-testid="video-grid">
-              {metrics.videos.slice(0, 12).map((v) => (
-                <a class="video" key={v.id} href={v.shareUrl ?? undefined} target="_blank" rel="noreferrer" title={v.title || v.description}>
+              {metrics.videos.slice(0, 6).map((v) => (
+                <a
+                  class="video"
+                  key={v.id}
+                  href={v.shareUrl ?? undefined}
+                  target="_blank"
+                  rel="noreferrer"
+                  title={`${v.title || v.description}\n${formatCompact(v.views)} views · ${formatCompact(v.likes)} likes · ${formatCompact(v.comments)} comments · ${formatCompact(v.shares)} shares`}
+                >
                   {v.coverUrl ? <img src={v.coverUrl} alt="" loading="lazy" /> : <span class="cover-placeholder" />}
                   <span class="video-stats">
-                    ▶ {formatCompact(v.views)} ♥ {formatCompact(v.likes)} 💬 {formatCompact(v.comments)} ↗ {formatCompact(v.shares)}
+                    ▶ {formatCompact(v.views)} ♥ {formatCompact(v.likes)}
                   </span>
                 </a>
               ))}

@@ -131,4 +131,21 @@ describe('creator card model', () => {
     await card.reloadDealsIfShown(['a']);
     expect(card.deals.value).toEqual([deal]);
   });
+
+  it('is not stale when the API answered but refused the metrics (no TikTok connection)', async () => {
+    const bob = makeCreator({ id: 'b', handle: 'bob' });
+    const { request } = fakeRequest({
+      'creator.get': () => bob,
+      'creator.metrics': () => {
+        throw new ApiError(409, 'TIKTOK_NOT_CONNECTED', 'Connect TikTok first');
+      },
+      'deals.list': () => [],
+      'activities.list': () => [],
+    });
+    const card = createCreatorCardModel({ request, db });
+    await card.showCreator(bob);
+    expect(card.stale.value).toBe(false);
+    expect(card.error.value).toBeNull();
+    expect(card.metrics.value).toBeNull();
+  });
 });
