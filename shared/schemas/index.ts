@@ -7,3 +7,4 @@ export * from './deals';
 export * from './activities';
 export * from './tiktok';
 export * from './live';
+export * from './imports';

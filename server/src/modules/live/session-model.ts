@@ -62,6 +62,18 @@ export interface LiveSessionDoc {
   /** The server instance writing this session; flushes from any other instance are refused (fencing). */
   listenerInstanceId?: string | null;
   endReason?: string | null;
+
+  // ---- imported sessions (module imports; see imports/README.md) ----
+  /** shared/csv `sessionRowHash` of the row (the key is `import:<rowHash>`). */
+  rowHash?: string;
+  /** The import that inserted the session. */
+  importId?: Types.ObjectId;
+  /** The import ledger batch that rolls this session into the creator totals (imports/ledger.ts). */
+  importBatch?: string;
+  /** False when the export gave only a date: `startedAt` is then that day's midnight UTC. */
+  startTimeKnown?: boolean;
+  comments?: number;
+  shares?: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -100,6 +112,12 @@ const liveSessionSchema = new Schema<LiveSessionDoc>(
     topGifters: { type: [topGifterSchema], default: [] },
     listenerInstanceId: { type: String, default: null },
     endReason: { type: String, default: null },
+    rowHash: String,
+    importId: Schema.Types.ObjectId,
+    importBatch: String,
+    startTimeKnown: Boolean,
+    comments: Number,
+    shares: Number,
   },
   { timestamps: true },
 );
