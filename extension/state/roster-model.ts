@@ -1,6 +1,14 @@
 import { batch, computed, signal, type Signal } from '@preact/signals';
 import type { Creator, LiveTally } from '../lib/api-types';
 
+// One collator for every comparison: String#localeCompare builds one per call, which dominates sorting 5,000 names.
+const compareNames = new Intl.Collator('en').compare;
+
+/** The roster's order: live creators first, then by name. */
+function liveFirstThenByName(live: ReadonlySet<string>) {
+  return (a: Creator, b: Creator) => Number(live.has(b.id)) - Number(live.has(a.id)) || compareNames(a.displayName || a.handle, b.displayName || b.handle);
+}
+
 /**
  * The side panel's roster: the cached creators, the search and tag filter, and live tallies.
  * Each live creator has its own tally signal, so a tick re-renders only that row's numbers;
@@ -22,12 +30,13 @@ export function createRosterModel() {
     const t = tag.value;
     const live = liveIds.value;
     const rows = searchable.value.filter((row) => (!q || row.text.includes(q)) && (!t || row.creator.tags?.includes(t))).map((row) => row.creator);
-    return rows.sort((a, b) => {
-      const byLive = Number(live.has(b.id)) - Number(live.has(a.id));
-      return byLive || (a.displayName || a.handle).localeCompare(b.displayName || b.handle);
-    });
+    return rows.sort(liveFirstThenByName(live));
   });
   const liveCount = computed(() => liveIds.value.size);
+  /** While only a preview (the first rows) is shown: the size of the whole cached roster. */
+  const previewTotal = signal<number | null>(null);
+  /** How many creators the list stands for: the preview's total, else the filtered count. */
+  const shownCount = computed(() => previewTotal.value ?? visible.value.length);
 
   function tallyOf(creatorId: string): Signal<LiveTally | null> {
     let s = tallies.get(creatorId);
@@ -36,12 +45,28 @@ export function createRosterModel() {
   }
 
   return {
-    creators, query, tag, stale, liveIds, tags, visible, liveCount, tallyOf,
+    creators, query, tag, stale, liveIds, tags, visible, liveCount, shownCount, previewTotal, tallyOf,
+
+    /** Paints the first rows of the cached roster (kept small, read synchronously) before the whole cache is read. */
+    setPreview(head: Creator[], total: number) {
+      batch(() => {
+        creators.value = head;
+        previewTotal.value = total;
+        if (liveIds.value.size === 0) liveIds.value = new Set(head.filter((c) => c.live?.isLive).map((c) => c.id));
+      });
+    },
+
+    /** The first `limit` rows as the unfiltered list orders them (what the next preview shows), and the roster size. */
+    head(limit: number): { creators: Creator[]; total: number } {
+      const sorted = [...creators.value].sort(liveFirstThenByName(liveIds.value));
+      return { creators: sorted.slice(0, limit), total: creators.value.length };
+    },
 
     /** Shows a roster (from the cache or the API); live flags from the cache seed the order until tallies arrive. */
     setCreators(list: Creator[], fresh: boolean) {
       batch(() => {
         creators.value = list;
+        previewTotal.value = null;
         stale.value = !fresh;
         if (!fresh && liveIds.value.size === 0) liveIds.value = new Set(list.filter((c) => c.live?.isLive).map((c) => c.id));
       });

@@ -62,7 +62,7 @@ export function RosterView({ state }: { state: PanelState }) {
         </select>
       </div>
       <p class="roster-count muted" data-testid="roster-count">
-        {visible.length} creators · {roster.liveCount} live
+        {roster.shownCount} creators · {roster.liveCount} live
       </p>
       {visible.length === 0 ? (
         <p class="muted empty" data-testid="roster-empty">

@@ -8,6 +8,7 @@ import type { OnScreenCreator } from '../../lib/tiktok-url';
 import { createCreatorCardModel } from '../../state/creator-card-model';
 import { createLatestByKeyBuffer, nextFrameOrTimeout } from '../../state/latest-by-key-buffer';
 import { createRosterModel } from '../../state/roster-model';
+import { clearRosterPreview, PREVIEW_ROWS, readRosterPreview, saveRosterPreview } from '../../lib/roster-preview';
 import type { LiveTally } from '../../lib/api-types';
 
 /** Everything the side panel shows, and the wiring to the background (port events, requests). */
@@ -31,14 +32,18 @@ export function createPanelState() {
     nextFrameOrTimeout,
   );
 
+  function markFirstPaint(): void {
+    if (firstPaintMarked) return;
+    firstPaintMarked = true;
+    // Signals re-render in a microtask; the frame callback runs after that, before the paint.
+    nextFrameOrTimeout(() => performance.mark('roster-first-paint'));
+  }
+
   async function loadFromCache(fresh: boolean): Promise<void> {
     const { creators } = await readRoster(db);
     roster.setCreators(creators, fresh);
-    if (!firstPaintMarked) {
-      firstPaintMarked = true;
-      // Signals re-render in a microtask; the frame callback runs after that, before the paint.
-      nextFrameOrTimeout(() => performance.mark('roster-first-paint'));
-    }
+    markFirstPaint();
+    if (!roster.query.value && !roster.tag.value) saveRosterPreview(roster.head(PREVIEW_ROWS));
   }
 
   async function refreshRoster(): Promise<void> {
@@ -69,6 +74,7 @@ export function createPanelState() {
           if (onScreen.value) showOnScreen(onScreen.value);
         }
         if (!event.state.signedIn) {
+          clearRosterPreview();
           batch(() => {
             view.value = 'roster';
             card.clear();
@@ -105,6 +111,12 @@ export function createPanelState() {
   /** Paints the cache, then connects to the background (which answers with auth, tab and live state). */
   async function start(): Promise<void> {
     performance.mark('panel-start');
+    // The first screenful, read synchronously, paints before IndexedDB hands over thousands of creators.
+    const preview = readRosterPreview();
+    if (preview && roster.creators.value.length === 0) {
+      roster.setPreview(preview.creators, preview.total);
+      markFirstPaint();
+    }
     await loadFromCache(false);
     const port = browser.runtime.connect({ name: SIDE_PANEL_PORT });
     port.onMessage.addListener((message) => handle(message as PanelEvent));
@@ -119,6 +131,7 @@ export function createPanelState() {
       void card.showCreator(creator);
     },
     async signOut() {
+      clearRosterPreview();
       auth.value = await sendToBackground('auth.logout');
       roster.setCreators([], false);
       card.clear();

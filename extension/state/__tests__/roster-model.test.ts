@@ -99,4 +99,21 @@ describe('latest-by-key buffer', () => {
     buffer.push(tally('a', 3));
     expect(queued).toHaveLength(1);
   });
+
+  it('a preview stands for the whole roster until the full list replaces it; head() is what the next preview shows', () => {
+    const model = roster();
+    const head = model.head(2);
+    expect(head.creators.map((c) => c.id)).toEqual(['c', 'a']);
+    expect(head.total).toBe(3);
+
+    const next = createRosterModel();
+    next.setPreview(head.creators, head.total);
+    expect(ids(next)).toEqual(['c', 'a']);
+    expect(next.shownCount.value).toBe(3);
+    expect([...next.liveIds.value]).toEqual(['c']);
+    next.setCreators(model.creators.value, false);
+    expect(next.previewTotal.value).toBeNull();
+    next.query.value = 'bob';
+    expect(next.shownCount.value).toBe(1);
+  });
 });
