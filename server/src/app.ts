@@ -23,6 +23,7 @@ import { authMeRoutes, authPublicRoutes } from './modules/auth/routes';
 import { createCreatorLifecycle, type CreatorLifecycle } from './modules/creators/lifecycle';
 import { creatorsRoutes } from './modules/creators/routes';
 import { dealsRoutes } from './modules/deals/routes';
+import { importsRoutes } from './modules/imports/routes';
 import { liveCreatorRoutes, liveRoutes, setupLive } from './modules/live/index';
 import { usersRoutes } from './modules/users/routes';
 import { notificationsRoutes } from './modules/notifications/routes';
@@ -147,6 +148,7 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
       await api.register(creatorsRoutes, { prefix: '/creators' });
       await api.register(activitiesRoutes, { prefix: '/creators' });
       await api.register(dealsRoutes, { prefix: '/deals' });
+      await api.register(importsRoutes);
       await api.register(liveRoutes, { prefix: '/live', hub: live.hub });
       await api.register(liveCreatorRoutes, { prefix: '/creators' });
       await api.register(tiktokRoutes);

@@ -1,0 +1,125 @@
+/**
+ * Bytes of an uploaded file → parsed CSV rows, streaming with backpressure end to end:
+ * the file stream is read only as fast as `onRow` (which awaits the database every batch)
+ * consumes rows, so memory stays flat in the file size. Recipe from shared/csv/README.md:
+ * decoder (UTF-8/UTF-16/Windows-1252) → delimiter from the header line → papaparse's Node stream.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import Papa from 'papaparse';
+import { createCsvDecoder, detectDelimiter, firstLineEnd, type CsvDelimiter, type CsvEncoding } from '@shared/csv';
+
+/** The upload is not a CSV text file (answer 415). */
+export class NotCsvError extends Error {}
+/** The upload was cut at the size limit (answer 413). */
+export class FileTooLargeError extends Error {}
+/** No header line could be read (answer 422). */
+export class NoHeaderLineError extends Error {}
+
+const MAX_HEADER_BYTES = 1024 * 1024;
+
+const BINARY_MAGIC: { bytes: number[]; message: string }[] = [
+  { bytes: [0x50, 0x4b, 0x03, 0x04], message: 'This is an Excel workbook (.xlsx) or another zip file, not CSV: in Excel use File › Save As › "CSV UTF-8", then upload that file.' },
+  { bytes: [0xd0, 0xcf, 0x11, 0xe0], message: 'This is an old Excel workbook (.xls), not CSV: in Excel use File › Save As › "CSV UTF-8", then upload that file.' },
+  { bytes: [0x25, 0x50, 0x44, 0x46], message: 'This is a PDF, not CSV: export the data from TikTok as a spreadsheet and save it as CSV.' },
+  { bytes: [0x1f, 0x8b], message: 'This is a compressed (gzip) file, not CSV: unpack it and upload the CSV inside.' },
+];
+
+/** Throws NotCsvError for binary files: known magic numbers, or NUL bytes in a file that isn't UTF-16. */
+export function assertTextFile(first: Uint8Array, encoding: CsvEncoding | null): void {
+  for (const magic of BINARY_MAGIC) {
+    if (magic.bytes.every((b, i) => first[i] === b)) throw new NotCsvError(magic.message);
+  }
+  if (encoding === 'utf-16le' || encoding === 'utf-16be') return;
+  if (first.includes(0)) throw new NotCsvError('This file is binary, not CSV text: save the spreadsheet as CSV and upload that file.');
+}
+
+export interface CsvStreamInfo {
+  encoding: CsvEncoding | null;
+  delimiter: CsvDelimiter;
+}
+
+export interface CsvStreamOptions {
+  /** Bytes read so far (progress). */
+  onBytes?: (total: number) => void;
+  /** True when the source was cut at the size limit (multipart `file.truncated`); checked at its end. */
+  truncated?: () => boolean;
+  /** Message of FileTooLargeError. */
+  tooLargeMessage?: string;
+}
+
+/**
+ * Reads `source` to the end, calling `onRow` for every parsed row (header included) in order and
+ * awaiting it. A file cut at the size limit throws FileTooLargeError before its last (partial) line
+ * is parsed, so no half row is ever handed on.
+ */
+export async function streamCsvRows(
+  source: AsyncIterable<Uint8Array>,
+  onRow: (row: string[]) => void | Promise<void>,
+  options: CsvStreamOptions = {},
+): Promise<CsvStreamInfo> {
+  const decoder = createCsvDecoder();
+  const it = source[Symbol.asyncIterator]();
+  let bytes = 0;
+  let ended = false;
+  let sniffed = false;
+  let pendingBytes: Uint8Array | null = null;
+
+  const nextText = async (): Promise<string | null> => {
+    const { value, done } = await it.next();
+    if (done) {
+      ended = true;
+      if (options.truncated?.()) throw new FileTooLargeError(options.tooLargeMessage ?? 'The file is too large.');
+      if (!sniffed && pendingBytes) assertTextFile(pendingBytes, null);
+      return decoder.end();
+    }
+    bytes += value.length;
+    options.onBytes?.(bytes);
+    if (!sniffed) {
+      // Sniff once at least 8 bytes are in (the decoder also needs 4 to pick the encoding).
+      pendingBytes = pendingBytes ? Buffer.concat([pendingBytes, value]) : value;
+      if (pendingBytes.length < 8) return decoder.decode(value);
+      const text = decoder.decode(value);
+      assertTextFile(pendingBytes.subarray(0, 4096), decoder.encoding);
+      sniffed = true;
+      pendingBytes = null;
+      return text;
+    }
+    return decoder.decode(value);
+  };
+
+  // The header line decides the delimiter (and the line ending, so papaparse never guesses from a
+  // chunk that ends between \r and \n).
+  let head = '';
+  let end = -1;
+  while (!ended) {
+    const text = await nextText();
+    if (text) head += text;
+    end = firstLineEnd(head);
+    if (end >= 0 && !(end === head.length && head.endsWith('\r'))) break;
+    if (head.length > MAX_HEADER_BYTES) throw new NoHeaderLineError('The first line is longer than 1 MB: this is not a CSV export with a header row.');
+  }
+  end = firstLineEnd(head);
+  const { delimiter } = detectDelimiter(head);
+  let newline: '\r\n' | '\n' | '\r' | undefined;
+  if (end > 0) newline = head[end - 1] === '\n' ? (head[end - 2] === '\r' ? '\r\n' : '\n') : '\r';
+
+  async function* text(): AsyncGenerator<string> {
+    if (head) yield head;
+    head = '';
+    while (!ended) {
+      const t = await nextText();
+      if (t) yield t;
+    }
+  }
+
+  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter, newline, skipEmptyLines: false }) as unknown as NodeJS.ReadWriteStream;
+  // (cast: the typings know no Duplex from papaparse)
+  await (pipeline as unknown as (...streams: unknown[]) => Promise<void>)(Readable.from(text()), parser, async (rows: AsyncIterable<string[]>) => {
+    for await (const row of rows) {
+      const pending = onRow(row);
+      if (pending) await pending;
+    }
+  });
+  return { encoding: decoder.encoding, delimiter };
+}

@@ -1,0 +1,213 @@
+/**
+ * Writes batches of normalised LIVE session rows: digest check (a re-uploaded batch costs one `_id`
+ * lookup), ledger entry, insertMany, reconciliation with listener sessions, creator totals
+ * (ledger.ts), digest. Every write is an insert or an `_id` update: FerretDB answers anything else
+ * with a collection scan.
+ */
+import { createHash } from 'node:crypto';
+import { Types, type Connection } from 'mongoose';
+import { sessionRowHash, type NormalisedSession } from '@shared/csv';
+import { liveSessionModel, type LiveSessionDoc } from '../live/session-model';
+import type { ImportCreator } from './creator-resolver';
+import type { TotalsLedger } from './ledger';
+import { importDigestModel, type CreatorDelta, type LedgerReconciliation } from './model';
+import { crashPoint } from './test-hooks';
+
+export interface PreparedSession {
+  line: number;
+  value: NormalisedSession;
+  creator: ImportCreator;
+}
+
+export interface ImportCounters {
+  inserted: number;
+  duplicates: number;
+  updated: number;
+  failed: number;
+  skipped: number;
+  reconciled: number;
+}
+
+export interface WriterContext {
+  conn: Connection;
+  tenantId: Types.ObjectId;
+  importId: Types.ObjectId;
+  counters: ImportCounters;
+  ledger: TotalsLedger;
+  /** Listener sessions whose start is this close to an imported start are the same LIVE. */
+  reconcileToleranceMs: number;
+  heartbeat: () => Promise<void>;
+}
+
+/** A deterministic ObjectId for (agency, key): the first 12 bytes of SHA-256("<tenantId>|<key>"). */
+export function liveSessionIdFor(tenantId: Types.ObjectId | string, key: string): Types.ObjectId {
+  return new Types.ObjectId(createHash('sha256').update(`${String(tenantId)}|${key}`).digest().subarray(0, 12));
+}
+
+interface ListenerRef {
+  id: Types.ObjectId;
+  startMs: number;
+  diamonds: number;
+  seconds: number;
+  taken: boolean;
+}
+
+/** Indexes of the documents a duplicate key refused; other write errors are rethrown. */
+export function duplicateIndexes(err: unknown): Set<number> {
+  const e = err as { code?: number; writeErrors?: { index: number; code: number }[] | { index: number; code: number } };
+  const list = e.writeErrors ? ([] as { index: number; code: number }[]).concat(e.writeErrors) : [];
+  if (!list.length || list.some((w) => w.code !== 11000)) throw err;
+  return new Set(list.map((w) => w.index));
+}
+
+export function createSessionWriter(ctx: WriterContext) {
+  const sessions = liveSessionModel(ctx.conn);
+  const digests = importDigestModel(ctx.conn);
+  const { tenantId, counters } = ctx;
+  let batchNo = 0;
+  let listeners: Map<string, ListenerRef[]> | null = null;
+  /** Per creator: sessions inserted and diamonds, for the timeline entry at the end. */
+  const summary = new Map<string, { creatorId: Types.ObjectId; sessions: number; diamonds: number }>();
+
+  // One scan of the agency's counted, unreconciled listener sessions, on the first batch that inserts.
+  async function listenerIndex(): Promise<Map<string, ListenerRef[]>> {
+    if (listeners) return listeners;
+    const docs = await sessions
+      .find({ tenantId, source: 'listener', status: 'ended', totalsApplied: true, reconciliation: null }, { _id: 1, creatorId: 1, startedAt: 1, diamonds: 1, durationSeconds: 1 })
+      .lean<Pick<LiveSessionDoc, '_id' | 'creatorId' | 'startedAt' | 'diamonds' | 'durationSeconds'>[]>();
+    listeners = new Map();
+    for (const d of docs) {
+      const list = listeners.get(String(d.creatorId)) ?? [];
+      list.push({ id: d._id, startMs: new Date(d.startedAt).getTime(), diamonds: d.diamonds ?? 0, seconds: d.durationSeconds ?? 0, taken: false });
+      listeners.set(String(d.creatorId), list);
+    }
+    return listeners;
+  }
+
+  function nearestListener(index: Map<string, ListenerRef[]>, creatorId: Types.ObjectId, startMs: number): ListenerRef | null {
+    let best: ListenerRef | null = null;
+    for (const ref of index.get(String(creatorId)) ?? []) {
+      const gap = Math.abs(ref.startMs - startMs);
+      if (!ref.taken && gap <= ctx.reconcileToleranceMs && (!best || gap < Math.abs(best.startMs - startMs))) best = ref;
+    }
+    return best;
+  }
+
+  async function flush(rows: PreparedSession[]): Promise<void> {
+    if (!rows.length) return;
+    const batch = ++batchNo;
+    const token = `${ctx.importId}:${batch}`;
+    const now = new Date();
+    const docs = rows.map(({ value: v, creator }) => {
+      const rowHash = sessionRowHash(String(creator.id), v);
+      const key = `import:${rowHash}`;
+      const startedAt = new Date(v.startedAt);
+      const doc: Record<string, unknown> & { _id: Types.ObjectId; creatorId: Types.ObjectId; diamonds: number; durationSeconds: number; startedAt: Date } = {
+        _id: liveSessionIdFor(tenantId, key),
+        tenantId,
+        creatorId: creator.id,
+        key,
+        source: 'import',
+        status: 'ended',
+        startedAt,
+        endedAt: new Date(startedAt.getTime() + v.durationSeconds * 1000),
+        durationSeconds: v.durationSeconds,
+        diamonds: v.diamonds,
+        gifts: v.gifts ?? 0,
+        peakViewers: v.peakViewers ?? 0,
+        avgViewers: v.avgViewers ?? 0,
+        likes: v.likes ?? 0,
+        newFollowers: v.newFollowers ?? null,
+        rowHash,
+        importId: ctx.importId,
+        importBatch: token,
+        startTimeKnown: v.startTimeKnown,
+        reconciliation: null,
+        // The ledger guarantees the roll-up (see live/session-model.ts and ledger.ts).
+        totalsApplied: true,
+        createdAt: now,
+        updatedAt: now,
+      };
+      for (const k of ['gifters', 'viewers', 'comments', 'shares'] as const) if (v[k] !== undefined) doc[k] = v[k];
+      return doc;
+    });
+
+    const digest = createHash('sha256').update(`${tenantId}|`).update(docs.map((d) => d._id.toHexString()).join(',')).digest('hex');
+    if (await digests.exists({ _id: digest, tenantId })) {
+      counters.duplicates += docs.length;
+      return;
+    }
+
+    // Reconciliation intents go into the inserted documents, so a crash can't lose them.
+    const index = await listenerIndex();
+    const intents = new Map<number, ListenerRef>();
+    docs.forEach((doc, i) => {
+      if (!rows[i].value.startTimeKnown) return;
+      const ref = nearestListener(index, doc.creatorId, doc.startedAt.getTime());
+      if (!ref) return;
+      ref.taken = true;
+      intents.set(i, ref);
+      doc.reconciliation = { matchedSessionId: ref.id, listenerDiamonds: ref.diamonds, importDiamonds: doc.diamonds, difference: doc.diamonds - ref.diamonds, listenerSeconds: ref.seconds, importSeconds: doc.durationSeconds };
+    });
+
+    await ctx.ledger.begin(tenantId, ctx.importId, token, docs.map((d) => d._id));
+    crashPoint('after-begin', batch);
+    let refused = new Set<number>();
+    try {
+      await sessions.collection.insertMany(docs as never[], { ordered: false });
+    } catch (err) {
+      refused = duplicateIndexes(err);
+    }
+    crashPoint('after-insert', batch);
+
+    const byCreator = new Map<string, CreatorDelta>();
+    const reconciliations: LedgerReconciliation[] = [];
+    for (let i = 0; i < docs.length; i++) {
+      const doc = docs[i];
+      const ref = intents.get(i);
+      if (refused.has(i)) {
+        if (ref) ref.taken = false; // not ours: someone else's session holds that LIVE
+        continue;
+      }
+      let diamonds = doc.diamonds;
+      let seconds = doc.durationSeconds;
+      let count = 1;
+      if (ref) {
+        if (await ctx.ledger.claimListener(tenantId, ref.id, doc, ref.diamonds, ref.seconds)) {
+          diamonds -= ref.diamonds;
+          seconds -= ref.seconds;
+          count = 0;
+          reconciliations.push({ sessionId: doc._id, listenerId: ref.id, listenerDiamonds: ref.diamonds, listenerSeconds: ref.seconds, importDiamonds: doc.diamonds, importSeconds: doc.durationSeconds });
+        } else {
+          await sessions.updateOne({ _id: doc._id, tenantId }, { $set: { reconciliation: null } });
+        }
+        if (reconciliations.length % 50 === 0) await ctx.heartbeat();
+      }
+      const key = String(doc.creatorId);
+      const d = byCreator.get(key) ?? { creatorId: doc.creatorId, diamonds: 0, liveSeconds: 0, sessions: 0 };
+      d.diamonds += diamonds;
+      d.liveSeconds += seconds;
+      d.sessions += count;
+      byCreator.set(key, d);
+      const s = summary.get(key) ?? { creatorId: doc.creatorId, sessions: 0, diamonds: 0 };
+      s.sessions++;
+      s.diamonds += doc.diamonds;
+      summary.set(key, s);
+    }
+    const deltas = [...byCreator.values()];
+    await ctx.ledger.record(tenantId, token, deltas, reconciliations);
+    crashPoint('after-record', batch);
+    await ctx.ledger.apply(tenantId, token, deltas, async () => crashPoint('after-inc', batch));
+
+    counters.inserted += docs.length - refused.size;
+    counters.duplicates += refused.size;
+    counters.reconciled += reconciliations.length;
+    try {
+      await digests.collection.insertOne({ _id: digest as never, tenantId, creatorIds: [...new Map(docs.map((d) => [String(d.creatorId), d.creatorId])).values()], rows: docs.length, createdAt: now });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
+  }
+
+  return { flush, summary };
+}
