@@ -33,7 +33,8 @@ export function createCreatorCardModel(deps: { request: Request; db: LiveRosterD
       deals.value = [];
       activities.value = [];
       error.value = null;
-      stale.value = true;
+      // Unknown until the API answers or fails: "offline" is shown only after a failed attempt.
+      stale.value = false;
     });
     return ++generation;
   }

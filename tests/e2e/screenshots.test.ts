@@ -113,6 +113,8 @@ describe('README screenshots', () => {
   it('side panel card of a creator LIVE', async () => {
     await domClick(panel, '[data-testid="roster-row"][data-handle="chef_marco"]');
     await panel.waitForSelector('[data-testid="live-tally"]');
+    await panel.waitForSelector('[data-testid="activity-timeline"]');
+    expect(await panel.$('[data-testid="stale-badge"]')).toBeNull();
     expect(await panel.$$eval('[data-testid="top-gifters"] li', (rows) => rows.map((r) => r.textContent))).toContain('Golden Spoon💎 30K');
     await save(panel, 'sidepanel-live.png');
   });

@@ -41,7 +41,8 @@ function Metrics({ creator, metrics }: { creator: Creator; metrics: CreatorMetri
           ))}
         </div>
       )}
-      {metrics && (
+      {/* The API answers metrics for every creator; without a TikTok connection they are empty, so they are not shown. */}
+      {metrics && creator.tiktok.status !== 'not_connected' && (
         <>
           <div class="row">
             <span class="grow muted">Followers, 30 days</span>
