@@ -1,15 +1,8 @@
 /**
- * Persistence of listener sessions: open/resume, the batched flush, and the end with its exactly-once rollup.
- *
- * The flush writes, for all sessions that changed, in this order:
- *   1. the counted gifts into the ledger (`live_gift_events`, `_id` = session + msgId, unordered insert): a
- *      duplicate `_id` means a previous writer already counted that gift (a replay) and it is not counted again;
- *   2. the per-session gifters (`$inc` upserts; an upsert that inserted is a new unique gifter);
- *   3. new members (unordered insert; duplicates are viewers already counted);
- *   4. one `$inc`/`$max`/`$set` update per session, fenced on `listenerInstanceId` (a writer that lost its lease
- *      to another instance is refused and stops).
- * The ledger is the source of truth for diamonds, gifts and gifters: a crash between 1 and 4 leaves the running
- * totals behind the ledger, and the session is recomputed from the ledger when it is resumed and when it ends.
+ * Persistence of listener sessions: open/resume, the batched flush (session-flush.ts), and the end with its
+ * exactly-once rollup. The gift ledger is the source of truth for diamonds, gifts and gifters: the running totals
+ * the flush keeps can fall behind it only through a crash mid-flush, so a session is recomputed from its ledger
+ * when it is resumed (takeover, restart, reconnect) and when it ends.
  */
 import { Types, type Connection } from 'mongoose';
 import type { FastifyBaseLogger } from 'fastify';
@@ -17,24 +10,11 @@ import type { GifterTotal } from '@shared/live';
 import { addSystemActivity } from '../activities/service';
 import { creatorModel } from '../creators/model';
 import { isDuplicateKeyError } from './leases';
-import { liveCreatorGifterModel, liveGiftEventModel, liveGifterModel, liveMemberModel, type GifterDoc, type LiveGiftEventDoc } from './models';
+import { createSessionFlush } from './session-flush';
+import { liveCreatorGifterModel, liveGiftEventModel, liveGifterModel, type GifterDoc, type LiveGiftEventDoc } from './models';
 import { liveSessionModel, listenerSessionKey, type LiveSessionDoc } from './session-model';
 import type { LiveStreamPublisher } from './stream-log';
-import { topGiftersOf, uncount, type PendingGift, type ResumeState, type SessionWriter } from './writer';
-
-/** Ids of the documents an unordered insert did not write because they already existed. */
-async function insertIgnoringDuplicates(collection: { insertMany(docs: object[], options: object): Promise<unknown> }, docs: { _id: string }[]): Promise<Set<string>> {
-  const duplicates = new Set<string>();
-  if (docs.length === 0) return duplicates;
-  try {
-    await collection.insertMany(docs, { ordered: false });
-  } catch (err) {
-    const writeErrors = (err as { writeErrors?: { index: number; code: number }[] }).writeErrors;
-    if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) throw err;
-    for (const e of writeErrors) duplicates.add(docs[e.index]._id);
-  }
-  return duplicates;
-}
+import type { ResumeState } from './writer';
 
 export interface SessionStoreOptions {
   instanceId: string;
@@ -48,8 +28,8 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
   const ledger = liveGiftEventModel(conn);
   const gifters = liveGifterModel(conn);
   const creatorGifters = liveCreatorGifterModel(conn);
-  const members = liveMemberModel(conn);
   const creators = creatorModel(conn);
+  const flush = createSessionFlush(conn, { instanceId: options.instanceId, log: options.log });
 
   /** Recomputes diamonds, gifts and gifters of a session from its ledger and writes them where they differ. */
   async function reconcileFromLedger(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<{ diamonds: number; gifts: number; gifters: number }> {
@@ -134,139 +114,8 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
       return { doc, gifters: await loadGifters(input.tenantId, doc._id), settledStreaks };
     },
 
-    /** Writes what changed in these writers (see the file comment for the order). Throws on a database error; the writers keep their changes. */
-    async flush(writers: SessionWriter[]): Promise<void> {
-      const batch = writers.filter((w) => w.dirty && !w.fenced);
-      if (batch.length === 0) return;
-
-      // 1. The ledger.
-      const giftDocs: (LiveGiftEventDoc & { _id: string })[] = [];
-      for (const w of batch) {
-        for (const g of w.pendingGifts) {
-          giftDocs.push({
-            _id: g.ledgerId,
-            tenantId: w.tenantId,
-            creatorId: w.creatorId,
-            sessionId: w.sessionId,
-            msgId: g.msgId,
-            streakKey: g.streakKey,
-            userId: g.userId,
-            handle: g.handle,
-            nickname: g.nickname,
-            giftId: g.giftId,
-            giftName: g.giftName,
-            diamondCount: g.diamondCount,
-            gifts: g.gifts,
-            diamonds: g.diamonds,
-            streakCount: g.streakCount,
-            settledBy: g.settledBy,
-            at: new Date(g.at),
-          });
-        }
-      }
-      let duplicates: Set<string>;
-      try {
-        duplicates = await insertIgnoringDuplicates(ledger.collection, giftDocs);
-      } catch (err) {
-        for (const doc of giftDocs) batch.find((w) => w.sessionId.equals(doc.sessionId))?.attemptedIds.add(doc._id);
-        throw err;
-      }
-
-      // 2. Gifters of the gifts actually written (per session and user).
-      const counted = new Map<SessionWriter, { gifts: PendingGift[]; refused: PendingGift[] }>();
-      const gifterOps: object[] = [];
-      const gifterOpOwner: SessionWriter[] = [];
-      for (const w of batch) {
-        const entry = { gifts: [] as PendingGift[], refused: [] as PendingGift[] };
-        for (const g of w.pendingGifts) (duplicates.has(g.ledgerId) && !w.attemptedIds.has(g.ledgerId) ? entry.refused : entry.gifts).push(g);
-        counted.set(w, entry);
-        const perUser = new Map<string, { diamonds: number; gifts: number; handle: string; nickname: string }>();
-        for (const g of entry.gifts) {
-          const u = perUser.get(g.userId) ?? { diamonds: 0, gifts: 0, handle: '', nickname: '' };
-          u.diamonds += g.diamonds;
-          u.gifts += g.gifts;
-          if (g.handle) u.handle = g.handle;
-          if (g.nickname) u.nickname = g.nickname;
-          perUser.set(g.userId, u);
-        }
-        for (const [userId, u] of perUser) {
-          gifterOps.push({
-            updateOne: {
-              filter: { _id: `${w.sessionId}:${userId}`, tenantId: w.tenantId },
-              update: { $inc: { diamonds: u.diamonds, gifts: u.gifts }, $set: { handle: u.handle, nickname: u.nickname }, $setOnInsert: { creatorId: w.creatorId, sessionId: w.sessionId, userId } },
-              upsert: true,
-            },
-          });
-          gifterOpOwner.push(w);
-        }
-      }
-      const newGifters = new Map<SessionWriter, number>();
-      if (gifterOps.length) {
-        const result = await gifters.collection.bulkWrite(gifterOps as never, { ordered: false });
-        for (const index of Object.keys(result.upsertedIds ?? {})) {
-          const owner = gifterOpOwner[Number(index)];
-          newGifters.set(owner, (newGifters.get(owner) ?? 0) + 1);
-        }
-      }
-
-      // 3. Members.
-      const memberDocs = batch.flatMap((w) => w.pendingMembers.map((userId) => ({ _id: `${w.sessionId}:${userId}`, tenantId: w.tenantId, creatorId: w.creatorId, sessionId: w.sessionId })));
-      const knownMembers = await insertIgnoringDuplicates(members.collection, memberDocs);
-
-      // 4. One update per session, fenced on the writing instance.
-      const sessionOps = batch.map((w) => {
-        const { gifts } = counted.get(w)!;
-        const tally = w.tally;
-        const inc = {
-          diamonds: gifts.reduce((s, g) => s + g.diamonds, 0),
-          gifts: gifts.reduce((s, g) => s + g.gifts, 0),
-          gifters: newGifters.get(w) ?? 0,
-          newMembers: w.pendingMembers.filter((u) => !knownMembers.has(`${w.sessionId}:${u}`)).length,
-          chats: w.pendingChats,
-          viewerMs: tally.viewers.viewerMs - w.persistedViewerMs,
-        };
-        const set: Record<string, unknown> = { topGifters: topGiftersOf(w) };
-        if (tally.viewers.lastAt !== null && tally.viewers.firstAt !== null) {
-          set.viewers = tally.viewers.current ?? 0;
-          set.viewersAt = new Date(tally.viewers.lastAt);
-          set.viewersFirstAt = new Date(tally.viewers.firstAt);
-        }
-        return {
-          updateOne: {
-            filter: { _id: w.sessionId, tenantId: w.tenantId, listenerInstanceId: options.instanceId },
-            update: {
-              $inc: inc,
-              $max: { peakViewers: tally.viewers.peak, likes: Math.max(tally.likesSeen, tally.likesReportedTotal), lastEventAt: new Date(tally.lastEventAt) },
-              $set: set,
-            },
-          },
-        };
-      });
-      const result = await sessions.collection.bulkWrite(sessionOps as never, { ordered: false });
-
-      for (const w of batch) {
-        const { refused } = counted.get(w)!;
-        if (refused.length) uncount(w, refused);
-        w.persistedViewerMs = w.tally.viewers.viewerMs;
-        w.pendingGifts = [];
-        w.pendingMembers = [];
-        w.pendingChats = 0;
-        w.attemptedIds.clear();
-        w.dirty = false;
-      }
-      if (result.matchedCount < batch.length) {
-        const ours = await sessions.collection
-          .find({ _id: { $in: batch.map((w) => w.sessionId) }, listenerInstanceId: options.instanceId }, { projection: { _id: 1 } })
-          .toArray();
-        const kept = new Set(ours.map((d) => String(d._id)));
-        for (const w of batch) {
-          if (!kept.has(String(w.sessionId))) {
-            w.fenced = true;
-            options.log.warn({ sessionId: String(w.sessionId) }, 'live: session taken over by another instance; this writer stops');
-          }
-        }
-      }
-    },
+    /** Writes what changed in these writers (session-flush.ts). */
+    flush,
 
     /**
      * Ends a session (idempotent): recomputes it from its ledger, fixes end time, duration and average viewers
