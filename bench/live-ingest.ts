@@ -1,0 +1,302 @@
+/**
+ * LIVE ingest benchmark, one process: N sandbox rooms × E events/s in total, through the real
+ * tiktok-live-connector (one connection per room, as the listener makes them) into the session tallies
+ * (the listener's own path: `toLiveEvent` → writer → shared/live rule). With `--persist`, the aggregator also
+ * flushes every session to an embedded FerretDB as the server does (batched `$inc`/`$max`, gift ledger).
+ *
+ * Reports events/s, tally lag p50/p99 (message creation in the sandbox → applied to the tally), CPU and RSS,
+ * diamonds lost (each room's tally against the traffic generator's exact totals), and, measured in the same
+ * run on frames captured from the same traffic, the library's decode-only throughput, with the ratio.
+ *
+ * The sandbox runs on a worker thread of this process by default (its traffic generation and frame encoding
+ * would otherwise compete with the listener for one event loop); `--same-thread` runs it on the main thread.
+ *
+ *   npm run bench -- live-ingest [--rooms 1000] [--eps 20000] [--seconds 20] [--batch-ms 100] [--tls] [--persist] [--same-thread]
+ */
+import { Types } from 'mongoose';
+import { deserializeWebSocketMessage, type TikTokLiveConnection } from 'tiktok-live-connector';
+import { LIVE_EVENT_NAMES, toLiveEvent } from '@shared/live';
+import { Worker } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { startSandboxLive, type SandboxLiveOptions, type TrafficOptions, type TrafficResult } from '../server/sandbox/live/index';
+import { createLiveConnection, type LiveConnectionSettings } from '../server/sandbox/live/connection-settings';
+import { applyToWriter, createWriter, type SessionWriter } from '../server/src/modules/live/writer';
+import type { LiveSessionDoc } from '../server/src/modules/live/session-model';
+import { fmt, table } from './lib';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const flag = (name: string) => process.argv.includes(`--${name}`);
+
+const ROOMS = arg('rooms', 1000);
+const EPS = arg('eps', 20_000);
+const SECONDS = arg('seconds', 20);
+const BATCH_MS = arg('batch-ms', 100);
+const SAME_THREAD = flag('same-thread');
+const TLS = flag('tls');
+const PERSIST = flag('persist');
+const CONNECT_CONCURRENCY = arg('connect-concurrency', 50);
+const CAPTURE_FRAMES = 4_000;
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function freshWriter(roomId: string): SessionWriter {
+  const doc = {
+    _id: new Types.ObjectId(),
+    tenantId: new Types.ObjectId(),
+    creatorId: new Types.ObjectId(),
+    roomId,
+    startedAt: new Date(),
+    diamonds: 0,
+    gifts: 0,
+    likes: 0,
+    chats: 0,
+    peakViewers: 0,
+    viewerMs: 0,
+    viewers: 0,
+    viewersAt: null,
+    viewersFirstAt: null,
+    lastEventAt: null,
+  } as unknown as LiveSessionDoc;
+  return createWriter({ doc, gifters: [], settledStreaks: new Map() });
+}
+
+interface BenchSandbox {
+  settings: LiveConnectionSettings;
+  drive(traffic: TrafficOptions): Promise<TrafficResult>;
+  stop(): Promise<void>;
+}
+
+async function sandboxOnThisThread(handles: string[], options: SandboxLiveOptions): Promise<BenchSandbox> {
+  const live = await startSandboxLive(options);
+  for (const handle of handles) live.rooms.goLive(handle, { viewers: 100 });
+  return { settings: live.settings, drive: (traffic) => live.driveTraffic(traffic), stop: () => live.stop() };
+}
+
+async function sandboxOnWorker(handles: string[], options: SandboxLiveOptions): Promise<BenchSandbox> {
+  // Workers do not inherit tsx's loader: the worker registers it and imports the TypeScript entry through it.
+  const entry = new URL('./lib-live-sandbox.ts', import.meta.url).href;
+  const tsxApi = new URL('../node_modules/tsx/dist/esm/api/index.mjs', import.meta.url).href;
+  const worker = new Worker(new URL(`data:text/javascript,import { tsImport } from ${JSON.stringify(tsxApi)}; await tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)});`));
+  const reply = <T>(type: string) => new Promise<T>((resolve) => worker.on('message', function on(m: { type: string }) {
+    if (m.type !== type) return;
+    worker.off('message', on);
+    resolve(m as T);
+  }));
+  worker.postMessage({ type: 'start', handles, options });
+  const { settings } = await reply<{ settings: LiveConnectionSettings }>('ready');
+  return {
+    settings,
+    async drive(traffic) {
+      worker.postMessage({ type: 'drive', traffic });
+      return (await reply<{ result: TrafficResult }>('done')).result;
+    },
+    async stop() {
+      worker.postMessage({ type: 'stop' });
+      await reply('stopped');
+      await worker.terminate();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  console.log(`live-ingest: ${ROOMS} rooms, ${EPS} events/s for ${SECONDS} s, push batch ${BATCH_MS} ms, push over ${TLS ? 'wss' : 'ws'}, sandbox on ${SAME_THREAD ? 'the main thread' : 'a worker thread'}${PERSIST ? ', persisting to FerretDB' : ''}`);
+  const handles = Array.from({ length: ROOMS }, (_, i) => `bench_${i}`);
+  const sandboxOptions: SandboxLiveOptions = { pushTls: TLS, batchWindowMs: BATCH_MS, logCapacity: 20_000, idleTimeoutMs: 10 * 60_000 };
+  const live = SAME_THREAD ? await sandboxOnThisThread(handles, sandboxOptions) : await sandboxOnWorker(handles, sandboxOptions);
+
+  // Lag samples: message creation (sandbox clock = this process's clock) → applied to the tally.
+  const lags = new Float64Array(Math.ceil(EPS * SECONDS * 1.2) + 10_000);
+  let lagCount = 0;
+  let applied = 0;
+  const writers = new Map<string, SessionWriter>();
+  const captured: Buffer[] = [];
+  const connections: TikTokLiveConnection[] = [];
+
+  const connectStarted = Date.now();
+  let next = 0;
+  async function connectWorker(): Promise<void> {
+    while (next < handles.length) {
+      const handle = handles[next++];
+      const connection = createLiveConnection(handle, live.settings, { processInitialData: false });
+      let writer: SessionWriter | null = null;
+      const emitter = connection as unknown as { on(event: string, handler: (data: unknown) => void): void };
+      for (const name of LIVE_EVENT_NAMES) {
+        emitter.on(name, (data) => {
+          const now = Date.now();
+          const event = toLiveEvent(name, data, now);
+          if (!event || !writer) return;
+          applyToWriter(writer, event);
+          applied++;
+          const created = (data as { common?: { createTime?: string } }).common?.createTime;
+          if (created && lagCount < lags.length) lags[lagCount++] = now - Number(created);
+        });
+      }
+      emitter.on('websocketConnected', (ws) => {
+        (ws as { on(event: 'message', handler: (data: Buffer) => void): void }).on('message', (data) => {
+          if (captured.length < CAPTURE_FRAMES) captured.push(Buffer.from(data));
+        });
+      });
+      emitter.on('error', () => undefined);
+      const state = await connection.connect();
+      writer = freshWriter(state.roomId);
+      writers.set(handle, writer);
+      connections.push(connection);
+    }
+  }
+  await Promise.all(Array.from({ length: CONNECT_CONCURRENCY }, connectWorker));
+  const connectSeconds = (Date.now() - connectStarted) / 1000;
+  console.log(`connected ${connections.length} rooms in ${fmt(connectSeconds)} s`);
+
+  let persist: Awaited<ReturnType<typeof startPersistence>> | null = null;
+  if (PERSIST) persist = await startPersistence([...writers.values()]);
+
+  let maxRss = process.memoryUsage().rss;
+  const rssTimer = setInterval(() => (maxRss = Math.max(maxRss, process.memoryUsage().rss)), 250);
+  const cpuBefore = process.cpuUsage();
+  const eluBefore = performance.eventLoopUtilization();
+  const wallBefore = process.hrtime.bigint();
+  const appliedBefore = applied;
+  const traffic = await live.drive({ rooms: handles, eventsPerSecond: EPS, durationMs: SECONDS * 1000, seed: 7 });
+  // Drain: everything sent must reach the tallies (or we count it lost).
+  const expected = new Map(traffic.rooms.map((r) => [r.handle, r]));
+  const drainDeadline = Date.now() + 15_000;
+  const lostDiamonds = () => handles.reduce((sum, h) => sum + Math.max(0, expected.get(h)!.diamonds - (writers.get(h)?.tally.diamonds ?? 0)), 0);
+  while (lostDiamonds() > 0 && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 50));
+  const wallSeconds = Number(process.hrtime.bigint() - wallBefore) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
+  const mainThreadBusy = performance.eventLoopUtilization(eluBefore).utilization;
+  clearInterval(rssTimer);
+  const events = applied - appliedBefore;
+  const overCounted = handles.reduce((sum, h) => sum + Math.max(0, (writers.get(h)?.tally.diamonds ?? 0) - expected.get(h)!.diamonds), 0);
+  const expectedDiamonds = traffic.rooms.reduce((s, r) => s + r.diamonds, 0);
+
+  let persistedDiamonds: number | null = null;
+  if (persist) {
+    await persist.flush();
+    persistedDiamonds = await persist.persistedDiamonds();
+    await persist.stop();
+  }
+  const sorted = lags.slice(0, lagCount).sort();
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+
+  // Baseline in the same run: the library's own decode of the frames this traffic produced, nothing else.
+  const decode = await decodeOnly(captured, 5_000);
+
+  for (const c of connections) c.disconnect().catch(() => undefined);
+  await live.stop();
+
+  const eventsPerSecond = events / wallSeconds;
+  const cpuMicrosPerEvent = (cpuSeconds * 1e6) / Math.max(1, events);
+  table([
+    { metric: 'rooms connected', value: connections.length },
+    { metric: 'connect time (s)', value: fmt(connectSeconds) },
+    { metric: 'messages sent by the sandbox', value: traffic.messages },
+    { metric: 'events into the tallies', value: events },
+    { metric: 'events/s (end to end)', value: fmt(eventsPerSecond, 0) },
+    { metric: 'tally lag p50 (ms)', value: fmt(percentile(sorted, 50)) },
+    { metric: 'tally lag p99 (ms)', value: fmt(percentile(sorted, 99)) },
+    { metric: 'tally lag max (ms)', value: fmt(sorted[sorted.length - 1] ?? NaN) },
+    { metric: 'CPU, whole process (% of one core)', value: fmt((cpuSeconds / wallSeconds) * 100) },
+    { metric: 'listener thread busy (%)', value: fmt(mainThreadBusy * 100) },
+    { metric: 'CPU per event (µs, whole process incl. sandbox)', value: fmt(cpuMicrosPerEvent) },
+    { metric: 'listener thread per event (µs)', value: fmt((mainThreadBusy * wallSeconds * 1e6) / Math.max(1, events)) },
+    { metric: 'max RSS (MB)', value: fmt(maxRss / 1024 / 1024) },
+    { metric: 'diamonds expected', value: expectedDiamonds },
+    { metric: 'diamonds lost', value: lostDiamonds() },
+    { metric: 'diamonds over-counted', value: overCounted },
+    ...(persist
+      ? [
+          { metric: 'flush p50 / max (ms)', value: `${fmt(percentile(Float64Array.from(persist.flushes).sort(), 50))} / ${fmt(Math.max(...persist.flushes))}` },
+          { metric: 'flushes failed', value: persist.failures() },
+          { metric: 'diamonds persisted', value: persistedDiamonds ?? 'n/a' },
+        ]
+      : []),
+    { metric: 'decode-only: frames captured', value: captured.length },
+    { metric: 'decode-only events/s (library, 1 core)', value: fmt(decode.messagesPerSecond, 0) },
+    { metric: 'decode-only CPU per event (µs)', value: fmt(decode.cpuMicrosPerMessage) },
+    { metric: 'ratio end-to-end / decode-only events/s', value: fmt(eventsPerSecond / decode.messagesPerSecond, 3) },
+    { metric: 'ratio listener-thread time per event / decode-only CPU per event', value: fmt((mainThreadBusy * wallSeconds * 1e6) / Math.max(1, events) / decode.cpuMicrosPerMessage, 2) },
+  ]);
+  const ok = lostDiamonds() === 0 && overCounted === 0 && percentile(sorted, 99) < 500 && eventsPerSecond >= EPS * 0.95;
+  console.log(ok ? 'target met: zero diamonds lost, lag p99 < 500 ms, offered rate sustained' : 'target NOT met (see above)');
+  process.exit(0);
+}
+
+/** Decodes the captured push frames with the library's own deserializer for `ms`; messages per second and CPU. */
+async function decodeOnly(frames: Buffer[], ms: number): Promise<{ messagesPerSecond: number; cpuMicrosPerMessage: number }> {
+  if (frames.length === 0) return { messagesPerSecond: NaN, cpuMicrosPerMessage: NaN };
+  let messages = 0;
+  const cpuBefore = process.cpuUsage();
+  const started = Date.now();
+  while (Date.now() - started < ms) {
+    for (const frame of frames) {
+      const decoded = await deserializeWebSocketMessage(new Uint8Array(frame));
+      messages += decoded.protoMessageFetchResult?.messages?.length ?? 0;
+    }
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { messagesPerSecond: messages / seconds, cpuMicrosPerMessage: (cpu.user + cpu.system) / Math.max(1, messages) };
+}
+
+/** `--persist`: the server's aggregator flushing every writer to an embedded FerretDB. */
+async function startPersistence(writers: SessionWriter[]) {
+  const { benchDatabase } = await import('./lib');
+  const { testConfigFor } = await import('./config');
+  const { buildApp } = await import('../server/src/app');
+  const { createSessionStore } = await import('../server/src/modules/live/session-store');
+  const { createStreamPublisher } = await import('../server/src/modules/live/stream-log');
+  const { liveSessionModel } = await import('../server/src/modules/live/session-model');
+  const db = await benchDatabase('live_ingest');
+  const app = await buildApp(testConfigFor(db.uri));
+  await app.ready();
+  const instanceId = 'bench';
+  const publisher = createStreamPublisher(app.db);
+  const store = createSessionStore(app.db, { instanceId, now: Date.now, log: app.log, publisher });
+  await liveSessionModel(app.db).insertMany(
+    writers.map((w) => ({ _id: w.sessionId, tenantId: w.tenantId, creatorId: w.creatorId, key: `listener:${w.roomId}`, source: 'listener', status: 'live', startedAt: new Date(w.tally.startedAt), roomId: w.roomId, listenerInstanceId: instanceId })),
+  );
+  const flushes: number[] = [];
+  let failures = 0;
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  const loop = async () => {
+    while (!stopped) {
+      const started = Date.now();
+      running = store.flush(writers).catch((err) => {
+        failures++;
+        if (failures <= 3) console.error('flush failed:', (err as Error).message);
+      });
+      await running;
+      flushes.push(Date.now() - started);
+      await new Promise((r) => setTimeout(r, Math.max(0, 400 - (Date.now() - started))));
+    }
+  };
+  void loop();
+  return {
+    flushes,
+    failures: () => failures,
+    flush: () => store.flush(writers),
+    async persistedDiamonds() {
+      const docs = await liveSessionModel(app.db).find({ _id: { $in: writers.map((w) => w.sessionId) } }, { diamonds: 1 }).setOptions({ allTenants: true }).lean();
+      return docs.reduce((sum, d) => sum + (d.diamonds ?? 0), 0);
+    },
+    async stop() {
+      stopped = true;
+      await running;
+      await app.close();
+      await db.stop();
+    },
+  };
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
