@@ -114,12 +114,26 @@ export async function streamCsvRows(
   }
 
   const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter, newline, skipEmptyLines: false }) as unknown as NodeJS.ReadWriteStream;
-  // (cast: the typings know no Duplex from papaparse)
-  await (pipeline as unknown as (...streams: unknown[]) => Promise<void>)(Readable.from(text()), parser, async (rows: AsyncIterable<string[]>) => {
-    for await (const row of rows) {
-      const pending = onRow(row);
-      if (pending) await pending;
-    }
-  });
+  // The source reads ahead while a row is being handled: when it fails (size limit), stop handing on
+  // rows and let the one in hand finish, so the caller sees a settled state.
+  let aborted = false;
+  let inHand: Promise<void> | null = null;
+  try {
+    // (cast: the typings know no Duplex from papaparse)
+    await (pipeline as unknown as (...streams: unknown[]) => Promise<void>)(Readable.from(text()), parser, async (rows: AsyncIterable<string[]>) => {
+      for await (const row of rows) {
+        if (aborted) return;
+        const pending = onRow(row);
+        if (pending) {
+          inHand = Promise.resolve(pending);
+          await pending;
+        }
+      }
+    });
+  } catch (err) {
+    aborted = true;
+    await (inHand as Promise<void> | null)?.catch(() => {});
+    throw err;
+  }
   return { encoding: decoder.encoding, delimiter };
 }

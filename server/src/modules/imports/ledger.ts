@@ -44,11 +44,9 @@ export function createTotalsLedger(conn: Connection) {
   /** Rebuilds the deltas of a `pending` entry from the sessions that carry its token. */
   async function rebuild(entry: ImportBatchDoc): Promise<{ deltas: CreatorDelta[]; reconciliations: LedgerReconciliation[] }> {
     const tenantId = entry.tenantId;
-    const mine: LiveSessionDoc[] = [];
-    for (const id of entry.candidateIds) {
-      const doc = await sessions.findOne({ _id: id, tenantId }).lean<LiveSessionDoc>();
-      if (doc && doc.importBatch === entry._id) mine.push(doc);
-    }
+    // One query (a collection scan on FerretDB) rather than one lookup per candidate: rare path.
+    const candidates = new Set(entry.candidateIds.map(String));
+    const mine = (await sessions.find({ tenantId, importBatch: entry._id }).lean<LiveSessionDoc[]>()).filter((d) => candidates.has(String(d._id)));
     const reconciliations: LedgerReconciliation[] = [];
     const byCreator = new Map<string, CreatorDelta>();
     for (const s of mine) {
