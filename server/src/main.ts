@@ -8,6 +8,8 @@ import { loadConfig, ConfigError, type AppConfig } from './config';
 import { buildApp } from './app';
 import { startEmbeddedDb } from '../embedded-db/index';
 import { startSandboxTikTok } from '../sandbox/tiktok/index';
+import { startSandboxLive } from '../sandbox/live/index';
+import { startLiveDemo } from '../sandbox/live/demo';
 
 type Stopper = { name: string; stop: () => Promise<void> };
 
@@ -31,6 +33,7 @@ export async function startServer(config: AppConfig, log: (line: string) => void
     } else {
       log(`database: ${config.mongodbUri.replace(/\/\/[^@/]*@/, '//***@')}`);
     }
+    let sandboxDemoHandles: string[] = [];
     if (config.tiktok.sandbox) {
       const sandbox = await startSandboxTikTok({
         port: config.tiktok.sandboxPort,
@@ -42,9 +45,21 @@ export async function startServer(config: AppConfig, log: (line: string) => void
       });
       stoppers.push({ name: 'sandbox TikTok', stop: sandbox.stop });
       config = { ...config, tiktok: { ...config.tiktok, authBaseUrl: sandbox.baseUrl, apiBaseUrl: sandbox.baseUrl } };
-      log(`TikTok:       SANDBOX at ${sandbox.baseUrl} (no TIKTOK_CLIENT_KEY set; accounts: ${sandbox.control.listAccounts().map((a) => '@' + a.handle).join(', ')})`);
+      sandboxDemoHandles = sandbox.control.listAccounts().map((a) => a.handle);
+      log(`TikTok:       SANDBOX at ${sandbox.baseUrl} (no TIKTOK_CLIENT_KEY set; accounts: ${sandboxDemoHandles.map((h) => '@' + h).join(', ')})`);
     } else {
       log(`TikTok:       ${config.tiktok.apiBaseUrl} (client key ${config.tiktok.clientKey.slice(0, 4)}…)`);
+    }
+    if (config.live.sandbox && !config.live.connectionSettings) {
+      const live = await startSandboxLive();
+      stoppers.push({ name: 'sandbox LIVE', stop: live.stop });
+      const demoHandles = config.tiktok.sandbox ? sandboxDemoHandles : [];
+      const demo = process.env.SANDBOX_LIVE_DEMO === 'off' ? null : startLiveDemo(live.rooms, { handles: demoHandles });
+      if (demo) stoppers.push({ name: 'sandbox LIVE demo', stop: async () => demo.stop() });
+      config = { ...config, live: { ...config.live, connectionSettings: live.settings } };
+      log(`TikTok LIVE:  SANDBOX (sign ${live.signUrl}, web ${live.webHost})${demo && demoHandles.length ? `; demo rooms: ${demoHandles.map((h) => '@' + h).join(', ')} (add them and turn on LIVE tracking)` : ''}`);
+    } else if (!config.live.sandbox) {
+      log(`TikTok LIVE:  sign ${config.live.signUrl ?? '(library default)'}, web ${config.live.webHost ?? 'www.tiktok.com'}`);
     }
     const app = await buildApp(config);
     stoppers.push({ name: 'api', stop: () => app.close() });
@@ -57,6 +72,7 @@ export async function startServer(config: AppConfig, log: (line: string) => void
     log(`API:          ${base}/api/v1`);
     log(`OpenAPI docs: ${base}/docs`);
     log(`health:       ${base}/healthz  ${base}/readyz`);
+    log(`CSV upload:   ${base}/upload`);
     return { app, config, baseUrl: base, stop: stopAll };
   } catch (err) {
     await stopAll();
