@@ -30,6 +30,7 @@ import { notificationsRoutes } from './modules/notifications/routes';
 import { tiktokPlugin } from './modules/tiktok/plugin';
 import { tiktokRoutes } from './modules/tiktok/routes';
 import { connectPageRoutes } from './web/connect';
+import { uploadPageRoutes } from './web/upload/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -135,6 +136,7 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   // TikTok core (client, webhooks at /webhooks/tiktok, workers) and the hosted connect page.
   await app.register(tiktokPlugin);
   await app.register(connectPageRoutes);
+  await app.register(uploadPageRoutes);
 
   // LIVE: the stream route's query-token hook must precede authentication; workers and cleanups register here.
   const live = setupLive(app);

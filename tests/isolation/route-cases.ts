@@ -10,6 +10,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Types } from 'mongoose';
 import type { Session } from '../helpers/app';
 import { recordSessionForTests } from '../../server/src/modules/live/testing/record-session';
+import { multipartBody } from '../../server/src/modules/imports/testing';
 
 export const PUBLIC_ROUTES: Record<string, string> = {
   'GET /healthz': 'process liveness, no data',
@@ -20,6 +21,9 @@ export const PUBLIC_ROUTES: Record<string, string> = {
   'POST /webhooks/tiktok': 'TikTok webhook deliveries: authenticated by the TikTok-Signature HMAC, not a JWT (forged/stale → 401, tested in tests/api/tiktok-webhooks)',
   'GET /connect/:token': 'hosted connect page: the random link token is the credential; minting one (POST /creators/:id/tiktok/invite) is isolation-tested',
   'POST /connect/:token/start': 'hosted connect page: same link token as GET /connect/:token; leads only to TikTok consent for that invite’s creator',
+  'GET /upload': 'the CSV upload page: static HTML, signs in and calls the authenticated API itself',
+  'GET /upload/upload.js': 'static script of the upload page',
+  'GET /upload/upload.css': 'static styles of the upload page',
   'GET /connect/callback': 'TikTok’s redirect back to the hosted page: authorised by the single-use state bound to one invite',
 };
 
@@ -60,10 +64,23 @@ export const FIXTURES: [string, FixtureMaker][] = [
     if (!own.body.includes(sessionId)) throw new Error(`fixture: the victim's stream lacks its session events: ${own.body.slice(0, 200)}`);
     return sessionId;
   }],
+  ['imports', async (_app, v) => {
+    // One good row and one naming a creator not on the roster: the import has both a report and errors.
+    const csv = 'Username,Start time,Duration,Diamonds\nvictim_creator,2026-01-05 20:00,600,42\nnot_on_roster,2026-01-05 20:00,60,1\n';
+    const { payload, headers } = multipartBody({}, { content: csv });
+    return created(await v.inject({ method: 'POST', url: '/api/v1/imports', payload, headers }));
+  }],
 ];
 
 export type CustomCall = (attacker: Session, ids: VictimIds) => Promise<LightMyRequestResponse>;
 export const CUSTOM_CALLS: Record<string, CustomCall> = {
+  // Multipart: an upload naming the victim's creator must be refused as not found, and import nothing.
+  'POST /api/v1/imports': async (attacker, ids) => {
+    const { payload, headers } = multipartBody({ creatorId: ids.creators }, { content: 'Start time,Duration,Diamonds\n2026-01-06 20:00,60,1\n' });
+    const res = await attacker.inject({ method: 'POST', url: '/api/v1/imports', payload, headers });
+    if (res.statusCode !== 404 || res.json().error?.code !== 'NOT_FOUND') throw new Error(`imports: an upload for another agency's creator got ${res.statusCode} ${res.body.slice(0, 200)}`);
+    return res;
+  },
   // Server-Sent Events: `follow=false` replays the agency's log and ends, so inject can read it. The attacker
   // replays everything from the start; the suite then checks the answer names none of the victim's ids.
   'GET /api/v1/live/stream': async (attacker) => {
