@@ -27,7 +27,11 @@ export function createTotalsLedger(conn: Connection) {
   const sessions = liveSessionModel(conn);
   const imports = importModel(conn);
 
-  async function apply(tenantId: Types.ObjectId, token: string, deltas: CreatorDelta[], afterInc?: () => Promise<void>): Promise<void> {
+  /**
+   * Steps 4–5. `deferPull` collects the tokens to `$pull` later in one update per creator (the running
+   * import does that at its end: a token left behind by a crash is harmless, its entry is gone).
+   */
+  async function apply(tenantId: Types.ObjectId, token: string, deltas: CreatorDelta[], afterInc?: () => Promise<void>, deferPull?: (creatorId: Types.ObjectId, token: string) => void): Promise<void> {
     for (const d of deltas) {
       if (!d.diamonds && !d.liveSeconds && !d.sessions) continue;
       await creators.updateOne(
@@ -38,7 +42,15 @@ export function createTotalsLedger(conn: Connection) {
     }
     await afterInc?.();
     await batches.deleteOne({ _id: token, tenantId });
-    for (const d of deltas) await creators.updateOne({ _id: d.creatorId, tenantId }, { $pull: { pendingTotals: token } }, { strict: false });
+    for (const d of deltas) {
+      if (deferPull) deferPull(d.creatorId, token);
+      else await creators.updateOne({ _id: d.creatorId, tenantId }, { $pull: { pendingTotals: token } }, { strict: false });
+    }
+  }
+
+  /** The deferred `$pull`s: one update per creator. */
+  async function pullTokens(tenantId: Types.ObjectId, creatorId: Types.ObjectId, tokens: string[]): Promise<void> {
+    if (tokens.length) await creators.updateOne({ _id: creatorId, tenantId }, { $pull: { pendingTotals: { $in: tokens } } }, { strict: false });
   }
 
   /** Rebuilds the deltas of a `pending` entry from the sessions that carry its token. */
@@ -100,6 +112,7 @@ export function createTotalsLedger(conn: Connection) {
 
   return {
     apply,
+    pullTokens,
     claimListener,
 
     async begin(tenantId: Types.ObjectId, importId: Types.ObjectId, token: string, candidateIds: Types.ObjectId[]): Promise<void> {

@@ -210,6 +210,7 @@ export function createImportsService(conn: Connection, options: ImportsServiceOp
       );
       await take(rowPipeline.end());
       await flushRows();
+      await sessionWriter.finish();
       if (backstageWriter.olderSeen) notes.push(`${backstageWriter.olderSeen} row(s) were older exports of a period already imported with newer figures: the newer figures were kept.`);
       await progress({ status: 'completed', finishedAt: new Date() });
       for (const s of sessionWriter.summary.values()) {
@@ -224,6 +225,7 @@ export function createImportsService(conn: Connection, options: ImportsServiceOp
       }
     } catch (err) {
       if (err instanceof SimulatedCrash) throw err;
+      await sessionWriter.finish().catch(() => {});
       const failure = toAppError(err, headerRow);
       if (record) {
         await progress({ status: 'failed', message: failure?.message ?? 'The import stopped on a server error. Upload the same file again to finish it: nothing is counted twice.', finishedAt: new Date() }).catch(() => {});

@@ -68,6 +68,17 @@ export function createSessionWriter(ctx: WriterContext) {
   let listeners: Map<string, ListenerRef[]> | null = null;
   /** Per creator: sessions inserted and diamonds, for the timeline entry at the end. */
   const summary = new Map<string, { creatorId: Types.ObjectId; sessions: number; diamonds: number }>();
+  /** Ledger tokens to pull from each creator at the end (ledger.ts `apply`). */
+  const pulls = new Map<string, { creatorId: Types.ObjectId; tokens: string[] }>();
+  const deferPull = (creatorId: Types.ObjectId, token: string) => {
+    const p = pulls.get(String(creatorId)) ?? { creatorId, tokens: [] };
+    p.tokens.push(token);
+    pulls.set(String(creatorId), p);
+  };
+  async function finish(): Promise<void> {
+    for (const p of pulls.values()) await ctx.ledger.pullTokens(tenantId, p.creatorId, p.tokens);
+    pulls.clear();
+  }
 
   // One scan of the agency's counted, unreconciled listener sessions, on the first batch that inserts.
   async function listenerIndex(): Promise<Map<string, ListenerRef[]>> {
@@ -197,7 +208,7 @@ export function createSessionWriter(ctx: WriterContext) {
     const deltas = [...byCreator.values()];
     await ctx.ledger.record(tenantId, token, deltas, reconciliations);
     crashPoint('after-record', batch);
-    await ctx.ledger.apply(tenantId, token, deltas, async () => crashPoint('after-inc', batch));
+    await ctx.ledger.apply(tenantId, token, deltas, async () => crashPoint('after-inc', batch), deferPull);
 
     counters.inserted += docs.length - refused.size;
     counters.duplicates += refused.size;
@@ -209,5 +220,5 @@ export function createSessionWriter(ctx: WriterContext) {
     }
   }
 
-  return { flush, summary };
+  return { flush, finish, summary };
 }
