@@ -24,6 +24,7 @@ beforeAll(async () => {
 });
 afterAll(async () => app?.close());
 afterEach(() => {
+  importTestHooks.afterBatch = undefined;
   importTestHooks.crashAt = undefined;
   importTestHooks.staleAfterMs = undefined;
 });
@@ -83,6 +84,22 @@ describe('exactly once', () => {
       expect((await totals(admin, id)).sessions).toBe(2600);
     });
   }
+});
+
+describe('progress', () => {
+  it('the import record exists from the start and shows rows processed while the upload runs', async () => {
+    await addCreator(admin, 'progress_one');
+    const seen: { status: string; inserted: number; bytesRead: number }[] = [];
+    importTestHooks.afterBatch = async () => {
+      const list = await admin.inject({ method: 'GET', url: '/api/v1/imports?clientRef=progress-1' });
+      const record = await admin.inject({ method: 'GET', url: `/api/v1/imports/${list.json().items[0].id}` });
+      seen.push(record.json());
+    };
+    const res = await upload(admin, { content: sessionsCsv('progress_one', 2500) }, { clientRef: 'progress-1' });
+    expect(res.json()).toMatchObject({ status: 'completed', inserted: 2500, clientRef: 'progress-1' });
+    expect(seen.map((r) => [r.status, r.inserted])).toEqual([['processing', 1000], ['processing', 2000], ['processing', 2500]]);
+    expect(seen[0].bytesRead).toBeGreaterThan(0);
+  });
 });
 
 describe('reconciliation with listener sessions', () => {

@@ -89,6 +89,7 @@ export function createImportsService(conn: Connection, options: ImportsServiceOp
     let pending: PendingRow[] = [];
     let bytesRead = 0;
     let headerRow: string[] | null = null;
+    let batches = 0;
     let record: ImportDoc | null = null;
     const heartbeat = async () => {
       if (record) await imports.updateOne({ _id: importId, tenantId }, { $set: { heartbeatAt: new Date(), bytesRead } });
@@ -157,6 +158,7 @@ export function createImportsService(conn: Connection, options: ImportsServiceOp
       await sessionWriter.flush(sessions);
       await backstageWriter.flush(backstage);
       await progress();
+      if (sessions.length) await importTestHooks.afterBatch?.(++batches);
     };
 
     const take = async (results: ImportRowResult[]) => {

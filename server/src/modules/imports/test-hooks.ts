@@ -8,6 +8,8 @@ export type LedgerStep = 'after-begin' | 'after-insert' | 'after-record' | 'afte
 export const importTestHooks: {
   crashAt?: { step: LedgerStep; batch: number };
   staleAfterMs?: number;
+  /** Awaited after each session batch's progress is saved (e.g. to read the record while the import runs). */
+  afterBatch?: (batch: number) => Promise<void>;
 } = {};
 
 /** Thrown by the hook: the runner lets it through without marking the import failed (a dead process can't). */
