@@ -109,12 +109,23 @@ export function createSessionWriter(ctx: WriterContext) {
     const batch = ++batchNo;
     const token = `${ctx.importId}:${batch}`;
     const now = new Date();
-    const docs = rows.map(({ value: v, creator }) => {
-      const rowHash = sessionRowHash(String(creator.id), v);
+    // Keys first: a batch already imported is recognised before any document is built (re-imports
+    // then allocate little, which keeps the process's memory peak low).
+    const keys = rows.map(({ value, creator }) => {
+      const rowHash = sessionRowHash(String(creator.id), value);
       const key = `import:${rowHash}`;
+      return { rowHash, key, id: liveSessionIdFor(tenantId, key) };
+    });
+    const digest = createHash('sha256').update(`${tenantId}|`).update(keys.map((k) => k.id.toHexString()).join(',')).digest('hex');
+    if (await digests.exists({ _id: digest, tenantId })) {
+      counters.duplicates += rows.length;
+      return;
+    }
+    const docs = rows.map(({ value: v, creator }, i) => {
+      const { rowHash, key, id } = keys[i];
       const startedAt = new Date(v.startedAt);
       const doc: Record<string, unknown> & { _id: Types.ObjectId; creatorId: Types.ObjectId; diamonds: number; durationSeconds: number; startedAt: Date } = {
-        _id: liveSessionIdFor(tenantId, key),
+        _id: id,
         tenantId,
         creatorId: creator.id,
         key,
@@ -142,12 +153,6 @@ export function createSessionWriter(ctx: WriterContext) {
       for (const k of ['gifters', 'viewers', 'comments', 'shares'] as const) if (v[k] !== undefined) doc[k] = v[k];
       return doc;
     });
-
-    const digest = createHash('sha256').update(`${tenantId}|`).update(docs.map((d) => d._id.toHexString()).join(',')).digest('hex');
-    if (await digests.exists({ _id: digest, tenantId })) {
-      counters.duplicates += docs.length;
-      return;
-    }
 
     // Reconciliation intents go into the inserted documents, so a crash can't lose them.
     const index = await listenerIndex();
