@@ -13,7 +13,8 @@ import {
   type ExtensionBrowser, type RunningServer,
 } from './harness';
 
-const SCREENSHOTS = resolve('docs/screenshots');
+// Every run saves fresh pictures under .output/; `npm run screenshots` writes them to docs/screenshots/ for the README.
+const SCREENSHOTS = resolve(process.env.SCREENSHOT_DIR ?? '.output/screenshots');
 
 const ROSTER: Array<{ handle: string; displayName: string; tags: string[] }> = [
   { handle: 'luna.lives', displayName: 'Luna Park', tags: ['music'] },
