@@ -16,7 +16,7 @@ import Papa from 'papaparse';
 import { Types } from 'mongoose';
 import { buildApp } from '../server/src/app';
 import { liveSessionModel } from '../server/src/modules/live/session-model';
-import { liveSessionIdFor } from '../server/src/modules/imports/session-writer';
+import { importedSessionId } from '../server/src/modules/imports/session-writer';
 import { testConfigFor } from './config';
 import { benchDatabase, fmt, table } from './lib';
 
@@ -90,8 +90,9 @@ try {
           if (r.data.length < 8) return;
           const creatorId = new Types.ObjectId(creatorIds[handles.indexOf(r.data[0])]);
           const startedAt = new Date(`${r.data[1].replace(' ', 'T')}:00Z`);
-          const key = `import:${n++}`;
-          batch.push({ _id: liveSessionIdFor(tenantId, key), tenantId, creatorId, key, source: 'import', status: 'ended', startedAt, endedAt: startedAt, durationSeconds: Number(r.data[2]), diamonds: Number(r.data[3]), gifts: Number(r.data[4]), viewers: Number(r.data[5]), peakViewers: Number(r.data[6]), avgViewers: 0, likes: Number(r.data[7]), newFollowers: null, rowHash: key, importId: tenantId, importBatch: key, startTimeKnown: true, reconciliation: null, totalsApplied: true, createdAt: new Date(), updatedAt: new Date() });
+          const rowHash = (n++).toString(16).padStart(24, '0').padEnd(64, '0');
+          const key = `import:${rowHash}`;
+          batch.push({ _id: importedSessionId(rowHash), tenantId, creatorId, key, source: 'import', status: 'ended', startedAt, endedAt: startedAt, durationSeconds: Number(r.data[2]), diamonds: Number(r.data[3]), gifts: Number(r.data[4]), viewers: Number(r.data[5]), peakViewers: Number(r.data[6]), avgViewers: 0, likes: Number(r.data[7]), newFollowers: null, rowHash, importId: tenantId, importBatch: key, startTimeKnown: true, reconciliation: null, totalsApplied: true, createdAt: new Date(), updatedAt: new Date() });
           if (batch.length >= 1000) {
             parser.pause();
             flush().then(() => parser.resume(), reject);

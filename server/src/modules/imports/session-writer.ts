@@ -44,6 +44,14 @@ export function liveSessionIdFor(tenantId: Types.ObjectId | string, key: string)
   return new Types.ObjectId(createHash('sha256').update(`${String(tenantId)}|${key}`).digest().subarray(0, 12));
 }
 
+/**
+ * The `_id` of an imported session: the first 96 bits of its row hash. The row hash is already a SHA-256
+ * over the creator's id (unique across agencies), so no second hash is needed per row.
+ */
+export function importedSessionId(rowHash: string): Types.ObjectId {
+  return new Types.ObjectId(rowHash.slice(0, 24));
+}
+
 interface ListenerRef {
   id: Types.ObjectId;
   startMs: number;
@@ -111,21 +119,18 @@ export function createSessionWriter(ctx: WriterContext) {
     const now = new Date();
     // Keys first: a batch already imported is recognised before any document is built (re-imports
     // then allocate little, which keeps the process's memory peak low).
-    const keys = rows.map(({ value, creator }) => {
-      const rowHash = sessionRowHash(String(creator.id), value);
-      const key = `import:${rowHash}`;
-      return { rowHash, key, id: liveSessionIdFor(tenantId, key) };
-    });
-    const digest = createHash('sha256').update(`${tenantId}|`).update(keys.map((k) => k.id.toHexString()).join(',')).digest('hex');
+    const hashes = rows.map(({ value, creator }) => sessionRowHash(String(creator.id), value));
+    const digest = createHash('sha256').update(`${tenantId}|`).update(hashes.map((h) => h.slice(0, 24)).join(',')).digest('hex');
     if (await digests.exists({ _id: digest, tenantId })) {
       counters.duplicates += rows.length;
       return;
     }
     const docs = rows.map(({ value: v, creator }, i) => {
-      const { rowHash, key, id } = keys[i];
+      const rowHash = hashes[i];
+      const key = `import:${rowHash}`;
       const startedAt = new Date(v.startedAt);
       const doc: Record<string, unknown> & { _id: Types.ObjectId; creatorId: Types.ObjectId; diamonds: number; durationSeconds: number; startedAt: Date } = {
-        _id: id,
+        _id: importedSessionId(rowHash),
         tenantId,
         creatorId: creator.id,
         key,
