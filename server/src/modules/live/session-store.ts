@@ -21,6 +21,8 @@ export interface SessionStoreOptions {
   now: () => number;
   log: FastifyBaseLogger;
   publisher: LiveStreamPublisher;
+  /** An imported session starting this close to a listener session is the same LIVE (imports use the same ±10 min). */
+  reconcileToleranceMs?: number;
 }
 
 export function createSessionStore(conn: Connection, options: SessionStoreOptions) {
@@ -30,6 +32,45 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
   const creatorGifters = liveCreatorGifterModel(conn);
   const creators = creatorModel(conn);
   const flush = createSessionFlush(conn, { instanceId: options.instanceId, log: options.log });
+
+  /**
+   * The listener-side half of reconciliation with CSV imports (the import side is in modules/imports): an
+   * imported session of the same creator starting within the tolerance that no one has matched yet is the same
+   * LIVE, already counted with the export's figures. Both documents are claimed by compare-and-set, ours first:
+   * if an import claims us in between, it has credited only the difference and we must count in full.
+   */
+  async function reconcileWithImport(doc: LiveSessionDoc): Promise<Types.ObjectId | null> {
+    const tolerance = options.reconcileToleranceMs ?? 10 * 60_000;
+    const start = new Date(doc.startedAt).getTime();
+    const imported = await sessions
+      .findOne({
+        tenantId: doc.tenantId,
+        creatorId: doc.creatorId,
+        source: 'import',
+        startTimeKnown: { $ne: false },
+        reconciliation: null,
+        startedAt: { $gte: new Date(start - tolerance), $lte: new Date(start + tolerance) },
+      })
+      .lean<LiveSessionDoc>();
+    if (!imported) return null;
+    const note = (matched: Types.ObjectId) => ({
+      matchedSessionId: matched,
+      listenerDiamonds: doc.diamonds,
+      importDiamonds: imported.diamonds,
+      difference: imported.diamonds - doc.diamonds,
+      listenerSeconds: doc.durationSeconds,
+      importSeconds: imported.durationSeconds,
+    });
+    const ours = await sessions.updateOne({ _id: doc._id, tenantId: doc.tenantId, reconciliation: null }, { $set: { reconciliation: note(imported._id) } });
+    if (ours.modifiedCount !== 1) return null;
+    const theirs = await sessions.updateOne({ _id: imported._id, tenantId: doc.tenantId, reconciliation: null }, { $set: { reconciliation: note(doc._id) } });
+    if (theirs.modifiedCount !== 1) {
+      // The import matched another listener session meanwhile: count ours in full after all.
+      await sessions.updateOne({ _id: doc._id, tenantId: doc.tenantId }, { $set: { reconciliation: null } });
+      return null;
+    }
+    return imported._id;
+  }
 
   /** Recomputes diamonds, gifts and gifters of a session from its ledger and writes them where they differ. */
   async function reconcileFromLedger(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<{ diamonds: number; gifts: number; gifters: number }> {
@@ -157,7 +198,12 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
       if (won.modifiedCount !== 1) return false;
       const doc = await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>();
       if (!doc) return false;
-      await creators.updateOne({ _id: doc.creatorId, tenantId }, { $inc: { 'totals.diamonds': doc.diamonds, 'totals.liveSeconds': doc.durationSeconds, 'totals.sessions': 1 } });
+      // An export of this LIVE may have been imported while we were still listening: then TikTok's own figures
+      // are already in the creator's totals and ours only annotate them (see reconcileWithImport).
+      const reconciledWith = await reconcileWithImport(doc);
+      if (!reconciledWith) {
+        await creators.updateOne({ _id: doc.creatorId, tenantId }, { $inc: { 'totals.diamonds': doc.diamonds, 'totals.liveSeconds': doc.durationSeconds, 'totals.sessions': 1 } });
+      }
       const sessionGifters = await gifters.find({ tenantId, sessionId }).lean<GifterDoc[]>();
       if (sessionGifters.length) {
         await creatorGifters.collection.bulkWrite(
