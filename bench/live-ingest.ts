@@ -88,6 +88,16 @@ async function sandboxOnWorker(handles: string[], options: SandboxLiveOptions): 
     worker.off('message', on);
     resolve(m as T);
   }));
+  let stopping = false;
+  worker.on('error', (err) => {
+    console.error('sandbox worker failed:', err);
+    process.exit(1);
+  });
+  worker.on('exit', (code) => {
+    if (stopping) return;
+    console.error(`sandbox worker exited (${code}) before the run finished`);
+    process.exit(1);
+  });
   worker.postMessage({ type: 'start', handles, options });
   const { settings } = await reply<{ settings: LiveConnectionSettings }>('ready');
   return {
@@ -97,6 +107,7 @@ async function sandboxOnWorker(handles: string[], options: SandboxLiveOptions): 
       return (await reply<{ result: TrafficResult }>('done')).result;
     },
     async stop() {
+      stopping = true;
       worker.postMessage({ type: 'stop' });
       await reply('stopped');
       await worker.terminate();
@@ -214,7 +225,7 @@ async function main(): Promise<void> {
       ? [
           { metric: 'flush p50 / max (ms)', value: `${fmt(percentile(Float64Array.from(persist.flushes).sort(), 50))} / ${fmt(Math.max(...persist.flushes))}` },
           { metric: 'flushes failed', value: persist.failures() },
-          { metric: 'diamonds persisted', value: persistedDiamonds ?? 'n/a' },
+          { metric: 'diamonds acknowledged (gift ledger)', value: persistedDiamonds ?? 'n/a' },
         ]
       : []),
     { metric: 'decode-only: frames captured', value: captured.length },
@@ -253,6 +264,7 @@ async function startPersistence(writers: SessionWriter[]) {
   const { createSessionStore } = await import('../server/src/modules/live/session-store');
   const { createStreamPublisher } = await import('../server/src/modules/live/stream-log');
   const { liveSessionModel } = await import('../server/src/modules/live/session-model');
+  const { liveGiftEventModel } = await import('../server/src/modules/live/models');
   const db = await benchDatabase('live_ingest');
   const app = await buildApp(testConfigFor(db.uri));
   await app.ready();
@@ -283,9 +295,11 @@ async function startPersistence(writers: SessionWriter[]) {
     flushes,
     failures: () => failures,
     flush: () => store.flush(writers),
+    /** Diamonds acknowledged: the gift ledger, which a resumed or ending session is recomputed from. */
     async persistedDiamonds() {
-      const docs = await liveSessionModel(app.db).find({ _id: { $in: writers.map((w) => w.sessionId) } }, { diamonds: 1 }).setOptions({ allTenants: true }).lean();
-      return docs.reduce((sum, d) => sum + (d.diamonds ?? 0), 0);
+      let sum = 0;
+      for await (const g of liveGiftEventModel(app.db).find({}, { diamonds: 1 }).setOptions({ allTenants: true }).lean().cursor()) sum += (g as { diamonds: number }).diamonds;
+      return sum;
     },
     async stop() {
       stopped = true;
@@ -296,6 +310,10 @@ async function startPersistence(writers: SessionWriter[]) {
   };
 }
 
+process.on('beforeExit', () => {
+  console.error('live-ingest: the event loop emptied before the run finished (a dependency stopped answering)');
+  process.exit(1);
+});
 main().catch((err) => {
   console.error(err);
   process.exit(1);

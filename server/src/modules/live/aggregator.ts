@@ -1,7 +1,8 @@
 /**
  * The aggregator of one server instance: every open session writer, one flush for all of them per interval
  * (batched writes instead of one per event), streak timeouts, and the coalesced realtime `tally` events
- * (at most one per creator per `publishIntervalMs`, published after the numbers were persisted).
+ * (at most one per creator per `publishIntervalMs`, published right after a flush; a busy room may be a few
+ * events ahead of what is persisted, never behind).
  * Flushes are serialised; a failed flush keeps its changes and is retried on the next tick.
  */
 import type { FastifyBaseLogger } from 'fastify';
@@ -43,7 +44,7 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
     const now = options.now();
     const byTenant = new Map<string, { tenantId: SessionWriter['tenantId']; events: PublishedEvent[] }>();
     for (const w of list) {
-      if (!w.changed || w.dirty) continue;
+      if (!w.changed) continue;
       if (!force && now - w.lastPublishedAt < options.publishIntervalMs) continue;
       w.changed = false;
       w.lastPublishedAt = now;
@@ -110,14 +111,20 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
 
     /** Stops tracking a writer without ending its session (lease lost, shutdown): a final flush first. */
     async detach(writer: SessionWriter, flushFirst = true): Promise<void> {
-      if (flushFirst) await flush().catch(() => undefined);
+      if (flushFirst) {
+        writer.forceSessionWrite = true;
+        await flush().catch(() => undefined);
+      }
       writers.delete(String(writer.sessionId));
     },
 
     async stop(flushFirst = true): Promise<void> {
       if (timer) clearInterval(timer);
       timer = null;
-      if (flushFirst) await flush().catch(() => undefined);
+      if (flushFirst) {
+        for (const w of writers.values()) w.forceSessionWrite = true;
+        await flush().catch(() => undefined);
+      }
       else await chain;
     },
   };

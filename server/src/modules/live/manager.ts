@@ -34,6 +34,9 @@ export interface LiveManagerOptions {
   leaseTtlMs: number;
   leaseRenewMs: number;
   flushIntervalMs: number;
+  /** Session documents written per flush at most, and how often each at most (see session-flush.ts). */
+  sessionWritesPerFlush: number;
+  sessionWriteMinIntervalMs: number;
   publishIntervalMs: number;
   streakTimeoutMs: number;
   watchdogMs: number;
@@ -63,6 +66,8 @@ export function liveManagerDefaults(app: FastifyInstance): LiveManagerOptions {
     leaseTtlMs: 45_000,
     leaseRenewMs: 15_000,
     flushIntervalMs: 400,
+    sessionWritesPerFlush: 64,
+    sessionWriteMinIntervalMs: 1_000,
     publishIntervalMs: 500,
     streakTimeoutMs: 15_000,
     watchdogMs: live.watchdogSeconds * 1000,
@@ -83,7 +88,14 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
   const options: LiveManagerOptions = { ...liveManagerDefaults(app), ...overrides };
   const log = app.log.child({ module: 'live', instanceId: options.instanceId });
   const publisher = createStreamPublisher(app.db, options.now);
-  const store = createSessionStore(app.db, { instanceId: options.instanceId, now: options.now, log, publisher });
+  const store = createSessionStore(app.db, {
+    instanceId: options.instanceId,
+    now: options.now,
+    log,
+    publisher,
+    sessionWritesPerFlush: options.sessionWritesPerFlush,
+    sessionWriteMinIntervalMs: options.sessionWriteMinIntervalMs,
+  });
   const leases = createLeases(app.db, { instanceId: options.instanceId, now: options.now, ttlMs: options.leaseTtlMs });
   const listeners = new Map<string, Listener>();
   const aggregator = createAggregator(store, publisher, {

@@ -23,6 +23,10 @@ export interface SessionStoreOptions {
   publisher: LiveStreamPublisher;
   /** An imported session starting this close to a listener session is the same LIVE (imports use the same ±10 min). */
   reconcileToleranceMs?: number;
+  /** Session documents written per flush at most (updates are expensive on FerretDB/SQLite). Default 64. */
+  sessionWritesPerFlush?: number;
+  /** A session document is written at most this often unless it is ending. Default 1000 ms. */
+  sessionWriteMinIntervalMs?: number;
 }
 
 export function createSessionStore(conn: Connection, options: SessionStoreOptions) {
@@ -31,7 +35,13 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
   const gifters = liveGifterModel(conn);
   const creatorGifters = liveCreatorGifterModel(conn);
   const creators = creatorModel(conn);
-  const flush = createSessionFlush(conn, { instanceId: options.instanceId, log: options.log });
+  const flush = createSessionFlush(conn, {
+    instanceId: options.instanceId,
+    now: options.now,
+    log: options.log,
+    sessionWritesPerFlush: options.sessionWritesPerFlush ?? 64,
+    sessionWriteMinIntervalMs: options.sessionWriteMinIntervalMs ?? 1_000,
+  });
 
   /**
    * The listener-side half of reconciliation with CSV imports (the import side is in modules/imports): an
@@ -75,31 +85,33 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
   /** Recomputes diamonds, gifts and gifters of a session from its ledger and writes them where they differ. */
   async function reconcileFromLedger(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<{ diamonds: number; gifts: number; gifters: number }> {
     // Summed here rather than with $group: FerretDB (1.24) computes only the first accumulator of a $group.
-    const byUser = new Map<string, { _id: string; diamonds: number; gifts: number }>();
-    const cursor = ledger.find({ tenantId, sessionId }, { userId: 1, diamonds: 1, gifts: 1 }).lean<Pick<LiveGiftEventDoc, 'userId' | 'diamonds' | 'gifts'>[]>().cursor();
-    for await (const g of cursor as AsyncIterable<Pick<LiveGiftEventDoc, 'userId' | 'diamonds' | 'gifts'>>) {
-      const entry = byUser.get(g.userId) ?? { _id: g.userId, diamonds: 0, gifts: 0 };
+    type Row = Pick<LiveGiftEventDoc, 'userId' | 'handle' | 'nickname' | 'diamonds' | 'gifts' | 'creatorId'>;
+    const byUser = new Map<string, { userId: string; handle: string; nickname: string; diamonds: number; gifts: number }>();
+    let creatorId: Types.ObjectId | null = null;
+    const cursor = ledger.find({ tenantId, sessionId }, { userId: 1, handle: 1, nickname: 1, diamonds: 1, gifts: 1, creatorId: 1 }).lean<Row[]>().cursor();
+    for await (const g of cursor as AsyncIterable<Row>) {
+      creatorId = g.creatorId;
+      const entry = byUser.get(g.userId) ?? { userId: g.userId, handle: '', nickname: '', diamonds: 0, gifts: 0 };
       entry.diamonds += g.diamonds ?? 0;
       entry.gifts += g.gifts ?? 0;
+      if (g.handle) entry.handle = g.handle;
+      if (g.nickname) entry.nickname = g.nickname;
       byUser.set(g.userId, entry);
     }
     const perGifter = [...byUser.values()];
+    // Session gifters are kept from the ledger (not per flush: updates are the expensive writes on FerretDB).
     const stored = await gifters.find({ tenantId, sessionId }).lean<GifterDoc[]>();
     const storedById = new Map(stored.map((g) => [g.userId, g]));
     const fixes = perGifter
-      .filter((g) => storedById.get(g._id)?.diamonds !== g.diamonds || storedById.get(g._id)?.gifts !== g.gifts)
+      .filter((g) => storedById.get(g.userId)?.diamonds !== g.diamonds || storedById.get(g.userId)?.gifts !== g.gifts)
       .map((g) => ({
         updateOne: {
-          filter: { _id: `${sessionId}:${g._id}`, tenantId },
-          update: { $set: { diamonds: g.diamonds, gifts: g.gifts }, $setOnInsert: { creatorId: storedById.get(g._id)?.creatorId ?? null, sessionId, userId: g._id } },
+          filter: { _id: `${sessionId}:${g.userId}`, tenantId },
+          update: { $set: { diamonds: g.diamonds, gifts: g.gifts, handle: g.handle, nickname: g.nickname }, $setOnInsert: { creatorId, sessionId, userId: g.userId } },
           upsert: true,
         },
       }));
-    if (fixes.length) {
-      const doc = await sessions.findOne({ _id: sessionId, tenantId }, { creatorId: 1 }).lean();
-      for (const fix of fixes) fix.updateOne.update.$setOnInsert.creatorId = doc?.creatorId ?? null;
-      await gifters.bulkWrite(fixes as never, { ordered: false });
-    }
+    if (fixes.length) await gifters.bulkWrite(fixes as never, { ordered: false });
     const totals = {
       diamonds: perGifter.reduce((sum, g) => sum + g.diamonds, 0),
       gifts: perGifter.reduce((sum, g) => sum + g.gifts, 0),
@@ -155,7 +167,7 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
       return { doc, gifters: await loadGifters(input.tenantId, doc._id), settledStreaks };
     },
 
-    /** Writes what changed in these writers (session-flush.ts). */
+    /** Acknowledges new gifts and members, and writes the running totals of the sessions due (session-flush.ts). */
     flush,
 
     /**

@@ -109,6 +109,18 @@ describe('LIVE listener tallies (real library, sandbox, database)', () => {
       { userId: '1001', handle: 'big.fan', nickname: 'Big Fan', diamonds: 90, gifts: 3, sessions: 1 },
     ]);
 
+    // The realtime log: coalesced tallies for this creator ending at the final numbers, then one session_end.
+    const stream = await admin.inject({ method: 'GET', url: '/api/v1/live/stream?follow=false&lastEventId=0' });
+    const events = stream.body
+      .split('\n\n')
+      .map((block) => ({ event: /^event: (.*)$/m.exec(block)?.[1], data: /^data: (.*)$/m.exec(block)?.[1] }))
+      .filter((e) => e.event && e.data && JSON.parse(e.data).creatorId === id);
+    const tallies = events.filter((e) => e.event === 'tally').map((e) => JSON.parse(e.data!));
+    expect(tallies.length).toBeGreaterThan(0);
+    expect(tallies[tallies.length - 1]).toMatchObject({ sessionId: String(ended._id), diamonds: expectedDiamonds, gifts: 4, peakViewers: 300, likes: 7 });
+    const ends = events.filter((e) => e.event === 'session_end').map((e) => JSON.parse(e.data!));
+    expect(ends).toEqual([{ creatorId: id, sessionId: String(ended._id), summary: { durationSeconds: ended.durationSeconds, diamonds: expectedDiamonds, gifts: 4, peakViewers: 300, avgViewers: ended.avgViewers } }]);
+
     const detail = await admin.inject({ method: 'GET', url: `/api/v1/live/sessions/${ended._id}` });
     expect(detail.json()).toMatchObject({ status: 'ended', source: 'listener', diamonds: expectedDiamonds, uniqueGifters: 2, topGifters: [{ userId: '1002' }, { userId: '1001' }] });
   });

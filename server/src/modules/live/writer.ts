@@ -35,15 +35,22 @@ export interface SessionWriter {
   creatorId: Types.ObjectId;
   roomId: string;
   tally: SessionTally;
+  /** Counted gifts and joined members not yet acknowledged (written to the ledger / members). */
   pendingGifts: PendingGift[];
   pendingMembers: string[];
-  pendingChats: number;
+  /** Acknowledged counts not yet added to the session document's running totals (and chats, which have no ledger). */
+  unapplied: { diamonds: number; gifts: number; newMembers: number; chats: number };
   /** Viewer-milliseconds already persisted (the flush adds the difference). */
   persistedViewerMs: number;
   /** Ledger ids sent in a flush that failed: a duplicate-key answer for them on retry is our own earlier write. */
   attemptedIds: Set<string>;
-  /** Something to flush. */
+  /** Gifts or members to acknowledge. */
   dirty: boolean;
+  /** Anything changed since the session document was last written. */
+  sessionDirty: boolean;
+  /** Write the session document on the next flush whatever the budget (ending, detaching). */
+  forceSessionWrite: boolean;
+  lastSessionWriteAt: number;
   /** Something to publish on the realtime stream. */
   changed: boolean;
   lastPublishedAt: number;
@@ -90,10 +97,13 @@ export function createWriter(resume: ResumeState): SessionWriter {
     tally,
     pendingGifts: [],
     pendingMembers: [],
-    pendingChats: 0,
+    unapplied: { diamonds: 0, gifts: 0, newMembers: 0, chats: 0 },
     persistedViewerMs: tally.viewers.viewerMs,
     attemptedIds: new Set(),
     dirty: false,
+    sessionDirty: false,
+    forceSessionWrite: false,
+    lastSessionWriteAt: 0,
     changed: true,
     lastPublishedAt: 0,
     fenced: false,
@@ -109,8 +119,9 @@ function record(writer: SessionWriter, delta: TallyDelta, event?: LiveEvent): vo
     writer.pendingGifts.push({ ...gift, streakCount, ledgerId: ledgerIdFor(writer.sessionId, gift, streakCount) });
   }
   if (delta.newMembers && event?.kind === 'member') writer.pendingMembers.push(event.userId);
-  writer.pendingChats += delta.chats;
-  writer.dirty = true;
+  writer.unapplied.chats += delta.chats;
+  if (writer.pendingGifts.length || writer.pendingMembers.length) writer.dirty = true;
+  writer.sessionDirty = true;
   writer.changed = true;
 }
 
@@ -135,6 +146,7 @@ export function settleOnDisconnect(writer: SessionWriter, now: number): void {
 /** The stream ended (or the listener gave up on it): settle everything and fix the end time. */
 export function endWriter(writer: SessionWriter, at: number): void {
   record(writer, endSession(writer.tally, at));
+  writer.forceSessionWrite = true;
 }
 
 /**

@@ -23,6 +23,7 @@ export function fastManagerOptions(settings: LiveConnectionSettings, overrides: 
     leaseTtlMs: 10_000,
     leaseRenewMs: 1_000,
     flushIntervalMs: 100,
+    sessionWriteMinIntervalMs: 100,
     publishIntervalMs: 100,
     streakTimeoutMs: 60_000,
     watchdogMs: 60_000,
