@@ -28,3 +28,10 @@ export async function accessibleCreatorIds(conn: Connection, auth: AuthContext):
   const docs = await creatorModel(conn).find(creatorAccessFilter(auth), { _id: 1 }).lean();
   return docs.map((d) => d._id);
 }
+
+/** The `creatorId` part of a list filter: one creator the caller may see (404 otherwise), or all of theirs. */
+export async function creatorIdFilter(conn: Connection, auth: AuthContext, creatorId?: string): Promise<{ creatorId?: unknown }> {
+  if (creatorId) return { creatorId: (await findAccessibleCreator(conn, auth, creatorId))._id };
+  const visible = await accessibleCreatorIds(conn, auth);
+  return visible ? { creatorId: { $in: visible } } : {};
+}

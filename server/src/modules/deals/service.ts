@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor } from '../../lib/cursor';
 import type { AuthContext } from '../../plugins/auth';
 import { notFound } from '../../plugins/errors';
 import { addSystemActivity } from '../activities/service';
-import { accessibleCreatorIds, findAccessibleCreator } from '../creators/access';
+import { creatorIdFilter, findAccessibleCreator } from '../creators/access';
 import { dealModel, type DealDoc } from './model';
 
 export function toDeal(doc: DealDoc): Deal {
@@ -48,13 +48,7 @@ export function createDealsService(conn: Connection) {
   return {
     async list(auth: AuthContext, query: ListDealsQuery): Promise<PageOf<Deal>> {
       const limit = query.limit ?? 50;
-      const filter: Record<string, unknown> = { tenantId: auth.tenant };
-      if (query.creatorId) {
-        filter.creatorId = (await findAccessibleCreator(conn, auth, query.creatorId))._id;
-      } else {
-        const visible = await accessibleCreatorIds(conn, auth);
-        if (visible) filter.creatorId = { $in: visible };
-      }
+      const filter: Record<string, unknown> = { tenantId: auth.tenant, ...(await creatorIdFilter(conn, auth, query.creatorId)) };
       if (query.stage) filter.stage = query.stage;
       if (query.cursor) filter._id = { $lt: new Types.ObjectId(decodeCursor<{ id: string }>(query.cursor, ['id']).id) };
       const docs = await deals.find(filter).sort({ _id: -1 }).limit(limit + 1).lean<DealDoc[]>();

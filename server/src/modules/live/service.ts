@@ -6,7 +6,7 @@ import type { CreatorTopGifters, ListLiveGiftsQuery, ListLiveSessionsQuery, Live
 import { decodeCursor, encodeCursor } from '../../lib/cursor';
 import type { AuthContext } from '../../plugins/auth';
 import { notFound } from '../../plugins/errors';
-import { accessibleCreatorIds, creatorAccessFilter, findAccessibleCreator } from '../creators/access';
+import { creatorAccessFilter, creatorIdFilter, findAccessibleCreator } from '../creators/access';
 import { toCreator } from '../creators/dto';
 import { creatorModel, type CreatorDoc } from '../creators/model';
 import { liveCreatorGifterModel, liveGiftEventModel, type GifterDoc, type LiveGiftEventDoc } from './models';
@@ -93,13 +93,7 @@ export function createLiveService(conn: Connection) {
 
     async listSessions(auth: AuthContext, query: ListLiveSessionsQuery): Promise<PageOf<LiveSession>> {
       const limit = query.limit ?? 50;
-      const filter: Record<string, unknown> = { tenantId: auth.tenant };
-      if (query.creatorId) {
-        filter.creatorId = (await findAccessibleCreator(conn, auth, query.creatorId))._id;
-      } else {
-        const visible = await accessibleCreatorIds(conn, auth);
-        if (visible) filter.creatorId = { $in: visible };
-      }
+      const filter: Record<string, unknown> = { tenantId: auth.tenant, ...(await creatorIdFilter(conn, auth, query.creatorId)) };
       const range: Record<string, Date> = {};
       if (query.from) range.$gte = new Date(query.from);
       if (query.to) range.$lt = new Date(query.to);
