@@ -165,7 +165,10 @@ async function main(): Promise<void> {
   console.log(`connected ${connections.length} rooms in ${fmt(connectSeconds)} s`);
 
   let persist: Awaited<ReturnType<typeof startPersistence>> | null = null;
-  if (PERSIST) persist = await startPersistence([...writers.values()]);
+  if (PERSIST) {
+    persist = await startPersistence([...writers.values()]);
+    console.log('persistence ready');
+  }
 
   let maxRss = process.memoryUsage().rss;
   const rssTimer = setInterval(() => (maxRss = Math.max(maxRss, process.memoryUsage().rss)), 250);
@@ -174,6 +177,7 @@ async function main(): Promise<void> {
   const wallBefore = process.hrtime.bigint();
   const appliedBefore = applied;
   const traffic = await live.drive({ rooms: handles, eventsPerSecond: EPS, durationMs: SECONDS * 1000, seed: 7 });
+  console.log(`traffic sent: ${traffic.messages} messages`);
   // Drain: everything sent must reach the tallies (or we count it lost).
   const expected = new Map(traffic.rooms.map((r) => [r.handle, r]));
   const drainDeadline = Date.now() + 15_000;
@@ -189,6 +193,8 @@ async function main(): Promise<void> {
 
   let persistedDiamonds: number | null = null;
   if (persist) {
+    await persist.stopLoop();
+    console.log(`final flush (${persist.flushes.length} flushes so far)…`);
     await persist.flush();
     persistedDiamonds = await persist.persistedDiamonds();
     await persist.stop();
@@ -300,6 +306,10 @@ async function startPersistence(writers: SessionWriter[]) {
       let sum = 0;
       for await (const g of liveGiftEventModel(app.db).find({}, { diamonds: 1 }).setOptions({ allTenants: true }).lean().cursor()) sum += (g as { diamonds: number }).diamonds;
       return sum;
+    },
+    async stopLoop() {
+      stopped = true;
+      await running;
     },
     async stop() {
       stopped = true;

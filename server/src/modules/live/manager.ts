@@ -66,7 +66,7 @@ export function liveManagerDefaults(app: FastifyInstance): LiveManagerOptions {
     leaseTtlMs: 45_000,
     leaseRenewMs: 15_000,
     flushIntervalMs: 400,
-    sessionWritesPerFlush: 64,
+    sessionWritesPerFlush: 32,
     sessionWriteMinIntervalMs: 1_000,
     publishIntervalMs: 500,
     streakTimeoutMs: 15_000,

@@ -23,7 +23,7 @@ export interface SessionStoreOptions {
   publisher: LiveStreamPublisher;
   /** An imported session starting this close to a listener session is the same LIVE (imports use the same ±10 min). */
   reconcileToleranceMs?: number;
-  /** Session documents written per flush at most (updates are expensive on FerretDB/SQLite). Default 64. */
+  /** Session documents written per flush at most (updates are expensive on FerretDB/SQLite). Default 32. */
   sessionWritesPerFlush?: number;
   /** A session document is written at most this often unless it is ending. Default 1000 ms. */
   sessionWriteMinIntervalMs?: number;
@@ -39,7 +39,7 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
     instanceId: options.instanceId,
     now: options.now,
     log: options.log,
-    sessionWritesPerFlush: options.sessionWritesPerFlush ?? 64,
+    sessionWritesPerFlush: options.sessionWritesPerFlush ?? 32,
     sessionWriteMinIntervalMs: options.sessionWriteMinIntervalMs ?? 1_000,
   });
 
