@@ -70,7 +70,7 @@ describe('two server instances', () => {
     expect(orphaned.length).toBeGreaterThan(0);
     await dead.crash();
     const orphanHandles = creators.filter((c) => orphaned.includes(c.id)).map((c) => c.handle);
-    await waitFor(() => orphanHandles.every((h) => live.rooms.snapshot(h)!.stats.connectionsAccepted === 2 && live.rooms.snapshot(h)!.openSockets === 1), 'the takeover', 20_000);
+    await waitFor(() => orphanHandles.every((h) => live.rooms.snapshot(h)!.stats.connectionsAccepted === 2 && live.rooms.snapshot(h)!.openSockets === 1), 'the takeover', 60_000); // the requirement: a dead instance's rooms are taken over within a minute (≈5 s when the machine is idle)
     expect(survivor.listeners().length).toBe(rooms);
     const leases = await liveLeaseModel(appA.db).find({}).setOptions({ allTenants: true }).lean();
     expect(leases.filter((l) => creators.some((c) => c.id === String(l._id))).every((l) => l.instanceId === survivor.instanceId)).toBe(true);
@@ -91,5 +91,5 @@ describe('two server instances', () => {
       expect((await creatorDoc(appA, admin.agencyId, c.id)).totals).toMatchObject({ diamonds: 2 * 29999 + 90, sessions: 1 });
       expect(live.rooms.snapshot(c.handle)!.stats.connectionsAccepted).toBe(orphaned.includes(c.id) ? 2 : 1);
     }
-  });
+  }, 150_000);
 });
