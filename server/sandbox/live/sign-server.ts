@@ -44,7 +44,8 @@ export interface SignServer {
   /** Changes settings on the fly (tests, demos). */
   configure(settings: Partial<SignServerSettings>): void;
   /** Requests answered, by outcome. */
-  counts: { connect: number; rateLimited: number; unauthorized: number; roomId: number };
+  /** `unauthorized` counts every refused request; `unauthorizedConnects` only refused connects (one per connection attempt). */
+  counts: { connect: number; rateLimited: number; unauthorized: number; unauthorizedConnects: number; roomId: number };
   /** Checks a token from a push-server URL; tokens are single room, short lived. */
   verifyToken(token: string | null, roomId: string): boolean;
   close(): Promise<void>;
@@ -55,7 +56,7 @@ export async function startSignServer(input: { rooms: SandboxRooms; pushServerUr
   const settings: SignServerSettings = { apiKey: null, delayMs: 0, connectsPerMinute: null, forceRateLimitSeconds: null, ...input.settings };
   let limiter = new SlidingWindowLimiter(settings.connectsPerMinute ?? Number.MAX_SAFE_INTEGER, now);
   const tokens = new Map<string, SignToken>();
-  const counts = { connect: 0, rateLimited: 0, unauthorized: 0, roomId: 0 };
+  const counts = { connect: 0, rateLimited: 0, unauthorized: 0, unauthorizedConnects: 0, roomId: 0 };
 
   function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
     res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': randomBytes(8).toString('hex'), ...headers });
@@ -118,11 +119,12 @@ export async function startSignServer(input: { rooms: SandboxRooms; pushServerUr
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const presentedKey = (req.headers['x-api-key'] as string | undefined) ?? url.searchParams.get('apiKey');
     const answer = () => {
+      const connectMatch = /^\/webcast\/rooms\/([^/]+)\/connect\/?$/.exec(url.pathname);
       if (settings.apiKey !== null && presentedKey !== settings.apiKey) {
         counts.unauthorized += 1;
+        if (connectMatch) counts.unauthorizedConnects += 1;
         return json(res, 401, { code: 401, message: 'Invalid or missing API key.' });
       }
-      const connectMatch = /^\/webcast\/rooms\/([^/]+)\/connect\/?$/.exec(url.pathname);
       if (connectMatch && req.method === 'GET') return connect(res, decodeURIComponent(connectMatch[1]), presentedKey ?? req.socket.remoteAddress ?? 'anonymous');
       const roomIdMatch = /^\/webcast\/anchors\/([^/]+)\/room_id\/?$/.exec(url.pathname);
       if (roomIdMatch && req.method === 'GET') return roomIdOf(res, decodeURIComponent(roomIdMatch[1]));

@@ -126,13 +126,20 @@ describe('LIVE listener faults', () => {
     live.rooms.goLive(handle);
     live.sign.configure({ apiKey: 'the-right-key' });
     const refusedBefore = live.sign.counts.unauthorized;
+    const refusedConnectsBefore = live.sign.counts.unauthorizedConnects;
     // Our settings carry another key: every connect is a 401 → SignAPIError.
     manager = startManager(app, { ...live.settings, signApiKey: 'a-wrong-key' }, { backoffBaseMs: 300, backoffMaxMs: 60_000 });
     await waitFor(() => manager!.scheduler.stats().signErrors >= 3, 'three sign errors', 20_000);
     const stats = manager.scheduler.stats();
     // Each failure doubled the pause: the third one pauses for about 4 × 300 ms.
     expect(stats.pausedUntil - Date.now()).toBeGreaterThan(600);
-    expect(live.sign.counts.unauthorized - refusedBefore).toBe(stats.signErrors);
+    // Every sign request is bounded by the checks the budget allowed: the library signs once per connect
+    // attempt but was seen to make one or two attempts per check (runs differ), and may also look the room id
+    // up on the sign server when scraping the web host fails: at most one such request per check.
+    const refusedConnects = live.sign.counts.unauthorizedConnects - refusedConnectsBefore;
+    expect(refusedConnects).toBeGreaterThanOrEqual(stats.signErrors);
+    expect(refusedConnects).toBeLessThanOrEqual(2 * stats.signErrors);
+    expect(live.sign.counts.unauthorized - refusedBefore - refusedConnects).toBeLessThanOrEqual(stats.signErrors);
     expect(stats.checks).toBe(stats.signErrors);
   });
 });
