@@ -23,6 +23,7 @@ const REFRESH_MARGIN_MS = 5 * 60_000;
 /** Longer than a refresh call can take (timeout 10 s), so a live holder never loses it. */
 const LEASE_MS = 45_000;
 const WAIT_STEP_MS = 150;
+const LEASE_SETTLE_MS = 60;
 
 export function sealTokens(ctx: TikTokContext, tenantId: Types.ObjectId, creatorId: Types.ObjectId, tokens: TokenSet) {
   const aad = tokenAad(tenantId, creatorId);
@@ -101,7 +102,15 @@ async function refreshOnce(ctx: TikTokContext, tenantId: Types.ObjectId, creator
         { returnDocument: 'after' },
       )
       .lean<TikTokConnectionDoc>();
-    if (leased) return refreshWithLease(ctx, leased);
+    if (leased) {
+      // FerretDB on SQLite does not make findAndModify an atomic compare-and-set across connections: two
+      // instances can both "win". Writes are serialised, so after a short settle the stored holder is the one
+      // winner; anyone else goes back to waiting instead of spending a refresh token that is about to die.
+      await new Promise((resolve) => setTimeout(resolve, LEASE_SETTLE_MS));
+      const settled = await load(ctx, tenantId, creatorId);
+      if (settled && settled.refreshingBy === ctx.instanceId && settled.tokenVersion === seenVersion) return refreshWithLease(ctx, leased);
+      if (settled && settled.tokenVersion > seenVersion) return openAccess(ctx, settled);
+    }
     // Another request or instance is refreshing: wait for the version to move.
     if (ctx.tuning.now() > deadline) throw new TikTokError('unavailable', 'refresh_wait_timeout', 'Waited too long for another instance to refresh the TikTok token.', 0);
     await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
