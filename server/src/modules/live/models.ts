@@ -16,27 +16,16 @@
 import { Schema, type Connection, type Types } from 'mongoose';
 import { modelOn } from '../../db/connection';
 import { tenantScopePlugin } from '../../db/tenant-scope';
-import type { GiftSettledBy } from '@shared/live';
+import type { CountedGift } from '@shared/live';
 
-export interface LiveGiftEventDoc {
+/** A counted gift (shared/live's `CountedGift`) as stored: its session, and `at` as a Date. */
+export interface LiveGiftEventDoc extends Omit<CountedGift, 'at'> {
   _id: string;
   tenantId: Types.ObjectId;
   creatorId: Types.ObjectId;
   sessionId: Types.ObjectId;
-  /** TikTok's msgId of the message that made the gift count ('' for settlements). */
-  msgId: string;
-  streakKey: string;
-  userId: string;
-  handle: string;
-  nickname: string;
-  giftId: string;
-  giftName: string;
-  diamondCount: number;
-  gifts: number;
-  diamonds: number;
   /** The streak's running repeatCount when this was counted (what a continuation counts beyond). */
   streakCount: number;
-  settledBy: GiftSettledBy;
   at: Date;
 }
 
