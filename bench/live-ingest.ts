@@ -19,7 +19,7 @@ import { LIVE_EVENT_NAMES, toLiveEvent } from '@shared/live';
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { startSandboxLive, type SandboxLiveOptions, type TrafficOptions, type TrafficResult } from '../server/sandbox/live/index';
-import { createLiveConnection, type LiveConnectionSettings } from '../server/sandbox/live/connection-settings';
+import { createLiveConnection, type LiveConnectionSettings } from '../server/src/modules/live/connector';
 import { applyToWriter, createWriter, type SessionWriter } from '../server/src/modules/live/writer';
 import type { LiveSessionDoc } from '../server/src/modules/live/session-model';
 import { fmt, table } from './lib';

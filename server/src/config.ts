@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LiveConnectionSettings } from '../sandbox/live/connection-settings';
+import type { LiveConnectionSettings } from './modules/live/connector';
 
 export interface EncryptionKey {
   id: string;

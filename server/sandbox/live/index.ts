@@ -14,7 +14,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TikTokLiveConnection, TikTokLiveConstructorConnectionOptions } from 'tiktok-live-connector';
 import { createSandboxCertificates, type SandboxCertificates } from './certificates';
-import { connectorOptionsFor, createLiveConnection, DEFAULT_SIGN_TIMEOUT_MS, type LiveConnectionSettings } from './connection-settings';
+import { connectorOptionsFor, createLiveConnection, DEFAULT_SIGN_TIMEOUT_MS, type LiveConnectionSettings } from '../../src/modules/live/connector';
 import { attachPushServer } from './push-server';
 import { RoomDelivery } from './room-delivery';
 import { SandboxRooms } from './rooms';
@@ -125,7 +125,7 @@ export async function startSandboxLive(options: SandboxLiveOptions = {}): Promis
   };
 }
 
-export { applySignSettings, connectorOptionsFor, createLiveConnection, liveConnectionSettingsFromEnv, type LiveConnectionSettings } from './connection-settings';
+export { applySignSettings, connectorOptionsFor, createLiveConnection, liveConnectionSettingsFromEnv, type LiveConnectionSettings } from '../../src/modules/live/connector';
 export { SANDBOX_GIFTS, type SandboxGiftKind } from './frames';
 export { ROOM_STATUS_LIVE, ROOM_STATUS_OFFLINE, type RoomSnapshot, type SendGiftInput, type SentGift, SandboxRooms } from './rooms';
 export type { SignServerSettings } from './sign-server';

@@ -18,7 +18,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { Types } from 'mongoose';
 import { LIVE_EVENT_NAMES, toLiveEvent, type LiveEvent } from '@shared/live';
-import { createLiveConnection, type LiveConnectionSettings } from '../../../sandbox/live/connection-settings';
+import { createLiveConnection, type LiveConnectionSettings } from './connector';
 import type { Aggregator } from './aggregator';
 import type { SessionStore } from './session-store';
 import { applyToWriter, createWriter, type SessionWriter } from './writer';

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Types } from 'mongoose';
 import type { TikTokLiveConstructorConnectionOptions } from 'tiktok-live-connector';
-import type { LiveConnectionSettings } from '../../../sandbox/live/connection-settings';
+import type { LiveConnectionSettings } from './connector';
 import { creatorModel } from '../creators/model';
 import { createAggregator } from './aggregator';
 import { createLeases } from './leases';

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { LiveConfig } from '../../config';
-import { liveConnectionSettingsFromEnv, type LiveConnectionSettings } from '../../../sandbox/live/connection-settings';
+import { liveConnectionSettingsFromEnv, type LiveConnectionSettings } from './connector';
 
 export function liveSettingsFromConfig(live: LiveConfig, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): LiveConnectionSettings | null {
   if (live.connectionSettings) return live.connectionSettings;

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Types } from 'mongoose';
-import type { LiveConnectionSettings } from '../../../../sandbox/live/connection-settings';
+import type { LiveConnectionSettings } from '../connector';
 import { createLiveManager, type LiveManager, type LiveManagerOptions } from '../manager';
 import { liveSessionModel, type LiveSessionDoc } from '../session-model';
 import { activityModel } from '../../activities/model';
