@@ -275,7 +275,7 @@ async function startPersistence(writers: SessionWriter[]) {
   const app = await buildApp(testConfigFor(db.uri));
   await app.ready();
   const instanceId = 'bench';
-  const publisher = createStreamPublisher(app.db);
+  const publisher = createStreamPublisher(app.coordination.bus);
   const store = createSessionStore(app.db, { instanceId, now: Date.now, log: app.log, publisher });
   await liveSessionModel(app.db).insertMany(
     writers.map((w) => ({ _id: w.sessionId, tenantId: w.tenantId, creatorId: w.creatorId, key: `listener:${w.roomId}`, source: 'listener', status: 'live', startedAt: new Date(w.tally.startedAt), roomId: w.roomId, listenerInstanceId: instanceId })),

@@ -11,6 +11,7 @@ import type { AppConfig } from './config';
 import { createWorkerRegistry, type WorkerRegistry } from './lib/workers';
 import { AppError } from './plugins/errors';
 import { authPlugin } from './plugins/auth';
+import { coordinationPlugin } from './plugins/coordination';
 import { dbPlugin } from './plugins/db';
 import { errorsPlugin } from './plugins/errors';
 import { idempotencyPlugin } from './plugins/idempotency';
@@ -108,7 +109,8 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   await app.register(openapiPlugin);
   await app.register(inputGuardPlugin);
   await app.register(dbPlugin, { uri: config.mongodbUri });
-  await app.register(authPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn, versionPollMs: config.versionPollMs });
+  await app.register(coordinationPlugin, { redisUrl: config.redisUrl, redisKeyPrefix: config.redisKeyPrefix });
+  await app.register(authPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn });
   await app.register(idempotencyPlugin);
 
   // Pass 2: health and public routes.

@@ -31,8 +31,10 @@ export interface AppConfig {
   authRateLimitPerMinute: number;
   logLevel: string;
   importMaxBytes: number;
-  /** How often each instance picks up other instances' session and roster changes. */
-  versionPollMs: number;
+  /** Set: several instances coordinate through this Redis (realtime, invalidation, LIVE ownership, jobs). Unset: one instance. */
+  redisUrl?: string;
+  /** Prefix of every Redis key and channel (several deployments, or test runs, may share one Redis). */
+  redisKeyPrefix: string;
   tiktok: TikTokConfig;
   live: LiveConfig;
 }
@@ -163,10 +165,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authRateLimitPerMinute: int(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 20, 1),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     importMaxBytes: int(env, 'IMPORT_MAX_BYTES', 50 * 1024 * 1024, 1024),
-    versionPollMs: int(env, 'VERSION_POLL_MS', 500, 50, 60_000),
+    redisUrl: redisUrl(env),
+    redisKeyPrefix: env.REDIS_KEY_PREFIX || 'liveroster:',
     tiktok: loadTikTokConfig(env, production),
     live: loadLiveConfig(env),
   };
+}
+
+function redisUrl(env: Env): string | undefined {
+  const value = env.REDIS_URL || undefined;
+  if (value && !/^rediss?:\/\//.test(value)) throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
+  return value;
 }
 
 function url(env: Env, name: string, fallback: string): string {

@@ -41,7 +41,7 @@ it('a listener session ending after its export was imported adds nothing on top 
     { _id: listener._id, tenantId },
     { $set: { status: 'ended', endedAt: new Date('2026-09-01T21:00:00Z'), durationSeconds: 3480, diamonds: 950 } },
   );
-  const store = createSessionStore(app.db, { instanceId: 'test', now: Date.now, log: app.log, publisher: createStreamPublisher(app.db) });
+  const store = createSessionStore(app.db, { instanceId: 'test', now: Date.now, log: app.log, publisher: createStreamPublisher(app.coordination.bus) });
   expect(await store.rollUp(tenantId, listener._id)).toBe(true);
   expect(await store.rollUp(tenantId, listener._id)).toBe(false);
 
@@ -67,7 +67,7 @@ it('a listener session with no overlapping import rolls up in full', async () =>
     tenantId, creatorId, key: 'listener:room-other', source: 'listener', status: 'ended',
     startedAt: new Date('2026-09-01T21:30:00Z'), endedAt: new Date('2026-09-01T22:00:00Z'), durationSeconds: 1800, diamonds: 70, totalsApplied: false,
   });
-  const store = createSessionStore(app.db, { instanceId: 'test', now: Date.now, log: app.log, publisher: createStreamPublisher(app.db) });
+  const store = createSessionStore(app.db, { instanceId: 'test', now: Date.now, log: app.log, publisher: createStreamPublisher(app.coordination.bus) });
   expect(await store.rollUp(tenantId, listener._id)).toBe(true);
   const creator = (await admin.inject({ method: 'GET', url: `/api/v1/creators/${creatorId}` })).json();
   expect(creator.totals).toEqual({ diamonds: 1070, liveSeconds: 5400, sessions: 2 });

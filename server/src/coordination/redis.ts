@@ -296,18 +296,18 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Coor
 
   const ownership: Ownership = {
     ttlMs: options.leaseTtlMs,
-    async acquire(key) {
-      const token = await acquireLease(leaseKey(key), options.leaseTtlMs);
+    async acquire(key, ttlMs = options.leaseTtlMs) {
+      const token = await acquireLease(leaseKey(key), ttlMs);
       return token ? { key, token } : null;
     },
-    async renew(leases) {
+    async renew(leases, ttlMs = options.leaseTtlMs) {
       const lost: Lease[] = [];
       for (let i = 0; i < leases.length; i += 500) {
         const chunk = leases.slice(i, i + 500);
         const kept = await renewLeases(
           chunk.map((l) => leaseKey(l.key)),
           chunk.map((l) => l.token),
-          options.leaseTtlMs,
+          ttlMs,
         );
         chunk.forEach((l, j) => kept[j] || lost.push(l));
       }
@@ -319,9 +319,9 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Coor
     async isCurrent(lease) {
       return (await cmd.get(leaseKey(lease.key))) === lease.token;
     },
-    async spread(heldHere) {
+    async spread(heldHere, ttlMs = options.leaseTtlMs) {
       const now = Date.now();
-      await cmd.hset(membersKey, options.instanceId, JSON.stringify({ held: heldHere, expiresAt: now + options.leaseTtlMs }));
+      await cmd.hset(membersKey, options.instanceId, JSON.stringify({ held: heldHere, expiresAt: now + ttlMs }));
       const all = await cmd.hgetall(membersKey);
       let instances = 0;
       let held = 0;

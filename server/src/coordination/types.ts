@@ -54,14 +54,16 @@ export interface OwnershipSpread {
 /** Ownership of keys (a LIVE room per creator) across instances, with expiry so a dead instance's keys are taken over. */
 export interface Ownership {
   readonly ttlMs: number;
-  acquire(key: string): Promise<Lease | null>;
+  /** `ttlMs` overrides the default time to live (tests shorten it). */
+  acquire(key: string, ttlMs?: number): Promise<Lease | null>;
   /** Extends the given leases; returns those that were lost (taken over while this instance was presumed dead). */
-  renew(leases: Lease[]): Promise<Lease[]>;
+  renew(leases: Lease[], ttlMs?: number): Promise<Lease[]>;
   release(lease: Lease): Promise<void>;
   /** True while `lease` is still the current holder of its key. */
   isCurrent(lease: Lease): Promise<boolean>;
   /** How many instances share the work and how much of it is held: each instance's fair share is held / instances. */
-  spread(heldHere: number): Promise<OwnershipSpread>;
+  /** `ttlMs`: how long this instance counts as live without another call (its lease TTL). */
+  spread(heldHere: number, ttlMs?: number): Promise<OwnershipSpread>;
 }
 
 export interface RunningJob {

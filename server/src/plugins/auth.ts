@@ -51,8 +51,6 @@ declare module 'fastify' {
 export interface AuthPluginOptions {
   secret: string;
   expiresIn: string;
-  /** How often to pick up other instances' version bumps. */
-  versionPollMs: number;
 }
 
 function parseDurationSeconds(value: string): number {
@@ -65,12 +63,12 @@ export const authPlugin = fp<AuthPluginOptions>(
   async function auth(app: FastifyInstance, opts) {
     await app.register(jwt, { secret: opts.secret, sign: { expiresIn: opts.expiresIn } });
     const users = userModel(app.db);
-    const versions = createTenantVersions(app.db, { pollMs: opts.versionPollMs });
+    const versions = createTenantVersions(app.db, app.coordination.invalidation);
     app.decorate('tenantVersions', versions);
     app.addHook('onClose', async () => versions.stop());
     app.decorateRequest('auth', null as unknown as AuthContext);
     // Verified sessions, valid while their agency's authVersion is unchanged: a removed user's
-    // token stops working as soon as the bump is seen (at once here, within pollMs elsewhere).
+    // token stops working as soon as the bump is seen (at once here, and on other instances through invalidation).
     const sessions = new Map<string, { tenantId: string; role: Role; authVersion: number }>();
     const MAX_SESSIONS = 10_000;
 
@@ -105,5 +103,5 @@ export const authPlugin = fp<AuthPluginOptions>(
       if (!roles.includes(request.auth.role)) throw new AppError('FORBIDDEN', `Only ${roles.join(' or ')} users can do this.`);
     });
   },
-  { name: 'auth', dependencies: ['db'] },
+  { name: 'auth', dependencies: ['db', 'coordination'] },
 );

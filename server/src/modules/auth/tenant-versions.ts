@@ -1,17 +1,14 @@
 /**
- * Per-agency version counters kept on the agency document — `rosterVersion`
- * (any creator write) and `authVersion` (a user removed, demoted, re-passworded)
- * — mirrored in process so hot reads (auth, roster pages) need no database
- * round trip while nothing changed.
+ * Per-agency version counters — `rosterVersion` (any creator write) and `authVersion` (a user removed, demoted,
+ * re-passworded) — that hot reads (auth, roster pages) compare with the version their cached entry was stored at.
  *
- * Consistency: a bump made by this instance applies here at once (the bump
- * returns the new value). Bumps made by another instance arrive through a
- * poller that asks for agencies updated since its last look, so they apply
- * here within `pollMs` (default 500 ms). Every server instance sees every
- * change; none serves a cached session or page older than that window.
+ * They only need to change whenever the data does, so they live in memory and are never read from the
+ * database: a bump increments here and is published through cache invalidation (app.coordination), which applies
+ * it at once on every other instance. When invalidation messages may have been lost (the Redis connection
+ * dropped), every counter moves on, so every cached entry is dropped rather than served stale.
  */
 import type { Connection } from 'mongoose';
-import { agencyModel } from './model';
+import type { Invalidation } from '../../coordination/index';
 
 export interface TenantVersionsEntry {
   roster: number;
@@ -21,10 +18,10 @@ export interface TenantVersionsEntry {
 export interface TenantVersions {
   get(tenantId: string): Promise<TenantVersionsEntry>;
   bump(tenantIds: string[] | 'all', field: 'rosterVersion' | 'authVersion'): Promise<void>;
-  /** Applies changes made by other instances (the poller calls this). */
-  refresh(): Promise<void>;
   stop(): void;
 }
+
+const TOPIC = 'tenant-versions';
 
 // One per connection, so schema middleware (which only knows the connection) can bump it.
 const byConnection = new WeakMap<Connection, TenantVersions>();
@@ -33,59 +30,46 @@ export function tenantVersionsFor(conn: Connection): TenantVersions | undefined 
   return byConnection.get(conn);
 }
 
-export function createTenantVersions(conn: Connection, options: { pollMs: number }): TenantVersions {
-  const agencies = agencyModel(conn);
+export function createTenantVersions(conn: Connection, invalidation: Invalidation): TenantVersions {
   const known = new Map<string, TenantVersionsEntry>();
-  // Look back a little further than the last poll: updatedAt comes from each instance's clock.
-  const CLOCK_SKEW_MS = 5_000;
-  let lastPoll = Date.now();
+  // Added to every agency's versions: bumped for cross-tenant writes and after a resync.
+  const global: TenantVersionsEntry = { roster: 0, auth: 0 };
+  const key = (field: string): keyof TenantVersionsEntry => (field === 'authVersion' ? 'auth' : 'roster');
 
-  function remember(doc: { _id: unknown; rosterVersion?: number; authVersion?: number }) {
-    const id = String(doc._id);
-    const prev = known.get(id);
-    // Versions only grow: never let a late poll answer move one back.
-    known.set(id, {
-      roster: Math.max(prev?.roster ?? 0, doc.rosterVersion ?? 0),
-      auth: Math.max(prev?.auth ?? 0, doc.authVersion ?? 0),
-    });
+  function apply(tenantIds: string[] | 'all', field: keyof TenantVersionsEntry): void {
+    if (tenantIds === 'all') {
+      global[field]++;
+      return;
+    }
+    for (const id of new Set(tenantIds)) {
+      const entry = known.get(id) ?? { roster: 0, auth: 0 };
+      entry[field]++;
+      known.set(id, entry);
+    }
   }
+
+  const offMessage = invalidation.on(TOPIC, (m) => apply(m.tenantIds as string[] | 'all', key(String(m.field))));
+  const offResync = invalidation.onResync(() => {
+    global.roster++;
+    global.auth++;
+  });
 
   const versions: TenantVersions = {
     async get(tenantId) {
-      const hit = known.get(tenantId);
-      if (hit) return hit;
-      const doc = await agencies.findById(tenantId, { rosterVersion: 1, authVersion: 1 }).lean();
-      if (doc) remember(doc);
-      return known.get(tenantId) ?? { roster: 0, auth: 0 };
+      const entry = known.get(tenantId);
+      return { roster: (entry?.roster ?? 0) + global.roster, auth: (entry?.auth ?? 0) + global.auth };
     },
     async bump(tenantIds, field) {
-      if (tenantIds === 'all') {
-        await agencies.updateMany({}, { $inc: { [field]: 1 } });
-        await versions.refresh();
-        return;
-      }
-      for (const id of new Set(tenantIds)) {
-        const doc = await agencies.findOneAndUpdate({ _id: id }, { $inc: { [field]: 1 } }, { returnDocument: 'after' } /* FerretDB: no projection in findAndModify */).lean();
-        if (doc) remember(doc);
-      }
-    },
-    async refresh() {
-      const since = new Date(lastPoll - CLOCK_SKEW_MS);
-      lastPoll = Date.now();
-      const changed = await agencies.find({ updatedAt: { $gte: since } }, { rosterVersion: 1, authVersion: 1 }).lean();
-      for (const doc of changed) if (known.has(String(doc._id))) remember(doc);
+      // Applied here by the publish itself (invalidation delivers to this instance synchronously). When Redis is
+      // unreachable the others miss it, and resync (every counter moves) when their connection comes back.
+      await invalidation.publish(TOPIC, { tenantIds, field }).catch(() => undefined);
     },
     stop() {
-      clearInterval(timer);
+      offMessage();
+      offResync();
       byConnection.delete(conn);
     },
   };
-  const timer = setInterval(() => {
-    versions.refresh().catch(() => {
-      // The database being briefly unreachable only delays propagation; the next tick retries.
-    });
-  }, options.pollMs);
-  timer.unref();
   byConnection.set(conn, versions);
   return versions;
 }

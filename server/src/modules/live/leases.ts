@@ -1,19 +1,13 @@
 /**
- * Who listens to which creator, as a lease in the database: two server instances never listen to the same
- * room, and the rooms of an instance that died are taken over once its leases expire (TTL well under a minute).
- *
- * A lease is one document per creator (`_id` = creatorId). Acquiring is a single `findOneAndUpdate` with upsert
- * whose filter matches only a free lease (expired, or already ours); when another instance holds it, the filter
- * misses, the upsert tries to insert a second document with the same `_id`, and the duplicate-key error *is* the
- * answer "someone else has it". Renewal extends every lease this instance holds in one update; a lease that did
- * not renew was taken over (we were presumed dead) and its listener must stop.
+ * Who listens to which creator: a lease per creator through app.coordination.ownership (in process for one
+ * instance; Redis `SET NX PX` with a fencing token for several), so two instances never listen to the same room
+ * and the rooms of an instance that died are taken over once its leases expire. This file only keeps the
+ * bookkeeping of the leases this instance holds, and the fair share that spreads rooms over live instances.
  */
-import type { Connection, Types } from 'mongoose';
-import { liveLeaseModel } from './models';
+import type { Types } from 'mongoose';
+import type { Lease, Ownership } from '../../coordination/index';
 
 export interface LeaseOptions {
-  instanceId: string;
-  now: () => number;
   ttlMs: number;
 }
 
@@ -26,32 +20,29 @@ export function isDuplicateKeyError(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
 
-export function createLeases(conn: Connection, options: LeaseOptions) {
-  const leases = liveLeaseModel(conn);
-  const held = new Map<string, LeaseRef>();
+export function createLeases(ownership: Ownership, options: LeaseOptions) {
+  const held = new Map<string, { ref: LeaseRef; lease: Lease }>();
+  const keyOf = (creatorId: Types.ObjectId | string) => `creator:${creatorId}`;
+  /** How many rooms this instance may hold while others have room (recomputed at each renewal). */
+  let cap = Number.POSITIVE_INFINITY;
+  let spread = { instances: 1, held: 0 };
 
   return {
-    held: () => [...held.values()],
+    held: () => [...held.values()].map((h) => h.ref),
     holds: (creatorId: Types.ObjectId | string) => held.has(String(creatorId)),
+    /** The fencing token of the lease held for this creator. */
+    tokenOf: (creatorId: Types.ObjectId | string) => held.get(String(creatorId))?.lease.token,
+    /** True when another room would take this instance over its fair share. */
+    full: () => held.size >= cap,
 
-    /** True when this instance now holds the creator's lease (new, renewed, or taken over after expiry). */
+    /** True when this instance now holds the creator's lease. */
     async acquire(ref: LeaseRef): Promise<boolean> {
-      const now = options.now();
-      try {
-        const doc = await leases
-          .findOneAndUpdate(
-            { _id: ref.creatorId, tenantId: ref.tenantId, $or: [{ expiresAt: { $lt: new Date(now) } }, { instanceId: options.instanceId }] },
-            { $set: { instanceId: options.instanceId, expiresAt: new Date(now + options.ttlMs), acquiredAt: new Date(now) } },
-            { upsert: true, returnDocument: 'after' },
-          )
-          .lean();
-        if (doc?.instanceId !== options.instanceId) return false;
-        held.set(String(ref.creatorId), ref);
-        return true;
-      } catch (err) {
-        if (isDuplicateKeyError(err)) return false;
-        throw err;
-      }
+      if (held.has(String(ref.creatorId))) return true;
+      if (held.size >= cap) return false;
+      const lease = await ownership.acquire(keyOf(ref.creatorId), options.ttlMs);
+      if (!lease) return false;
+      held.set(String(ref.creatorId), { ref, lease });
+      return true;
     },
 
     /**
@@ -59,35 +50,36 @@ export function createLeases(conn: Connection, options: LeaseOptions) {
      * (this one was too slow to renew and was presumed dead); their listeners must stop without ending anything.
      */
     async renewAll(): Promise<LeaseRef[]> {
-      if (held.size === 0) return [];
-      const now = options.now();
-      const ids = [...held.values()].map((ref) => ref.creatorId);
-      // Cross-tenant on purpose: one instance renews the leases of every agency it listens for, in one update.
-      await leases
-        .updateMany({ _id: { $in: ids }, instanceId: options.instanceId }, { $set: { expiresAt: new Date(now + options.ttlMs) } })
-        .setOptions({ allTenants: true });
-      const still = await leases
-        .find({ _id: { $in: ids }, instanceId: options.instanceId }, { _id: 1 })
-        .setOptions({ allTenants: true })
-        .lean();
-      const kept = new Set(still.map((doc) => String(doc._id)));
-      const lost: LeaseRef[] = [];
-      for (const [id, ref] of held) {
-        if (!kept.has(id)) {
-          held.delete(id);
-          lost.push(ref);
+      const entries = [...held.values()];
+      const lost = new Set((await ownership.renew(entries.map((e) => e.lease), options.ttlMs)).map((l) => l.token));
+      const out: LeaseRef[] = [];
+      for (const e of entries) {
+        if (lost.has(e.lease.token)) {
+          held.delete(String(e.ref.creatorId));
+          out.push(e.ref);
         }
       }
-      return lost;
+      spread = await ownership.spread(held.size, options.ttlMs);
+      // Fair share with room for one more (so a new room is always claimed by someone below it).
+      cap = spread.instances <= 1 ? Number.POSITIVE_INFINITY : Math.ceil((spread.held + 1) / spread.instances);
+      return out;
     },
 
-    /** Gives the lease up (stream ended, tracking stopped, shutdown): another instance may take it at once. */
+    /** Leases beyond this instance's fair share (an instance joined): hand these rooms over. */
+    excess(): LeaseRef[] {
+      if (spread.instances <= 1) return [];
+      const share = Math.ceil(spread.held / spread.instances) + 1;
+      return held.size > share ? [...held.values()].slice(share).map((e) => e.ref) : [];
+    },
+
+    /** Gives the lease up (stream ended, tracking stopped, shutdown, handed over): another instance may take it at once. */
     async release(ref: LeaseRef): Promise<void> {
+      const entry = held.get(String(ref.creatorId));
       held.delete(String(ref.creatorId));
-      await leases.deleteOne({ _id: ref.creatorId, tenantId: ref.tenantId, instanceId: options.instanceId });
+      if (entry) await ownership.release(entry.lease);
     },
 
-    /** Forgets the lease locally without touching the database (a simulated crash; tests only). */
+    /** Forgets the lease locally without releasing it (a simulated crash; tests only). */
     forget(ref: LeaseRef): void {
       held.delete(String(ref.creatorId));
     },

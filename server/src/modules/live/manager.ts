@@ -3,8 +3,6 @@
  * Several instances run side by side against one database; leases make sure each room is listened to once, and
  * the leases of an instance that died expire (`leaseTtlMs`) so the others take its rooms over.
  */
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Types } from 'mongoose';
 import type { TikTokLiveConstructorConnectionOptions } from 'tiktok-live-connector';
@@ -46,14 +44,12 @@ export interface LiveManagerOptions {
   rollupSweepMs: number;
 }
 
-export function defaultInstanceId(): string {
-  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-}
+export { defaultInstanceId } from '../../plugins/coordination';
 
 export function liveManagerDefaults(app: FastifyInstance): LiveManagerOptions {
   const live = app.config.live;
   return {
-    instanceId: defaultInstanceId(),
+    instanceId: app.coordination.instanceId,
     now: Date.now,
     random: Math.random,
     settings: liveSettingsFromConfig(live),
@@ -63,8 +59,9 @@ export function liveManagerDefaults(app: FastifyInstance): LiveManagerOptions {
     backoffBaseMs: 5_000,
     backoffMaxMs: 5 * 60_000,
     checkConcurrency: 4,
-    leaseTtlMs: 45_000,
-    leaseRenewMs: 15_000,
+    // Takeover of a dead instance's rooms within 30 s: the lease outlives a missed renewal or two, no more.
+    leaseTtlMs: 20_000,
+    leaseRenewMs: 5_000,
     flushIntervalMs: 400,
     sessionWritesPerFlush: 32,
     sessionWriteMinIntervalMs: 1_000,
@@ -87,7 +84,7 @@ interface Tracked extends TrackedCreator {
 export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveManagerOptions> = {}) {
   const options: LiveManagerOptions = { ...liveManagerDefaults(app), ...overrides };
   const log = app.log.child({ module: 'live', instanceId: options.instanceId });
-  const publisher = createStreamPublisher(app.db, options.now);
+  const publisher = createStreamPublisher(app.coordination.bus);
   const store = createSessionStore(app.db, {
     instanceId: options.instanceId,
     now: options.now,
@@ -96,7 +93,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     sessionWritesPerFlush: options.sessionWritesPerFlush,
     sessionWriteMinIntervalMs: options.sessionWriteMinIntervalMs,
   });
-  const leases = createLeases(app.db, { instanceId: options.instanceId, now: options.now, ttlMs: options.leaseTtlMs });
+  const leases = createLeases(app.coordination.ownership, { ttlMs: options.leaseTtlMs });
   const listeners = new Map<string, Listener>();
   const aggregator = createAggregator(store, publisher, {
     now: options.now,
@@ -231,6 +228,12 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
           for (const lost of await leases.renewAll()) {
             log.warn({ creatorId: String(lost.creatorId) }, 'live: lease taken over by another instance; stopping this listener');
             await listeners.get(String(lost.creatorId))?.stop({ end: false, reason: 'lease_lost', flush: false });
+          }
+          // An instance joined (or this one holds more than its share): hand rooms over, flushed and left open;
+          // the lease is released when the listener is done, and an instance below its share takes the room.
+          for (const ref of leases.excess()) {
+            log.info({ creatorId: String(ref.creatorId) }, 'live: handing a room over to spread rooms evenly');
+            await listeners.get(String(ref.creatorId))?.stop({ end: false, reason: 'handover' });
           }
         },
         'lease renewal',

@@ -10,7 +10,6 @@
  * - `live_creator_gifters`: per creator and gifter across ended sessions (`_id` = `<creatorId>:<userId>`).
  * - `live_members`: viewers who joined a session (`_id` = `<sessionId>:<userId>`), so "new members" stays
  *   unique across listener restarts.
- * - `live_leases`: which server instance listens to which creator (`_id` = creatorId).
  * - `live_stream_events` + `live_stream_counters`: the per-agency realtime log behind `GET /live/stream`.
  */
 import { Schema, type Connection, type Types } from 'mongoose';
@@ -104,53 +103,6 @@ memberSchema.plugin(tenantScopePlugin);
 memberSchema.index({ tenantId: 1, creatorId: 1 });
 export const liveMemberModel = (conn: Connection) => modelOn(conn, 'LiveMember', memberSchema);
 
-export interface LiveLeaseDoc {
-  /** The creator's id: one lease per creator. */
-  _id: Types.ObjectId;
-  tenantId: Types.ObjectId;
-  instanceId: string;
-  expiresAt: Date;
-  acquiredAt: Date;
-}
-const leaseSchema = new Schema<LiveLeaseDoc>(
-  { _id: { type: Schema.Types.ObjectId, required: true }, instanceId: { type: String, required: true }, expiresAt: { type: Date, required: true }, acquiredAt: Date },
-  { versionKey: false },
-);
-leaseSchema.plugin(tenantScopePlugin);
-leaseSchema.index({ instanceId: 1 });
-export const liveLeaseModel = (conn: Connection) => modelOn(conn, 'LiveLease', leaseSchema);
 
+/** Realtime feed event types (the feed itself is the coordination bus: stream-log.ts). */
 export type LiveStreamEventType = 'tally' | 'session_end';
-export interface LiveStreamEventDoc {
-  /** `<tenantId>:<seq>`. */
-  _id: string;
-  tenantId: Types.ObjectId;
-  seq: number;
-  type: LiveStreamEventType;
-  creatorId: Types.ObjectId;
-  data: Record<string, unknown>;
-  at: Date;
-}
-const streamEventSchema = new Schema<LiveStreamEventDoc>(
-  {
-    _id: { type: String, required: true },
-    seq: { type: Number, required: true },
-    type: { type: String, required: true },
-    creatorId: { type: Schema.Types.ObjectId, required: true },
-    data: { type: Schema.Types.Mixed, required: true },
-    at: { type: Date, required: true },
-  },
-  { versionKey: false },
-);
-streamEventSchema.plugin(tenantScopePlugin);
-streamEventSchema.index({ tenantId: 1, seq: 1 });
-streamEventSchema.index({ at: 1 });
-export const liveStreamEventModel = (conn: Connection) => modelOn(conn, 'LiveStreamEvent', streamEventSchema);
-
-/** One per agency (`_id` = tenantId as a string): the last sequence number handed out. */
-export interface LiveStreamCounterDoc {
-  _id: string;
-  seq: number;
-}
-const streamCounterSchema = new Schema<LiveStreamCounterDoc>({ _id: { type: String, required: true }, seq: { type: Number, default: 0 } }, { versionKey: false });
-export const liveStreamCounterModel = (conn: Connection) => modelOn(conn, 'LiveStreamCounter', streamCounterSchema);

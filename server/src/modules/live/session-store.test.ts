@@ -24,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(async () => app?.close());
 
-const storeFor = (instanceId: string) => createSessionStore(app.db, { instanceId, now: Date.now, log: app.log, publisher: createStreamPublisher(app.db), sessionWriteMinIntervalMs: 0 });
+const storeFor = (instanceId: string) => createSessionStore(app.db, { instanceId, now: Date.now, log: app.log, publisher: createStreamPublisher(app.coordination.bus), sessionWriteMinIntervalMs: 0 });
 
 async function newCreator(handle: string): Promise<Types.ObjectId> {
   return new Types.ObjectId((await admin.inject({ method: 'POST', url: '/api/v1/creators', payload: { handle } })).json().id as string);

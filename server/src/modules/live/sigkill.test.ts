@@ -5,6 +5,7 @@
  * any deployment pointing at another TikTok LIVE implementation would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomPrefix, SHARED_REDIS_URL } from '../../coordination/testing';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,6 +25,8 @@ let admin: Session;
 let dbUri: string;
 let caFile: string;
 const children: ChildProcess[] = [];
+// The parent and its children are instances of one deployment: they coordinate through Redis.
+const redis = { REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: randomPrefix('sigkill') };
 
 function startChild(instanceId: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', childScript], {
@@ -31,6 +34,7 @@ function startChild(instanceId: string): Promise<ChildProcess> {
     env: {
       ...process.env,
       MONGODB_URI: dbUri,
+      ...redis,
       TIKTOK_LIVE_SIGN_URL: live.signUrl,
       TIKTOK_LIVE_WEB_HOST: live.webHost,
       TIKTOK_LIVE_CA_FILE: caFile,
@@ -56,7 +60,7 @@ beforeAll(async () => {
   caFile = join(mkdtempSync(join(tmpdir(), 'live-ca-')), 'ca.pem');
   writeFileSync(caFile, live.caPem);
   dbUri = testDbUri('live_sigkill');
-  app = await createTestApp({ MONGODB_URI: dbUri });
+  app = await createTestApp({ MONGODB_URI: dbUri, ...redis });
   admin = await signupAgency(app, 'Crash Agency');
 });
 afterAll(async () => {

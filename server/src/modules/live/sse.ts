@@ -1,6 +1,6 @@
 /**
  * `GET /api/v1/live/stream`: Server-Sent Events with this agency's LIVE tally updates and session ends (for a
- * manager: only their creators'), each with `id:` = the agency's log sequence number.
+ * manager: only their creators'), each with `id:` = the event's id on the agency's feed (`<ms>-<n>`, a Redis Stream id).
  *
  * - Auth: the usual Bearer header, or `?access_token=` on this route only (EventSource cannot send headers;
  *   the token is redacted from logs by the request serializer in app.ts). The extension sends both.
@@ -13,6 +13,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LiveStreamQuery } from '@shared/schemas/live';
 import type { Connection } from 'mongoose';
 import { AppError } from '../../plugins/errors';
+import { parseStreamId } from '../../coordination/index';
 import { accessibleCreatorIds } from '../creators/access';
 import type { StreamEvent, StreamHub } from './stream-log';
 
@@ -31,16 +32,17 @@ export async function streamTokenFromQuery(request: FastifyRequest): Promise<voi
 }
 
 function formatEvent(event: StreamEvent): string {
-  return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
 }
 
-function parseLastEventId(request: FastifyRequest<{ Querystring: LiveStreamQuery }>): number | null {
+function parseLastEventId(request: FastifyRequest<{ Querystring: LiveStreamQuery }>): string | null {
   const raw = (request.headers['last-event-id'] as string | undefined) ?? request.query.lastEventId;
   if (raw === undefined || raw === '') return null;
-  if (!/^\d{1,15}$/.test(raw)) {
-    throw new AppError('VALIDATION_FAILED', 'Last-Event-ID must be an id this stream sent (a whole number).', [{ field: 'lastEventId', in: 'querystring', message: 'is not an event id' }]);
+  const parsed = parseStreamId(raw);
+  if (!parsed) {
+    throw new AppError('VALIDATION_FAILED', 'Last-Event-ID must be an id this stream sent (like 1764680000000-0).', [{ field: 'lastEventId', in: 'querystring', message: 'is not an event id' }]);
   }
-  return Number(raw);
+  return `${parsed[0]}-${parsed[1]}`;
 }
 
 export interface StreamRouteOptions {
@@ -54,7 +56,7 @@ export interface StreamRouteOptions {
 export function createStreamHandler(options: StreamRouteOptions) {
   return async function liveStream(request: FastifyRequest<{ Querystring: LiveStreamQuery }>, reply: FastifyReply) {
     const { auth } = request;
-    const afterSeq = parseLastEventId(request);
+    const afterId = parseLastEventId(request);
     let visibleIds = await accessibleCreatorIds(options.conn, auth);
     let visible = new Set((visibleIds ?? []).map(String));
     const isVisible = (creatorId: string) => !visibleIds || visible.has(creatorId);
@@ -67,8 +69,8 @@ export function createStreamHandler(options: StreamRouteOptions) {
     stream.write('retry: 2000\n: connected\n\n');
 
     if (request.query.follow === false) {
-      if (afterSeq !== null) {
-        for (const event of await options.hub.readAfter(auth.tenant, afterSeq)) if (isVisible(event.creatorId)) stream.write(formatEvent(event));
+      if (afterId !== null) {
+        for (const event of await options.hub.readAfter(auth.tenant, afterId)) if (isVisible(event.creatorId)) stream.write(formatEvent(event));
       }
       stream.end();
       return reply.send(stream);
@@ -96,7 +98,7 @@ export function createStreamHandler(options: StreamRouteOptions) {
     };
     const subscription = options.hub.subscribe({
       tenantId: auth.tenant,
-      afterSeq,
+      afterId,
       visible: isVisible,
       send: (event) => {
         if (!closed) stream.write(formatEvent(event));
@@ -104,6 +106,9 @@ export function createStreamHandler(options: StreamRouteOptions) {
       onClose: close,
     });
     reply.raw.on('close', close);
+    // Answer once the subscription follows the feed (a Redis round trip or two), so what is published after the
+    // client saw the response reaches it; bounded, so an unreachable Redis does not hold the response.
+    await Promise.race([subscription.ready, new Promise((r) => setTimeout(r, 5_000).unref())]);
     return reply.send(stream);
   };
 }

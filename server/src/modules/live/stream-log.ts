@@ -1,17 +1,13 @@
 /**
- * The realtime LIVE feed, through the database: API instances are stateless and the listener of a room may run
- * on another instance than the one holding a browser's stream, so events are published into a per-agency log
- * (`live_stream_events`, sequence numbers from one counter document per agency, `$inc` by the batch size) and
- * every instance's hub polls it for the agencies it has subscribers for. The sequence number is the SSE event id:
- * a client that reconnects with `Last-Event-ID` gets what it missed, as long as the log still holds it (a cleanup
- * worker keeps only the last few minutes, which keeps FerretDB's scans small).
- *
- * Two publishers may reserve numbers in one order and insert in the other, so a poll can see seq 8 before 6 and
- * 7 exist. Subscribers therefore advance only through contiguous numbers, and skip a gap only after it has stayed
- * open for `gapGraceMs` (a publisher that died between reserving and inserting).
+ * The realtime LIVE feed over the coordination bus (app.coordination.bus): in process for one instance, a Redis
+ * Stream per agency for several. The listener of a room may run on another instance than the one holding a
+ * browser's stream; the bus carries the events between them. The bus's event id is the SSE event id, so a client
+ * that reconnects (to any instance) with `Last-Event-ID` gets what it missed while the feed still holds it
+ * (a few minutes). Nothing here touches the database.
  */
-import type { Connection, Types } from 'mongoose';
-import { liveStreamCounterModel, liveStreamEventModel, type LiveStreamEventDoc, type LiveStreamEventType } from './models';
+import type { Types } from 'mongoose';
+import type { BusEvent, RealtimeBus } from '../../coordination/index';
+import type { LiveStreamEventType } from './models';
 
 export interface PublishedEvent {
   type: LiveStreamEventType;
@@ -23,171 +19,59 @@ export interface LiveStreamPublisher {
   publish(tenantId: Types.ObjectId, events: PublishedEvent[]): Promise<void>;
 }
 
-export function createStreamPublisher(conn: Connection, now: () => number = Date.now): LiveStreamPublisher {
-  const counters = liveStreamCounterModel(conn);
-  const log = liveStreamEventModel(conn);
+export function createStreamPublisher(bus: RealtimeBus): LiveStreamPublisher {
   return {
     async publish(tenantId, events) {
       if (events.length === 0) return;
-      const counter = await counters.findOneAndUpdate({ _id: String(tenantId) }, { $inc: { seq: events.length } }, { upsert: true, returnDocument: 'after' }).lean();
-      const last = counter!.seq;
-      const at = new Date(now());
-      await log.collection.insertMany(
-        events.map((event, i) => {
-          const seq = last - events.length + 1 + i;
-          return { _id: `${tenantId}:${seq}`, tenantId, seq, type: event.type, creatorId: event.creatorId, data: event.data, at };
-        }) as never[],
-        { ordered: false },
+      await bus.publish(
+        String(tenantId),
+        events.map((e) => ({ type: e.type, creatorId: String(e.creatorId), data: e.data })),
       );
     },
   };
 }
 
-export interface StreamEvent {
-  seq: number;
-  type: LiveStreamEventType;
-  creatorId: string;
-  data: Record<string, unknown>;
-}
+export type StreamEvent = BusEvent & { type: LiveStreamEventType };
 
 export interface StreamSubscription {
+  ready: Promise<void>;
   close(): void;
 }
 
-interface Subscriber {
-  tenantId: Types.ObjectId;
-  /** Last seq delivered (or skipped); null until the first poll places a new subscriber at the head. */
-  cursor: number | null;
-  visible: (creatorId: string) => boolean;
-  send: (event: StreamEvent) => void;
-  onClose: () => void;
-}
-
-interface TenantFeed {
-  subscribers: Set<Subscriber>;
-  /** seq → when a gap just before it was first seen. */
-  gapsSeenAt: Map<number, number>;
-  polling: boolean;
-}
-
-export interface StreamHubOptions {
-  pollMs: number;
-  gapGraceMs: number;
-  now: () => number;
-  onError?: (err: unknown) => void;
-}
-
-export function createStreamHub(conn: Connection, options: StreamHubOptions) {
-  const counters = liveStreamCounterModel(conn);
-  const log = liveStreamEventModel(conn);
-  const feeds = new Map<string, TenantFeed>();
-  let timer: NodeJS.Timeout | null = null;
-
-  async function headOf(tenantId: Types.ObjectId): Promise<number> {
-    const counter = await counters.findOne({ _id: String(tenantId) }).lean();
-    return counter?.seq ?? 0;
-  }
-
-  async function readAfter(tenantId: Types.ObjectId, after: number, limit = 1000): Promise<StreamEvent[]> {
-    const docs = await log
-      .find({ tenantId, seq: { $gt: after } })
-      .sort({ seq: 1 })
-      .limit(limit)
-      .lean<LiveStreamEventDoc[]>();
-    return docs.map((d) => ({ seq: d.seq, type: d.type, creatorId: String(d.creatorId), data: d.data }));
-  }
-
-  function deliver(feed: TenantFeed, subscriber: Subscriber, events: StreamEvent[], now: number): void {
-    for (const event of events) {
-      const cursor = subscriber.cursor!;
-      if (event.seq <= cursor) continue;
-      if (event.seq > cursor + 1) {
-        const seenAt = feed.gapsSeenAt.get(event.seq) ?? now;
-        feed.gapsSeenAt.set(event.seq, seenAt);
-        if (now - seenAt < options.gapGraceMs) return; // a publisher may still be inserting the missing ones
-      }
-      subscriber.cursor = event.seq;
-      if (subscriber.visible(event.creatorId)) subscriber.send(event);
-    }
-  }
-
-  async function poll(key: string, feed: TenantFeed): Promise<void> {
-    if (feed.polling || feed.subscribers.size === 0) return;
-    feed.polling = true;
-    try {
-      const tenantId = [...feed.subscribers][0].tenantId;
-      const head = await headOf(tenantId);
-      for (const s of feed.subscribers) if (s.cursor === null || s.cursor > head) s.cursor = head;
-      const from = Math.min(...[...feed.subscribers].map((s) => s.cursor!));
-      if (head <= from) return;
-      const events = await readAfter(tenantId, from);
-      const now = options.now();
-      for (const s of feed.subscribers) deliver(feed, s, events, now);
-      const lowest = Math.min(...[...feed.subscribers].map((s) => s.cursor!));
-      for (const seq of feed.gapsSeenAt.keys()) if (seq <= lowest) feed.gapsSeenAt.delete(seq);
-    } catch (err) {
-      options.onError?.(err);
-    } finally {
-      feed.polling = false;
-      if (feed.subscribers.size === 0) feeds.delete(key);
-    }
-  }
-
-  function ensureTimer(): void {
-    if (timer) return;
-    timer = setInterval(() => {
-      for (const [key, feed] of feeds) void poll(key, feed);
-    }, options.pollMs);
-    timer.unref();
-  }
-
+/** The open SSE streams of this instance over the bus; `closeAll` ends them when the app closes. */
+export function createStreamHub(bus: RealtimeBus) {
+  const open = new Set<{ close: () => void; onClose: () => void }>();
   return {
-    readAfter,
-    headOf,
+    async readAfter(tenantId: Types.ObjectId, afterId: string): Promise<StreamEvent[]> {
+      return (await bus.readAfter(String(tenantId), afterId)) as StreamEvent[];
+    },
 
-    /** Follows the agency's feed from `afterSeq` (null: from now on). */
-    subscribe(input: { tenantId: Types.ObjectId; afterSeq: number | null; visible: (creatorId: string) => boolean; send: (event: StreamEvent) => void; onClose: () => void }): StreamSubscription {
-      const key = String(input.tenantId);
-      let feed = feeds.get(key);
-      if (!feed) {
-        feed = { subscribers: new Set(), gapsSeenAt: new Map(), polling: false };
-        feeds.set(key, feed);
-      }
-      const subscriber: Subscriber = { tenantId: input.tenantId, cursor: input.afterSeq, visible: input.visible, send: input.send, onClose: input.onClose };
-      feed.subscribers.add(subscriber);
-      ensureTimer();
-      void poll(key, feed);
+    /** Follows the agency's feed after `afterId` (null: from now on). */
+    subscribe(input: { tenantId: Types.ObjectId; afterId: string | null; visible: (creatorId: string) => boolean; send: (event: StreamEvent) => void; onClose: () => void }): StreamSubscription {
+      const sub = bus.subscribe(String(input.tenantId), input.afterId, (event) => {
+        if (input.visible(event.creatorId)) input.send(event as StreamEvent);
+      });
+      const entry = { close: () => sub.close(), onClose: input.onClose };
+      open.add(entry);
       return {
+        ready: sub.ready,
         close() {
-          feed!.subscribers.delete(subscriber);
+          open.delete(entry);
+          sub.close();
         },
       };
     },
 
     /** Ends every open stream (app shutdown): their responses end, so the server can close. */
     closeAll(): void {
-      for (const feed of feeds.values()) {
-        for (const s of feed.subscribers) s.onClose();
-        feed.subscribers.clear();
-      }
-      feeds.clear();
-      if (timer) clearInterval(timer);
-      timer = null;
+      for (const entry of [...open]) entry.onClose();
+      open.clear();
     },
 
     subscriberCount(): number {
-      let n = 0;
-      for (const feed of feeds.values()) n += feed.subscribers.size;
-      return n;
+      return open.size;
     },
   };
 }
 
 export type StreamHub = ReturnType<typeof createStreamHub>;
-
-/** Deletes log entries older than `keepMs` (all agencies): the log is for resuming after a drop, not history. */
-export async function pruneStreamLog(conn: Connection, olderThan: Date): Promise<number> {
-  // Cross-tenant on purpose: one cleanup for every agency's log.
-  const result = await liveStreamEventModel(conn).deleteMany({ at: { $lt: olderThan } }).setOptions({ allTenants: true });
-  return result.deletedCount ?? 0;
-}

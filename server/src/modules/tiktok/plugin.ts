@@ -71,8 +71,10 @@ export const tiktokPlugin = fp(
       await disconnectCreator(ctx, tenantId, creatorId, 'creator_deleted', { revoke: true, activity: false });
     });
 
-    app.workers.register('tiktok-sync', () => startSyncWorker(ctx));
-    app.workers.register('tiktok-purge', () => {
+    // Sync rounds and purges run on one instance at a time (app.coordination.scheduling elects it; another takes
+    // over when it dies). The durable work (purges due, webhook deliveries) stays in the database.
+    app.workers.register('tiktok-sync', () => app.coordination.scheduling.exclusive('tiktok-sync', () => startSyncWorker(ctx)));
+    app.workers.register('tiktok-purge', () => app.coordination.scheduling.exclusive('tiktok-purge', () => {
       let stopped = false;
       let current: Promise<unknown> = Promise.resolve();
       const round = async () => {
@@ -94,7 +96,7 @@ export const tiktokPlugin = fp(
           await current;
         },
       };
-    });
+    }));
   },
-  { name: 'tiktok', dependencies: ['db'] },
+  { name: 'tiktok', dependencies: ['db', 'coordination'] },
 );

@@ -13,7 +13,7 @@ import { applyToWriter, createWriter } from '../writer';
 
 export async function recordSessionForTests(app: FastifyInstance, tenantId: Types.ObjectId, creatorId: Types.ObjectId, events?: LiveEvent[]): Promise<string> {
   const now = Date.now();
-  const publisher = createStreamPublisher(app.db);
+  const publisher = createStreamPublisher(app.coordination.bus);
   const store = createSessionStore(app.db, { instanceId: 'test-recorder', now: Date.now, log: app.log, publisher });
   const aggregator = createAggregator(store, publisher, { now: Date.now, flushIntervalMs: 1_000, publishIntervalMs: 0, streakTimeoutMs: 60_000, log: app.log });
   const resume = await store.openSession({ tenantId, creatorId, roomId: `test-${randomBytes(6).toString('hex')}`, startedAt: now - 60_000 });
