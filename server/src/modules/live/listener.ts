@@ -35,6 +35,8 @@ export interface ListenerDeps {
   connectionOptions?: TikTokLiveConstructorConnectionOptions;
   aggregator: Aggregator;
   store: SessionStore;
+  /** The fencing token of this creator's ownership lease, stamped on the session it writes. */
+  fence?: () => string | undefined;
   now: () => number;
   random: () => number;
   log: FastifyBaseLogger;
@@ -103,7 +105,7 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
   }
 
   async function openSessionFor(roomId: string): Promise<boolean> {
-    const resume = await deps.store.openSession({ tenantId: target.tenantId, creatorId: target.creatorId, roomId, startedAt: roomStartedAt() });
+    const resume = await deps.store.openSession({ tenantId: target.tenantId, creatorId: target.creatorId, roomId, startedAt: roomStartedAt(), fence: deps.fence?.() });
     if (!resume) return false;
     writer = createWriter(resume);
     deps.aggregator.add(writer);

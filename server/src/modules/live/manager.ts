@@ -156,6 +156,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
           connectionOptions: options.connectionOptions,
           aggregator,
           store,
+          fence: () => leases.tokenOf(c.creatorId),
           now: options.now,
           random: options.random,
           log,

@@ -135,7 +135,9 @@ export function createSessionFlush(conn: Connection, options: SessionFlushOption
       const snapshot = { w, inc, viewerMs: v.viewerMs, force: w.forceSessionWrite };
       w.sessionDirty = false;
       w.forceSessionWrite = false;
-      return { snapshot, op: { updateOne: { filter: { _id: w.sessionId, tenantId: w.tenantId, listenerInstanceId: options.instanceId }, update: { $inc: inc, $max: max, $set: set } } } };
+      const filter: Record<string, unknown> = { _id: w.sessionId, tenantId: w.tenantId, listenerInstanceId: options.instanceId };
+      if (w.fence) filter.listenerFence = w.fence; // the lease's fencing token: refused once another holder took over
+      return { snapshot, op: { updateOne: { filter, update: { $inc: inc, $max: max, $set: set } } } };
     });
     let result;
     try {
@@ -157,10 +159,10 @@ export function createSessionFlush(conn: Connection, options: SessionFlushOption
       w.lastSessionWriteAt = now;
     }
     if (result.matchedCount < batch.length) {
-      const ours = await sessions.collection.find({ _id: { $in: batch.map((w) => w.sessionId) }, listenerInstanceId: options.instanceId }, { projection: { _id: 1 } }).toArray();
-      const kept = new Set(ours.map((d) => String(d._id)));
+      const ours = await sessions.collection.find({ _id: { $in: batch.map((w) => w.sessionId) }, listenerInstanceId: options.instanceId }, { projection: { _id: 1, listenerFence: 1 } }).toArray();
+      const kept = new Map(ours.map((d) => [String(d._id), (d as { listenerFence?: string | null }).listenerFence ?? null]));
       for (const w of batch) {
-        if (!kept.has(String(w.sessionId))) {
+        if (!kept.has(String(w.sessionId)) || (w.fence && kept.get(String(w.sessionId)) !== w.fence)) {
           w.fenced = true;
           options.log.warn({ sessionId: String(w.sessionId) }, 'live: session taken over by another instance; this writer stops');
         }

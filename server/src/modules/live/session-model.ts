@@ -61,6 +61,8 @@ export interface LiveSessionDoc {
   topGifters: SessionTopGifter[];
   /** The server instance writing this session; flushes from any other instance are refused (fencing). */
   listenerInstanceId?: string | null;
+  /** The fencing token of the ownership lease the current writer took the session with (coordination/ownership). */
+  listenerFence?: string | null;
   endReason?: string | null;
 
   // ---- imported sessions (module imports; see imports/README.md) ----
@@ -111,6 +113,7 @@ const liveSessionSchema = new Schema<LiveSessionDoc>(
     lastEventAt: { type: Date, default: null },
     topGifters: { type: [topGifterSchema], default: [] },
     listenerInstanceId: { type: String, default: null },
+    listenerFence: { type: String, default: null },
     endReason: { type: String, default: null },
     rowHash: String,
     importId: Schema.Types.ObjectId,

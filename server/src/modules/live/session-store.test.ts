@@ -85,4 +85,21 @@ describe('session store', () => {
     await b.endSession({ tenantId, sessionId: writerB.sessionId, endedAt: Date.now(), reason: 'stream_end' });
     expect((await creatorDoc(app, admin.agencyId, String(creatorId))).totals).toMatchObject({ diamonds: 4 * 29999, sessions: 1 });
   });
+
+  it('fences on the ownership lease token too: the same instance with a lost lease writes no session totals', async () => {
+    const creatorId = await newCreator('store_fence');
+    const store = storeFor('store-same');
+    const old = createWriter((await store.openSession({ tenantId, creatorId, roomId: 'fence-room', startedAt: Date.now(), fence: '1:old' }))!);
+    expect(old.fence).toBe('1:old');
+    applyToWriter(old, lion('1', 'f1'));
+    await store.flush([old]);
+    // The lease expired (this instance was paused past it) and was taken again with a new token: a new writer.
+    const current = createWriter((await store.openSession({ tenantId, creatorId, roomId: 'fence-room', startedAt: Date.now(), fence: '2:new' }))!);
+    applyToWriter(old, { kind: 'like', msgId: 'l1', at: Date.now(), userId: '5', count: 50, total: 50 });
+    old.sessionDirty = true;
+    await store.flush([old]);
+    expect(old.fenced).toBe(true);
+    const doc = await liveSessionModel(app.db).findOne({ _id: current.sessionId, tenantId }).lean();
+    expect(doc).toMatchObject({ diamonds: 29999, likes: 0, listenerFence: '2:new' });
+  });
 });

@@ -133,8 +133,11 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
      * Finds or creates the session of this room and takes it over (fencing out any previous writer). Returns null
      * when the room's session has already ended. A session that existed is recomputed from its ledger first.
      */
-    async openSession(input: { tenantId: Types.ObjectId; creatorId: Types.ObjectId; roomId: string; startedAt: number }): Promise<ResumeState | null> {
+    async openSession(input: { tenantId: Types.ObjectId; creatorId: Types.ObjectId; roomId: string; startedAt: number; fence?: string }): Promise<ResumeState | null> {
       const key = listenerSessionKey(input.roomId);
+      // Taking the session over stamps our instance and our lease's fencing token: the previous writer's flushes
+      // (filtered on both) are refused from now on.
+      const owner = { listenerInstanceId: options.instanceId, listenerFence: input.fence ?? null };
       let doc: LiveSessionDoc | null;
       try {
         doc = await sessions
@@ -142,14 +145,14 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
             { tenantId: input.tenantId, key },
             {
               $setOnInsert: { creatorId: input.creatorId, source: 'listener', status: 'live', startedAt: new Date(input.startedAt), roomId: input.roomId },
-              $set: { listenerInstanceId: options.instanceId },
+              $set: owner,
             },
             { upsert: true, returnDocument: 'after' },
           )
           .lean<LiveSessionDoc>();
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;
-        doc = await sessions.findOneAndUpdate({ tenantId: input.tenantId, key }, { $set: { listenerInstanceId: options.instanceId } }, { returnDocument: 'after' }).lean<LiveSessionDoc>();
+        doc = await sessions.findOneAndUpdate({ tenantId: input.tenantId, key }, { $set: owner }, { returnDocument: 'after' }).lean<LiveSessionDoc>();
       }
       if (!doc) throw new Error(`session ${key} could not be opened`);
       if (doc.status === 'ended') return null;

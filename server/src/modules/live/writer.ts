@@ -56,6 +56,8 @@ export interface SessionWriter {
   lastPublishedAt: number;
   /** Another instance owns the session now (the flush was refused); stop without ending it. */
   fenced: boolean;
+  /** The fencing token this writer took the session with (null: no ownership lease, e.g. a test recorder). */
+  fence: string | null;
 }
 
 /** Where a settlement without a message id lands in the ledger: the same streak settled at the same count is the same entry. */
@@ -107,6 +109,7 @@ export function createWriter(resume: ResumeState): SessionWriter {
     changed: true,
     lastPublishedAt: 0,
     fenced: false,
+    fence: doc.listenerFence ?? null,
   };
 }
 
