@@ -5,21 +5,16 @@ import { tenantScopePlugin } from '../../db/tenant-scope';
 export interface AgencyDoc {
   _id: Types.ObjectId;
   name: string;
-  /** Bumped after every write to this agency's creators; validates cached roster pages across instances. */
-  rosterVersion: number;
-  /** Bumped when a user of this agency is removed or changes role or password; validates cached sessions. */
-  authVersion: number;
   createdAt: Date;
   updatedAt: Date;
 }
 
 /** The tenant itself: not tenant-scoped (its _id is the tenantId). */
 const agencySchema = new Schema<AgencyDoc>(
-  { name: { type: String, required: true }, rosterVersion: { type: Number, default: 0 }, authVersion: { type: Number, default: 0 } },
+  // Cache versions are not stored here: they live in memory and travel by invalidation (auth/tenant-versions.ts).
+  { name: { type: String, required: true } },
   { timestamps: true },
 );
-// The version poller asks for agencies changed since its last look.
-agencySchema.index({ updatedAt: 1 });
 
 export interface UserDoc {
   _id: Types.ObjectId;

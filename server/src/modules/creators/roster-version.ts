@@ -1,9 +1,10 @@
 /**
- * Roster versions: every write to an agency's creators bumps a counter on the
- * agency document, after the write completes. Roster list pages are cached in
+ * Roster versions: every write to an agency's creators bumps the agency's roster
+ * version (auth/tenant-versions.ts: in memory, published to every instance by
+ * cache invalidation), after the write completes. Roster list pages are cached in
  * process (roster-cache.ts) under the version they were read at, and a request
- * is served from cache only when the stored version still matches — one `_id`
- * lookup instead of a sort over the whole roster. The bump lives in schema
+ * is served from cache only when the version still matches — no query at all
+ * instead of a sort over the whole roster. The bump lives in schema
  * middleware so no write path (API, TikTok sync, LIVE, imports) can forget it.
  */
 import type { Connection, Query, Schema } from 'mongoose';
