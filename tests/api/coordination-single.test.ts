@@ -54,7 +54,7 @@ describe('single instance (in-process coordination)', () => {
     const renamed = await admin.inject({ method: 'GET', url: '/api/v1/creators' });
     expect(renamed.body).toContain('n4'); // the bump invalidated the cached page at once
     await new Promise((r) => setTimeout(r, 1_500)); // any poller would have ticked several times by now
-    await reader.cancel();
+    // The stream stays open: app.close() ends it (a client that just goes away leaves undici's socket to time out).
 
     expect(queries.length).toBeGreaterThan(0); // the hook does see this app's queries
     const realtime = queries.filter((q) => /stream|counter/i.test(q.collection));

@@ -81,7 +81,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const m of managers) await m.stop().catch(() => undefined);
-  for (const app of apps) await app.close().catch(() => undefined);
+  for (const app of apps) {
+    // The dropped streams' sockets linger on undici's side; don't wait for them to time out.
+    app.server.closeAllConnections();
+    await app.close().catch(() => undefined);
+  }
   await live?.stop();
   await redis?.stop();
 });
