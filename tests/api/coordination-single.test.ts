@@ -71,4 +71,22 @@ describe('single instance (in-process coordination)', () => {
       await second.close();
     }
   });
+
+  it('an instance killed on this machine (its process gone) does not block a restart', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { hostname } = await import('node:os');
+    const { claimPresence } = await import('../../server/src/coordination/presence');
+    const conn = mongoose.createConnection(testDbUri('presence_dead'));
+    try {
+      const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+      await conn.collection('instance_presence').insertOne({ _id: 'presence', instances: { killed: { mode: 'in-process', seenAt: Date.now(), pid: gone, host: hostname() } } } as never);
+      const claimed = await claimPresence(conn, { instanceId: 'restarted', mode: 'in-process' });
+      await claimed.release();
+      // A live one (this very process, another instance id) still blocks.
+      await conn.collection('instance_presence').updateOne({ _id: 'presence' } as never, { $set: { 'instances.alive': { mode: 'in-process', seenAt: Date.now(), pid: process.pid, host: hostname() } } });
+      await expect(claimPresence(conn, { instanceId: 'third', mode: 'in-process' })).rejects.toThrow(/REDIS_URL/);
+    } finally {
+      await conn.close();
+    }
+  });
 });

@@ -5,6 +5,7 @@
  * and an instance with Redis refuses while an in-process one is alive. This is the only thing coordination reads
  * from the database, and only every `heartbeatMs`, whatever the number of agencies.
  */
+import { hostname } from 'node:os';
 import { Schema, type Connection } from 'mongoose';
 
 export const PRESENCE_HEARTBEAT_MS = 5_000;
@@ -15,6 +16,18 @@ interface PresenceEntry {
   mode: 'in-process' | 'redis';
   seenAt: number;
   pid: number;
+  host?: string;
+}
+
+/** An entry of a process on this machine that no longer exists is dead at once (a restart after kill -9 need not wait). */
+function deadHere(e: PresenceEntry): boolean {
+  if (e.host !== hostname() || !e.pid) return false;
+  try {
+    process.kill(e.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 const schema = new Schema({ _id: String, instances: { type: Schema.Types.Mixed, default: {} } }, { collection: 'instance_presence', versionKey: false, minimize: false });
@@ -31,7 +44,7 @@ export async function claimPresence(conn: Connection, options: { instanceId: str
   // Field names may not hold '.' or '$' (a hostname often has dots).
   const field = options.instanceId.replace(/[.$]/g, '_');
   const doc = (await model.findById('presence').setOptions({ allTenants: true }).lean()) as { instances?: Record<string, PresenceEntry> } | null;
-  const alive = Object.entries(doc?.instances ?? {}).filter(([id, e]) => id !== field && now() - e.seenAt < PRESENCE_STALE_MS);
+  const alive = Object.entries(doc?.instances ?? {}).filter(([id, e]) => id !== field && now() - e.seenAt < PRESENCE_STALE_MS && !deadHere(e));
   if (options.mode === 'in-process' && alive.length > 0) {
     throw new InstanceConflictError(
       `Another LiveRoster instance (${alive[0][0]}) is running against this database. Without Redis, instances cannot coordinate ` +
@@ -46,7 +59,7 @@ export async function claimPresence(conn: Connection, options: { instanceId: str
   }
   const stamp = () =>
     model
-      .updateOne({ _id: 'presence' }, { $set: { [`instances.${field}`]: { mode: options.mode, seenAt: now(), pid: process.pid } } }, { upsert: true })
+      .updateOne({ _id: 'presence' }, { $set: { [`instances.${field}`]: { mode: options.mode, seenAt: now(), pid: process.pid, host: hostname() } } }, { upsert: true })
       .setOptions({ allTenants: true });
   await stamp();
   // Forget dead instances' entries, so the document stays small.

@@ -10,7 +10,6 @@
  * - `live_creator_gifters`: per creator and gifter across ended sessions (`_id` = `<creatorId>:<userId>`).
  * - `live_members`: viewers who joined a session (`_id` = `<sessionId>:<userId>`), so "new members" stays
  *   unique across listener restarts.
- * - `live_stream_events` + `live_stream_counters`: the per-agency realtime log behind `GET /live/stream`.
  */
 import { Schema, type Connection, type Types } from 'mongoose';
 import { modelOn } from '../../db/connection';
