@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
+/** The Redis the test run shares: `npm test` sets LIVEROSTER_TEST_REDIS_URL (scripts/ensure-redis.ts), else the machine's. */
 export const SHARED_REDIS_URL = process.env.LIVEROSTER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export function randomPrefix(label = 't'): string {
