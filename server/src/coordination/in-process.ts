@@ -108,6 +108,9 @@ export function createInProcessOwnership(options: { instanceId: string; ttlMs: n
     async isCurrent(lease) {
       return held.get(lease.key) === lease.token;
     },
+    async notTakenOver(leases) {
+      return leases.map((l) => !held.has(l.key) || held.get(l.key) === l.token);
+    },
     async spread() {
       return { instances: 1, held: held.size };
     },

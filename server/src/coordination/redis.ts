@@ -319,6 +319,11 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Coor
     async isCurrent(lease) {
       return (await cmd.get(leaseKey(lease.key))) === lease.token;
     },
+    async notTakenOver(leases) {
+      if (leases.length === 0) return [];
+      const values = await cmd.mget(...leases.map((l) => leaseKey(l.key)));
+      return values.map((v, i) => v === null || v === leases[i].token);
+    },
     async spread(heldHere, ttlMs = options.leaseTtlMs) {
       const now = Date.now();
       await cmd.hset(membersKey, options.instanceId, JSON.stringify({ held: heldHere, expiresAt: now + ttlMs }));

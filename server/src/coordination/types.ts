@@ -61,6 +61,8 @@ export interface Ownership {
   release(lease: Lease): Promise<void>;
   /** True while `lease` is still the current holder of its key. */
   isCurrent(lease: Lease): Promise<boolean>;
+  /** For each lease: not taken by anyone else (still ours, or vanished with a Redis restart and not re-taken). Checked before every write. */
+  notTakenOver(leases: Lease[]): Promise<boolean[]>;
   /** How many instances share the work and how much of it is held: each instance's fair share is held / instances. */
   /** `ttlMs`: how long this instance counts as live without another call (its lease TTL). */
   spread(heldHere: number, ttlMs?: number): Promise<OwnershipSpread>;

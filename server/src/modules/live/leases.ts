@@ -72,6 +72,11 @@ export function createLeases(ownership: Ownership, options: LeaseOptions) {
       return held.size > share ? [...held.values()].slice(share).map((e) => e.ref) : [];
     },
 
+    /** For each (creator, token a session was taken with): whether no other holder took the creator's lease since. */
+    async notTakenOver(items: { creatorId: Types.ObjectId; token: string }[]): Promise<boolean[]> {
+      return ownership.notTakenOver(items.map((i) => ({ key: keyOf(i.creatorId), token: i.token })));
+    },
+
     /** Gives the lease up (stream ended, tracking stopped, shutdown, handed over): another instance may take it at once. */
     async release(ref: LeaseRef): Promise<void> {
       const entry = held.get(String(ref.creatorId));

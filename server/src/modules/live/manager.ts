@@ -92,6 +92,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     publisher,
     sessionWritesPerFlush: options.sessionWritesPerFlush,
     sessionWriteMinIntervalMs: options.sessionWriteMinIntervalMs,
+    stillOwned: (writers) => leases.notTakenOver(writers.map((w) => ({ creatorId: w.creatorId, token: w.fence! }))),
   });
   const leases = createLeases(app.coordination.ownership, { ttlMs: options.leaseTtlMs });
   const listeners = new Map<string, Listener>();

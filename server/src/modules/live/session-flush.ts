@@ -37,6 +37,12 @@ export interface SessionFlushOptions {
   log: FastifyBaseLogger;
   sessionWritesPerFlush: number;
   sessionWriteMinIntervalMs: number;
+  /**
+   * Checks the writers' fencing tokens against the ownership leases before anything is written (ledger included):
+   * a writer whose lease another instance took writes nothing. Unreachable coordination: the database fence on
+   * the session document still refuses the stale writer's totals.
+   */
+  stillOwned?: (writers: SessionWriter[]) => Promise<boolean[]>;
 }
 
 /** A writer's gifts and members taken for one flush, synchronously, before the first await. */
@@ -175,6 +181,15 @@ export function createSessionFlush(conn: Connection, options: SessionFlushOption
    * due. Throws on a database error; nothing is lost (phase 1 gives its changes back, phase 2 keeps its totals).
    */
   return async function flush(writers: SessionWriter[]): Promise<void> {
+    if (options.stillOwned) {
+      const fenced = writers.filter((w) => !w.fenced && w.fence);
+      const owned = fenced.length ? await options.stillOwned(fenced).catch(() => null) : null;
+      owned?.forEach((ok, i) => {
+        if (ok) return;
+        fenced[i].fenced = true;
+        options.log.warn({ sessionId: String(fenced[i].sessionId) }, 'live: lease taken over by another instance; this writer stops before writing');
+      });
+    }
     const batch = writers.filter((w) => w.dirty && !w.fenced).map(take);
     if (batch.length) {
       try {

@@ -14,7 +14,7 @@ import { createSessionFlush } from './session-flush';
 import { liveCreatorGifterModel, liveGiftEventModel, liveGifterModel, type GifterDoc, type LiveGiftEventDoc } from './models';
 import { liveSessionModel, listenerSessionKey, type LiveSessionDoc } from './session-model';
 import type { LiveStreamPublisher } from './stream-log';
-import type { ResumeState } from './writer';
+import type { ResumeState, SessionWriter } from './writer';
 
 export interface SessionStoreOptions {
   instanceId: string;
@@ -27,6 +27,8 @@ export interface SessionStoreOptions {
   sessionWritesPerFlush?: number;
   /** A session document is written at most this often unless it is ending. Default 1000 ms. */
   sessionWriteMinIntervalMs?: number;
+  /** Fencing-token check against the ownership leases before each flush writes anything (session-flush.ts). */
+  stillOwned?: (writers: SessionWriter[]) => Promise<boolean[]>;
 }
 
 export function createSessionStore(conn: Connection, options: SessionStoreOptions) {
@@ -41,6 +43,7 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
     log: options.log,
     sessionWritesPerFlush: options.sessionWritesPerFlush ?? 32,
     sessionWriteMinIntervalMs: options.sessionWriteMinIntervalMs ?? 1_000,
+    stillOwned: options.stillOwned,
   });
 
   /**
