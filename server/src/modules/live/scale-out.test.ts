@@ -3,7 +3,7 @@
  * only serves the API. A stream opened on C receives the tallies of rooms listened to on A and on B; a rename on
  * A is visible on C at once; A dies and its rooms are taken over within 30 s with exact totals; the stream client
  * reconnects to B with Last-Event-ID and misses nothing, nothing twice; Redis restarts mid-run and everything
- * resumes without restarting a server. (A dies in process here: sockets dropped, nothing flushed or released;
+ * resumes without restarting a server; C then starts listening and takes its share of the rooms. (A dies in process here: sockets dropped, nothing flushed or released;
  * sigkill.test.ts kills a real process.)
  */
 import type { FastifyInstance } from 'fastify';
@@ -154,6 +154,14 @@ describe('three instances on one database and one Redis', () => {
     // Exact totals: each room counted once, across the takeover and the restart.
     for (const c of creators) await waitFor(async () => (await sessionsOf(C, admin.agencyId, c.id))[0]?.diamonds === 29999 + 60, 'persisted totals');
     for (const c of creators) expect(await sessionsOf(C, admin.agencyId, c.id)).toHaveLength(1);
+
+    // C starts listening too: B hands rooms over (flushed, left open) until both hold their share (±1).
+    const c = startManager(C, live.settings, { instanceId: 'C', leaseTtlMs, leaseRenewMs: 1_000 });
+    managers.push(c);
+    await waitFor(() => c.listeners().length >= 1 && b.listeners().length + c.listeners().length === rooms && creators.every((x) => live.rooms.snapshot(x.handle)!.openSockets === 1), 'C to take its share', 30_000);
+    expect(b.listeners().length).toBeLessThanOrEqual(3);
+    for (const x of creators) await live.rooms.sendGift(x.handle, { userId: '7004', giftId: '5879' });
+    for (const x of creators) await waitFor(async () => (await sessionsOf(C, admin.agencyId, x.id))[0]?.diamonds === 29999 + 90, 'totals after the handover');
 
     // Nothing missed, nothing twice: what the two connections got is the feed after the first id, in order.
     await second.close();
