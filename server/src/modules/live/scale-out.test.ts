@@ -158,7 +158,16 @@ describe('three instances on one database and one Redis', () => {
     // C starts listening too: B hands rooms over (flushed, left open) until both hold their share (±1).
     const c = startManager(C, live.settings, { instanceId: 'C', leaseTtlMs, leaseRenewMs: 1_000 });
     managers.push(c);
-    await waitFor(() => c.listeners().length >= 1 && b.listeners().length + c.listeners().length === rooms && creators.every((x) => live.rooms.snapshot(x.handle)!.openSockets === 1), 'C to take its share', 30_000);
+    // Handed over means: C's listeners are live on new sockets, B's old ones closed.
+    await waitFor(
+      () =>
+        c.listeners().length >= 1 &&
+        [...b.listeners(), ...c.listeners()].every((l) => l.state() === 'live') &&
+        b.listeners().length + c.listeners().length === rooms &&
+        creators.every((x) => live.rooms.snapshot(x.handle)!.openSockets === 1),
+      'C to take its share',
+      30_000,
+    );
     expect(b.listeners().length).toBeLessThanOrEqual(3);
     for (const x of creators) await live.rooms.sendGift(x.handle, { userId: '7004', giftId: '5879' });
     for (const x of creators) await waitFor(async () => (await sessionsOf(C, admin.agencyId, x.id))[0]?.diamonds === 29999 + 90, 'totals after the handover');
