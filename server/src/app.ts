@@ -1,6 +1,8 @@
 /**
- * buildApp(config): the whole API as a Fastify instance, with no side effects
- * on import (tests build many). Assembled in passes: core plugins, then the
+ * buildApp(config, runtime): the whole API as a Fastify instance, with no side
+ * effects on import (tests build many). `config` is what the environment said;
+ * `runtime` carries what exists only once started (database URI, sandbox URLs
+ * and LIVE connection settings). Assembled in passes: core plugins, then the
  * app's own plugins, then the feature modules. Long-running workers (TikTok
  * sync, LIVE listeners) are started by main.ts, not here.
  */
@@ -8,6 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppConfig } from './config';
+import { resolveRuntime, type AppRuntime } from './runtime';
 import { createWorkerRegistry, type WorkerRegistry } from './lib/workers';
 import { AppError } from './plugins/errors';
 import { authPlugin } from './plugins/auth';
@@ -35,6 +38,8 @@ import { uploadPageRoutes } from './web/upload/routes';
 declare module 'fastify' {
   interface FastifyInstance {
     config: AppConfig;
+    /** Runtime objects passed beside the config (database URI, where TikTok and TikTok LIVE answer). */
+    runtime: AppRuntime;
     creatorLifecycle: CreatorLifecycle;
     /** Background workers registered by modules; main.ts starts them, app.close() stops them. */
     workers: WorkerRegistry;
@@ -69,8 +74,13 @@ export function redactUrl(url: string): string {
   return url.replace(/([?&](access_token|code|state|token)=)[^&]*/g, '$1[redacted]').replace(/^\/connect\/(?!callback\b)[^/?]+/, '/connect/[redacted]');
 }
 
-export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
-  if (!config.mongodbUri) throw new Error('buildApp needs config.mongodbUri (main.ts starts the embedded database when it is unset)');
+/** The licence every network user is offered the source under (AGPL-3.0 section 13). */
+export const LICENSE = 'AGPL-3.0-only';
+
+const ModeSchema = Type.Union([Type.Literal('sandbox'), Type.Literal('tiktok')]);
+
+export async function buildApp(config: AppConfig, provided: Partial<AppRuntime> = {}): Promise<FastifyInstance> {
+  const runtime = resolveRuntime(config, provided);
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -89,6 +99,7 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
 
   installValidators(app);
   app.decorate('config', config);
+  app.decorate('runtime', runtime);
   const routeTable: RegisteredRoute[] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
@@ -107,18 +118,20 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   await app.register(securityPlugin, { corsOrigins: config.corsOrigins });
   await app.register(openapiPlugin);
   await app.register(inputGuardPlugin);
-  await app.register(dbPlugin, { uri: config.mongodbUri });
+  await app.register(dbPlugin, { uri: runtime.mongodbUri });
   await app.register(authPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn, versionPollMs: config.versionPollMs });
   await app.register(idempotencyPlugin);
 
   // Pass 2: health and public routes.
   app.get('/healthz', { schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  // Which TikTok each side talks to, and how the LIVE checks fare against the sign server, for operators.
+  const modes = () => ({ tiktok: { mode: config.tiktok.mode }, live: { mode: config.live.mode, ...app.liveStatus() } });
   app.get('/readyz', { schema: { tags: ['health'] } }, async (_request, reply) => {
     try {
       await app.db.db!.admin().ping();
-      return { status: 'ready' };
+      return { status: 'ready', ...modes() };
     } catch {
-      return reply.code(503).send({ error: { code: 'UNAVAILABLE', message: 'The database is not reachable.' } });
+      return reply.code(503).send({ error: { code: 'UNAVAILABLE', message: 'The database is not reachable.', details: modes() } });
     }
   });
   app.get(
@@ -127,10 +140,32 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
       schema: {
         tags: ['health'],
         summary: 'Public facts a client needs before signing in',
-        response: { 200: Type.Object({ sandbox: Type.Boolean(), liveSandbox: Type.Boolean(), pkceEncoding: Type.String(), version: Type.String() }) },
+        description: 'tiktok.mode / live.mode say whether Login Kit/Display API and LIVE are the sandbox or TikTok; sourceUrl is where this server\'s source is offered (AGPL-3.0 section 13).',
+        response: {
+          200: Type.Object({
+            tiktok: Type.Object({ mode: ModeSchema }),
+            live: Type.Object({ mode: ModeSchema }),
+            sourceUrl: Type.String(),
+            license: Type.String(),
+            /** Kept for older clients: tiktok.mode === "sandbox" / live.mode === "sandbox". */
+            sandbox: Type.Boolean(),
+            liveSandbox: Type.Boolean(),
+            pkceEncoding: Type.String(),
+            version: Type.String(),
+          }),
+        },
       },
     },
-    async () => ({ sandbox: config.tiktok.sandbox, liveSandbox: config.live.sandbox, pkceEncoding: config.tiktok.pkceEncoding, version: '0.1.0' }),
+    async () => ({
+      tiktok: { mode: config.tiktok.mode },
+      live: { mode: config.live.mode },
+      sourceUrl: config.sourceUrl,
+      license: LICENSE,
+      sandbox: config.tiktok.mode === 'sandbox',
+      liveSandbox: config.live.mode === 'sandbox',
+      pkceEncoding: config.tiktok.pkceEncoding,
+      version: '0.1.0',
+    }),
   );
   await app.register(authPublicRoutes, { prefix: '/api/v1/auth', rateLimitPerMinute: config.authRateLimitPerMinute });
   // TikTok core (client, webhooks at /webhooks/tiktok, workers) and the hosted connect page.

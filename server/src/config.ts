@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LiveConnectionSettings } from './modules/live/connector';
 
 export interface EncryptionKey {
   id: string;
@@ -33,13 +32,27 @@ export interface AppConfig {
   importMaxBytes: number;
   /** How often each instance picks up other instances' session and roster changes. */
   versionPollMs: number;
+  /**
+   * Where every network user can get this server's complete source (AGPL-3.0 section 13): SOURCE_URL, or the
+   * repository URL from package.json.
+   */
+  sourceUrl: string;
+  /** ALLOW_SANDBOX_IN_PRODUCTION=true: a production server may run a side on the sandbox (main.ts warns). */
+  allowSandboxInProduction: boolean;
   tiktok: TikTokConfig;
   live: LiveConfig;
 }
 
+/** Where one side of TikTok is: the bundled sandbox, or TikTok itself (or whatever the overrides point at). */
+export type TikTokMode = 'sandbox' | 'tiktok';
+export const TIKTOK_MODES: readonly TikTokMode[] = ['sandbox', 'tiktok'];
+
 export interface TikTokConfig {
-  /** No client key configured: the bundled sandbox TikTok is started and used. */
-  sandbox: boolean;
+  /**
+   * Login Kit and Display API. `sandbox`: main.ts starts the bundled sandbox and hands its URLs to the app
+   * (development without TIKTOK_CLIENT_KEY). `tiktok`: authBaseUrl/apiBaseUrl with the client key.
+   */
+  mode: TikTokMode;
   clientKey: string;
   clientSecret: string;
   authBaseUrl: string;
@@ -51,13 +64,18 @@ export interface TikTokConfig {
   syncConcurrency: number;
   /** How many recent videos a sync fetches (pages of 20). */
   syncVideoCount: number;
-  /** Port of the sandbox TikTok that npm start runs when no client key is configured. */
+  /** Port of the sandbox TikTok that npm start runs in sandbox mode. */
   sandboxPort: number;
 }
 
 export interface LiveConfig {
-  /** None of the TIKTOK_LIVE_* variables set: the bundled sandbox LIVE is started and used. */
-  sandbox: boolean;
+  /**
+   * TikTok LIVE. `sandbox`: main.ts starts the bundled sandbox LIVE and hands its connection settings to the app.
+   * `tiktok`: tiktok-live-connector's own defaults (TikTok's hosts, its default sign server) with the API key;
+   * signUrl/webHost/caFile override them (a self-hosted sign server, tests).
+   */
+  mode: TikTokMode;
+  /** Overrides the library's default sign server (`SignConfig.basePath`). */
   signUrl?: string;
   signApiKey?: string;
   /** host:port serving both TikTok's web and webcast hosts. */
@@ -67,10 +85,10 @@ export interface LiveConfig {
   /** Reconnect a listener when no event arrived for this long. */
   watchdogSeconds: number;
   /**
-   * Ready connection settings for the listeners. main.ts sets them from the sandbox it starts when `sandbox`
-   * is true; unset with explicit TIKTOK_LIVE_* values (the live module reads those).
+   * Outbound proxy for every LIVE connection (HTTP requests and the WebSocket): TIKTOK_LIVE_PROXY, else
+   * HTTPS_PROXY / https_proxy. TikTok blocks data-centre addresses more than anything else.
    */
-  connectionSettings?: LiveConnectionSettings;
+  proxyUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -128,6 +146,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('NODE_ENV', `must be development, production or test, got "${nodeEnv}"`);
   }
   const production = nodeEnv === 'production';
+  const allowSandboxInProduction = bool(env, 'ALLOW_SANDBOX_IN_PRODUCTION');
   const dataDir = resolve(env.DATA_DIR || './data');
   const host = env.HOST || '127.0.0.1';
   const port = int(env, 'PORT', 3000, 0, 65535);
@@ -164,9 +183,40 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     importMaxBytes: int(env, 'IMPORT_MAX_BYTES', 50 * 1024 * 1024, 1024),
     versionPollMs: int(env, 'VERSION_POLL_MS', 500, 50, 60_000),
-    tiktok: loadTikTokConfig(env, production),
-    live: loadLiveConfig(env),
+    sourceUrl: url(env, 'SOURCE_URL', repositoryUrl()),
+    allowSandboxInProduction,
+    tiktok: loadTikTokConfig(env, production, allowSandboxInProduction),
+    live: loadLiveConfig(env, production, allowSandboxInProduction),
   };
+}
+
+function bool(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+/** The browsable repository URL from package.json (`git+https://….git` → `https://…`). */
+export function repositoryUrl(packageJson: string = readFileSync(new URL('../../package.json', import.meta.url), 'utf8')): string {
+  const repository = (JSON.parse(packageJson) as { repository?: string | { url?: string } }).repository;
+  const raw = typeof repository === 'string' ? repository : repository?.url;
+  if (!raw) throw new ConfigError('SOURCE_URL', 'is required: package.json names no repository');
+  return raw.replace(/^git\+/, '').replace(/^git:\/\//, 'https://').replace(/\.git$/, '');
+}
+
+/**
+ * One side's mode. An explicit TIKTOK_MODE / TIKTOK_LIVE_MODE wins; otherwise the side is TikTok when it is
+ * configured (`configured`), and always in production: the sandbox there only with ALLOW_SANDBOX_IN_PRODUCTION.
+ */
+function modeFor(env: Env, variable: string, configured: boolean, production: boolean, allowSandboxInProduction: boolean): TikTokMode {
+  const raw = env[variable];
+  if (raw && !TIKTOK_MODES.includes(raw as TikTokMode)) throw new ConfigError(variable, `must be sandbox or tiktok, got "${raw}"`);
+  const wanted = (raw as TikTokMode | undefined) ?? (configured ? 'tiktok' : production && !allowSandboxInProduction ? 'tiktok' : 'sandbox');
+  if (wanted === 'sandbox' && production && !allowSandboxInProduction) {
+    throw new ConfigError(variable, 'sandbox is refused when NODE_ENV=production (set ALLOW_SANDBOX_IN_PRODUCTION=true for a demo)');
+  }
+  return wanted;
 }
 
 function url(env: Env, name: string, fallback: string): string {
@@ -179,19 +229,23 @@ function url(env: Env, name: string, fallback: string): string {
   return value;
 }
 
-function loadTikTokConfig(env: Env, production: boolean): TikTokConfig {
+function loadTikTokConfig(env: Env, production: boolean, allowSandboxInProduction: boolean): TikTokConfig {
   const clientKey = env.TIKTOK_CLIENT_KEY || '';
-  const sandbox = !clientKey;
-  if (sandbox && production && env.ALLOW_SANDBOX_IN_PRODUCTION !== 'true') {
-    throw new ConfigError('TIKTOK_CLIENT_KEY', 'is required when NODE_ENV=production (or set ALLOW_SANDBOX_IN_PRODUCTION=true for a demo)');
+  const mode = modeFor(env, 'TIKTOK_MODE', !!clientKey, production, allowSandboxInProduction);
+  const sandbox = mode === 'sandbox';
+  if (!sandbox && !clientKey) {
+    throw new ConfigError(
+      'TIKTOK_CLIENT_KEY',
+      production ? 'is required when NODE_ENV=production (or set ALLOW_SANDBOX_IN_PRODUCTION=true for a demo on the sandbox)' : 'is required when TIKTOK_MODE=tiktok',
+    );
   }
   if (!sandbox && !env.TIKTOK_CLIENT_SECRET) throw new ConfigError('TIKTOK_CLIENT_SECRET', 'is required when TIKTOK_CLIENT_KEY is set');
   const pkce = env.TIKTOK_PKCE_ENCODING || 'hex';
   if (pkce !== 'hex' && pkce !== 'base64url') throw new ConfigError('TIKTOK_PKCE_ENCODING', `must be hex or base64url, got "${pkce}"`);
   if (env.TIKTOK_REDIRECT_URI) url(env, 'TIKTOK_REDIRECT_URI', '');
   return {
-    sandbox,
-    // In sandbox mode main.ts fills in the sandbox's own key, secret and URLs once it listens.
+    mode,
+    // The sandbox is started with these; its URLs reach the app beside the config (AppRuntime), not in it.
     clientKey: sandbox ? 'sandbox_client_key' : clientKey,
     clientSecret: sandbox ? 'sandbox_client_secret' : env.TIKTOK_CLIENT_SECRET!,
     sandboxPort: int(env, 'TIKTOK_SANDBOX_PORT', 4455, 0, 65535),
@@ -205,8 +259,21 @@ function loadTikTokConfig(env: Env, production: boolean): TikTokConfig {
   };
 }
 
-function loadLiveConfig(env: Env): LiveConfig {
-  const explicit = ['TIKTOK_LIVE_SIGN_URL', 'TIKTOK_LIVE_WEB_HOST'].some((k) => env[k]);
+function loadLiveConfig(env: Env, production: boolean, allowSandboxInProduction: boolean): LiveConfig {
+  // The API key alone means TikTok with the library's defaults; the host overrides mean a TikTok-compatible server.
+  const configured = ['TIKTOK_LIVE_SIGN_API_KEY', 'TIKTOK_LIVE_SIGN_URL', 'TIKTOK_LIVE_WEB_HOST', 'TIKTOK_LIVE_CA_FILE'].some((k) => env[k]);
+  const mode = modeFor(env, 'TIKTOK_LIVE_MODE', configured, production, allowSandboxInProduction);
+  const proxyUrl = env.TIKTOK_LIVE_PROXY || env.HTTPS_PROXY || env.https_proxy || undefined;
+  if (proxyUrl) {
+    const variable = env.TIKTOK_LIVE_PROXY ? 'TIKTOK_LIVE_PROXY' : env.HTTPS_PROXY ? 'HTTPS_PROXY' : 'https_proxy';
+    let parsed: URL;
+    try {
+      parsed = new URL(proxyUrl);
+    } catch {
+      throw new ConfigError(variable, `must be a proxy URL like http://host:port, got "${proxyUrl}"`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(variable, `must be an http:// or https:// proxy URL, got "${parsed.protocol}"`);
+  }
   if (env.TIKTOK_LIVE_SIGN_URL) url(env, 'TIKTOK_LIVE_SIGN_URL', '');
   if (env.TIKTOK_LIVE_WEB_HOST && !/^[A-Za-z0-9.-]+(:\d+)?$/.test(env.TIKTOK_LIVE_WEB_HOST)) {
     throw new ConfigError('TIKTOK_LIVE_WEB_HOST', `must be host or host:port, got "${env.TIKTOK_LIVE_WEB_HOST}"`);
@@ -215,7 +282,8 @@ function loadLiveConfig(env: Env): LiveConfig {
     throw new ConfigError('TIKTOK_LIVE_CA_FILE', `file "${env.TIKTOK_LIVE_CA_FILE}" does not exist`);
   }
   return {
-    sandbox: !explicit,
+    mode,
+    proxyUrl,
     signUrl: env.TIKTOK_LIVE_SIGN_URL || undefined,
     signApiKey: env.TIKTOK_LIVE_SIGN_API_KEY || undefined,
     webHost: env.TIKTOK_LIVE_WEB_HOST || undefined,

@@ -9,7 +9,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Types } from 'mongoose';
 import type { Session } from '../helpers/app';
-import { recordSessionForTests } from '../../server/src/modules/live/testing/record-session';
+import { recordSessionForTests } from '../helpers/live/record-session';
 import { multipartBody } from '../../server/src/modules/imports/testing';
 
 export const PUBLIC_ROUTES: Record<string, string> = {

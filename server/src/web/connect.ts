@@ -32,7 +32,7 @@ function html(reply: FastifyReply, status: number, body: string) {
 
 export async function connectPageRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.tiktok.ctx;
-  const sandbox = app.config.tiktok.sandbox;
+  const sandbox = app.config.tiktok.mode === 'sandbox';
   await app.register(formbody);
   // logLevel warn: the per-request info lines would log the link token that is part of the path.
   const limited = { logLevel: 'warn' as const, config: { rateLimit: { max: 60, timeWindow: '1 minute' } } };

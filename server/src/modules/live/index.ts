@@ -7,7 +7,7 @@
  * The routes are registered by app.ts inside `/api/v1` (`liveRoutes` with the hub, `liveCreatorRoutes`).
  */
 import type { FastifyInstance } from 'fastify';
-import { createLiveManager, type LiveManagerOptions } from './manager';
+import { createLiveManager, type LiveManager, type LiveManagerOptions } from './manager';
 import { liveCreatorGifterModel, liveGiftEventModel, liveGifterModel, liveLeaseModel, liveMemberModel, liveStreamEventModel } from './models';
 import { liveSessionModel } from './session-model';
 import { streamTokenFromQuery } from './sse';
@@ -19,6 +19,15 @@ export { liveSettingsFromConfig } from './settings';
 
 /** How long the stream log keeps events for resuming clients. */
 export const STREAM_LOG_KEEP_MS = 5 * 60_000;
+
+/** What /readyz says about LIVE beyond its mode: listeners, the check budget and the sign server's last word. */
+export type LiveStatus = { worker: 'running' | 'stopped'; connection: 'configured' | 'missing' } & Partial<ReturnType<LiveManager['status']>>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    liveStatus(): LiveStatus;
+  }
+}
 
 export interface LiveSetupOptions {
   /** Options for the `live-listeners` worker's manager (tests and the SIGKILL child override some). */
@@ -36,10 +45,22 @@ export function setupLive(app: FastifyInstance, options: LiveSetupOptions = {}):
   });
   app.addHook('preClose', async () => hub.closeAll());
 
+  let running: LiveManager | null = null;
+  app.decorate('liveStatus', (): LiveStatus => ({
+    worker: running ? 'running' : 'stopped',
+    connection: app.runtime.liveConnection ? 'configured' : 'missing',
+    ...running?.status(),
+  }));
   app.workers.register('live-listeners', async () => {
     const manager = createLiveManager(app, options.manager);
     manager.start();
-    return { stop: () => manager.stop() };
+    running = manager;
+    return {
+      stop: async () => {
+        if (running === manager) running = null;
+        await manager.stop();
+      },
+    };
   });
   app.workers.register('live-stream-cleanup', () => {
     const timer = setInterval(() => {

@@ -10,7 +10,7 @@ import { createTestApp, signupAgency, type Session } from '../../../../tests/hel
 import { testDbUri } from '../../../../tests/helpers/db';
 import type { LiveManager } from './manager';
 import { liveLeaseModel } from './models';
-import { creatorDoc, endedSession, sessionsOf, startManager, uniqueHandle, waitFor } from './testing/harness';
+import { creatorDoc, endedSession, sessionsOf, startManager, uniqueHandle, waitFor } from '../../../../tests/helpers/live/harness';
 
 let live: SandboxLive;
 let appA: FastifyInstance;
@@ -21,9 +21,8 @@ const managers: LiveManager[] = [];
 beforeAll(async () => {
   live = await startSandboxLive();
   const uri = testDbUri('live_instances');
-  const withSandbox = (config: Parameters<NonNullable<Parameters<typeof createTestApp>[1]>>[0]) => ({ ...config, live: { ...config.live, connectionSettings: live.settings } });
-  appA = await createTestApp({ MONGODB_URI: uri }, withSandbox);
-  appB = await createTestApp({ MONGODB_URI: uri, JWT_SECRET: appA.config.jwtSecret }, withSandbox);
+  appA = await createTestApp({ MONGODB_URI: uri }, undefined, { liveConnection: live.settings });
+  appB = await createTestApp({ MONGODB_URI: uri, JWT_SECRET: appA.config.jwtSecret }, undefined, { liveConnection: live.settings });
   admin = await signupAgency(appA, 'Two Instances');
 });
 afterAll(async () => {

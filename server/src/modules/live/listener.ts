@@ -21,6 +21,7 @@ import { LIVE_EVENT_NAMES, toLiveEvent, type LiveEvent } from '@shared/live';
 import { createLiveConnection, type LiveConnectionSettings } from './connector';
 import type { Aggregator } from './aggregator';
 import type { SessionStore } from './session-store';
+import type { SignGate } from './sign-gate';
 import { applyToWriter, createWriter, type SessionWriter } from './writer';
 
 export interface ListenerTarget {
@@ -41,6 +42,8 @@ export interface ListenerDeps {
   watchdogMs: number;
   reconnectMinMs: number;
   reconnectMaxMs: number;
+  /** The instance's sign gate: a reconnect waits while it is closed, and a 429 closes it for every check. */
+  signGate?: SignGate;
   /** The listener is done (session ended, or stopped): the manager forgets it and releases its lease. */
   onDone: (listener: Listener, reason: string) => void;
 }
@@ -167,6 +170,9 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
   async function reconnect(): Promise<void> {
     reconnectTimer = null;
     if (state !== 'reconnecting' || !writer) return;
+    // Another check or reconnect got a 429: no sign request before the time the server gave.
+    const gateWait = deps.signGate?.waitMs() ?? 0;
+    if (gateWait > 0) return scheduleReconnect(gateWait * (1 + deps.random() * 0.1));
     try {
       connectCount++;
       const connected = await connection!.connect();
@@ -192,8 +198,9 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
         return void finish(writer?.tally.lastEventAt ?? deps.now(), 'offline');
       }
       if (err instanceof SignatureRateLimitError) {
-        log.warn({ retryAfterMs: err.retryAfter }, 'live: sign server rate limit while reconnecting');
-        return scheduleReconnect(Math.max(err.retryAfter, deps.reconnectMinMs) * (1 + deps.random() * 0.2));
+        const waitMs = deps.signGate?.rateLimited(err, deps.reconnectMinMs) ?? err.retryAfter;
+        log.warn({ retryAfterMs: err.retryAfter, resetTime: err.resetTime }, 'live: sign server rate limit while reconnecting');
+        return scheduleReconnect(Math.max(waitMs, deps.reconnectMinMs) * (1 + deps.random() * 0.2));
       }
       log.warn({ err: (err as Error)?.message }, 'live: reconnect failed; retrying');
       scheduleReconnect();

@@ -8,22 +8,27 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Types } from 'mongoose';
 import type { TikTokLiveConstructorConnectionOptions } from 'tiktok-live-connector';
-import type { LiveConnectionSettings } from './connector';
+import { createLiveConnection, type LiveConnectionSettings } from './connector';
 import { creatorModel } from '../creators/model';
 import { createAggregator } from './aggregator';
 import { createLeases } from './leases';
 import { createListener, type Listener } from './listener';
 import { createScheduler, type TrackedCreator } from './scheduler';
 import { createSessionStore } from './session-store';
-import { liveSettingsFromConfig } from './settings';
+import { createSignGate } from './sign-gate';
 import { createStreamPublisher } from './stream-log';
 
 export interface LiveManagerOptions {
   instanceId: string;
   now: () => number;
   random: () => number;
-  /** Where TikTok LIVE is (the sandbox's or explicit TIKTOK_LIVE_* settings). */
+  /** Where TikTok LIVE is (app.runtime.liveConnection: TikTok's, or the sandbox's). */
   settings: LiveConnectionSettings | null;
+  /**
+   * Ask the library's is-live check (TikTok's page, then its room API: no signature) before connecting, so an
+   * offline creator costs no sign-server request. Off: every check is a connect attempt.
+   */
+  unsignedLiveCheck: boolean;
   connectionOptions?: TikTokLiveConstructorConnectionOptions;
   checksPerMinute: number;
   schedulerTickMs: number;
@@ -56,7 +61,8 @@ export function liveManagerDefaults(app: FastifyInstance): LiveManagerOptions {
     instanceId: defaultInstanceId(),
     now: Date.now,
     random: Math.random,
-    settings: liveSettingsFromConfig(live),
+    settings: app.runtime.liveConnection,
+    unsignedLiveCheck: true,
     checksPerMinute: live.checksPerMinute,
     schedulerTickMs: 1_000,
     minRecheckMs: 15_000,
@@ -98,6 +104,8 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
   });
   const leases = createLeases(app.db, { instanceId: options.instanceId, now: options.now, ttlMs: options.leaseTtlMs });
   const listeners = new Map<string, Listener>();
+  // One gate for the scheduler's checks and the listeners' reconnects: the sign server limits us as a whole.
+  const signGate = createSignGate(options.now);
   const aggregator = createAggregator(store, publisher, {
     now: options.now,
     flushIntervalMs: options.flushIntervalMs,
@@ -148,10 +156,12 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     backoffMaxMs: options.backoffMaxMs,
     concurrency: options.checkConcurrency,
     log,
+    signGate,
     candidates: async () => (await trackedCreators()).filter((c) => !listeners.has(c.key)),
     claim: (c) => leases.acquire({ tenantId: c.tenantId, creatorId: c.creatorId }),
     async check(c) {
-      if (!options.settings) throw new Error('LIVE connection settings are missing (see liveSettingsFromConfig)');
+      if (!options.settings) throw new Error('LIVE connection settings are missing (app.runtime.liveConnection)');
+      if (options.unsignedLiveCheck && !(await isLiveWithoutSignature(c.handle, options.settings))) return 'offline';
       const listener = createListener(
         { tenantId: c.tenantId, creatorId: c.creatorId, handle: c.handle },
         {
@@ -165,6 +175,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
           watchdogMs: options.watchdogMs,
           reconnectMinMs: options.reconnectMinMs,
           reconnectMaxMs: options.reconnectMaxMs,
+          signGate,
           onDone,
         },
       );
@@ -194,6 +205,15 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     },
   });
 
+  /**
+   * The library's is-live check: the creator's LIVE page, then TikTok's room API, neither signed; its last resort
+   * is the sign server's room-id route. Throws what the library throws when every source fails.
+   */
+  async function isLiveWithoutSignature(handle: string, settings: LiveConnectionSettings): Promise<boolean> {
+    const probe = createLiveConnection(handle, settings, options.connectionOptions);
+    return probe.fetchIsLive();
+  }
+
   function every(ms: number, job: () => Promise<unknown>, what: string): void {
     let busy = false;
     const timer = setInterval(() => {
@@ -212,8 +232,20 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     store,
     aggregator,
     scheduler,
+    signGate,
     leases,
     listeners: () => [...listeners.values()],
+    /** For operators (/readyz): listeners, the check budget left, the sign gate and the last sign-server error. */
+    status() {
+      const budget = scheduler.budget();
+      const pausedUntil = budget.pausedUntil > options.now() ? new Date(budget.pausedUntil).toISOString() : null;
+      return {
+        listeners: listeners.size,
+        checks: { ...scheduler.stats(), pausedUntil },
+        budget: { remaining: budget.remaining, capacity: budget.capacity, perMinute: budget.perMinute },
+        signServer: { pausedUntil, lastError: budget.lastSignError },
+      };
+    },
     listenerFor: (creatorId: string) => listeners.get(creatorId),
 
     start(): void {

@@ -11,7 +11,7 @@ import { createSessionStore } from './session-store';
 import { liveSessionModel } from './session-model';
 import { createStreamPublisher } from './stream-log';
 import { applyToWriter, createWriter, endWriter } from './writer';
-import { creatorDoc } from './testing/harness';
+import { creatorDoc } from '../../../../tests/helpers/live/harness';
 
 let app: FastifyInstance;
 let admin: Session;

@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Types } from 'mongoose';
-import type { LiveConnectionSettings } from '../connector';
-import { createLiveManager, type LiveManager, type LiveManagerOptions } from '../manager';
-import { liveSessionModel, type LiveSessionDoc } from '../session-model';
-import { activityModel } from '../../activities/model';
-import { creatorModel, type CreatorDoc } from '../../creators/model';
+import type { LiveConnectionSettings } from '../../../server/src/modules/live/connector';
+import { createLiveManager, type LiveManager, type LiveManagerOptions } from '../../../server/src/modules/live/manager';
+import { liveSessionModel, type LiveSessionDoc } from '../../../server/src/modules/live/session-model';
+import { activityModel } from '../../../server/src/modules/activities/model';
+import { creatorModel, type CreatorDoc } from '../../../server/src/modules/creators/model';
 
 /** Intervals short enough for tests; leases long enough that a slow CI box never loses one by accident. */
 export function fastManagerOptions(settings: LiveConnectionSettings, overrides: Partial<LiveManagerOptions> = {}): Partial<LiveManagerOptions> {

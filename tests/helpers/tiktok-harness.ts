@@ -5,14 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { codeChallengeFor, createCodeVerifier, startSandboxTikTok, type RunningSandboxTikTok, type SandboxTikTokOptions } from '../../../sandbox/tiktok/index';
-import { approveOnConsentPage } from '../../../sandbox/tiktok/testing';
-import { createTestApp, type Session } from '../../../../tests/helpers/app';
-import { testDbUri } from '../../../../tests/helpers/db';
-import type { AppConfig } from '../../config';
-import { tokenAad } from './context';
-import { openSecret } from './crypto';
-import { tiktokConnectionModel, type TikTokConnectionDoc } from './model';
+import { codeChallengeFor, createCodeVerifier, startSandboxTikTok, type RunningSandboxTikTok, type SandboxTikTokOptions } from '../../server/sandbox/tiktok/index';
+import { approveOnConsentPage } from '../../server/sandbox/tiktok/testing';
+import { createTestApp, type Session } from './app';
+import { testDbUri } from './db';
+import type { AppConfig } from '../../server/src/config';
+import { tokenAad } from '../../server/src/modules/tiktok/context';
+import { openSecret } from '../../server/src/modules/tiktok/crypto';
+import { tiktokConnectionModel, type TikTokConnectionDoc } from '../../server/src/modules/tiktok/model';
 
 export const CLIENT_KEY = 'lr_test_client_key';
 export const CLIENT_SECRET = 'lr_test_client_secret';
@@ -55,7 +55,7 @@ export async function createTikTokApp(
     ...(options.publicUrl && { publicUrl: options.publicUrl }),
     tiktok: {
       ...config.tiktok,
-      sandbox: true,
+      mode: 'sandbox',
       clientKey: CLIENT_KEY,
       clientSecret: CLIENT_SECRET,
       authBaseUrl: sandbox.baseUrl,

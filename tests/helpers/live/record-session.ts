@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Types } from 'mongoose';
 import type { LiveEvent } from '@shared/live';
-import { createAggregator } from '../aggregator';
-import { createSessionStore } from '../session-store';
-import { createStreamPublisher } from '../stream-log';
-import { applyToWriter, createWriter } from '../writer';
+import { createAggregator } from '../../../server/src/modules/live/aggregator';
+import { createSessionStore } from '../../../server/src/modules/live/session-store';
+import { createStreamPublisher } from '../../../server/src/modules/live/stream-log';
+import { applyToWriter, createWriter } from '../../../server/src/modules/live/writer';
 
 export async function recordSessionForTests(app: FastifyInstance, tenantId: Types.ObjectId, creatorId: Types.ObjectId, events?: LiveEvent[]): Promise<string> {
   const now = Date.now();

@@ -4,15 +4,15 @@
  * production does. Prints "ready" when listening for work. LIVE_TEST_INSTANCE_ID and LIVE_TEST_LEASE_TTL_MS
  * name the instance and shorten the lease so the takeover does not take 45 s.
  *
- *   tsx server/src/modules/live/testing/child-server.ts
+ *   tsx tests/helpers/live/child-server.ts
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp } from '../../../app';
-import { loadConfig } from '../../../config';
-import { createLiveManager, defaultInstanceId } from '../manager';
-import { liveSettingsFromConfig } from '../settings';
+import { buildApp } from '../../../server/src/app';
+import { loadConfig } from '../../../server/src/config';
+import { createLiveManager, defaultInstanceId } from '../../../server/src/modules/live/manager';
+import { liveSettingsFromConfig } from '../../../server/src/modules/live/settings';
 import { fastManagerOptions } from './harness';
 
 async function main(): Promise<void> {
