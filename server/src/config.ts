@@ -183,7 +183,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     importMaxBytes: int(env, 'IMPORT_MAX_BYTES', 50 * 1024 * 1024, 1024),
     versionPollMs: int(env, 'VERSION_POLL_MS', 500, 50, 60_000),
-    sourceUrl: url(env, 'SOURCE_URL', repositoryUrl()),
+    sourceUrl: env.SOURCE_URL ? url(env, 'SOURCE_URL', '') : repositoryUrl(),
     allowSandboxInProduction,
     tiktok: loadTikTokConfig(env, production, allowSandboxInProduction),
     live: loadLiveConfig(env, production, allowSandboxInProduction),
