@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { browsableRepositoryUrl } from '@shared/source-url';
 
 export interface EncryptionKey {
   id: string;
@@ -199,10 +200,9 @@ function bool(env: Env, name: string): boolean {
 
 /** The browsable repository URL from package.json (`git+https://….git` → `https://…`). */
 export function repositoryUrl(packageJson: string = readFileSync(new URL('../../package.json', import.meta.url), 'utf8')): string {
-  const repository = (JSON.parse(packageJson) as { repository?: string | { url?: string } }).repository;
-  const raw = typeof repository === 'string' ? repository : repository?.url;
-  if (!raw) throw new ConfigError('SOURCE_URL', 'is required: package.json names no repository');
-  return raw.replace(/^git\+/, '').replace(/^git:\/\//, 'https://').replace(/\.git$/, '');
+  const url = browsableRepositoryUrl((JSON.parse(packageJson) as { repository?: string | { url?: string } }).repository);
+  if (!url) throw new ConfigError('SOURCE_URL', 'is required: package.json names no repository');
+  return url;
 }
 
 /**

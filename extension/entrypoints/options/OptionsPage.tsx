@@ -5,6 +5,7 @@ import { FINAL_IMPORT_STATUSES, type ImportRecord, type ServerConfig } from '../
 import { sendToBackground, type AuthState } from '../../lib/messages';
 import { resolveCreatorId } from '../../lib/resolve-creator';
 import { uploadImport } from '../../lib/upload-import';
+import { BUNDLED_SOURCE_URL } from '../../lib/source-url';
 
 function ApiUrlSection({ onSaved }: { onSaved: () => void }) {
   const [apiUrl, setApiUrl] = useState('');
@@ -130,7 +131,13 @@ function ImportSection() {
   );
 }
 
-/** Options: API URL, sign-in state, sandbox indicator, CSV import. */
+/** Which sides of the server are the sandbox, from what /config says (live.mode, tiktok.mode); null: none, or not said. */
+function sandboxSides(config: ServerConfig | null): string | null {
+  const sides = [config?.tiktok?.mode === 'sandbox' && 'TikTok (profiles)', config?.live?.mode === 'sandbox' && 'TikTok LIVE'].filter(Boolean);
+  return sides.length ? sides.join(' and ') : null;
+}
+
+/** Options: API URL, sign-in state, sandbox indicator, CSV import, source link. */
 export function OptionsPage() {
   const [auth, setAuth] = useState<AuthState | null>(null);
   const [config, setConfig] = useState<ServerConfig | null>(null);
@@ -155,8 +162,8 @@ export function OptionsPage() {
     <main class="options">
       <header class="row">
         <h1 class="grow">LiveRoster</h1>
-        {config?.sandbox && (
-          <span class="badge sandbox" data-testid="sandbox-badge" title="This server talks to the local sandbox TikTok, not the real one">
+        {sandboxSides(config) && (
+          <span class="badge sandbox" data-testid="sandbox-badge" title={`This server's ${sandboxSides(config)} is the local sandbox, not TikTok`}>
             SANDBOX
           </span>
         )}
@@ -180,6 +187,12 @@ export function OptionsPage() {
         )}
       </section>
       {auth?.signedIn && <ImportSection />}
+      <footer class="muted" data-testid="source-footer">
+        <a href={config?.sourceUrl ?? BUNDLED_SOURCE_URL} target="_blank" rel="noopener">
+          Source code
+        </a>{' '}
+        · LiveRoster is free software (AGPL-3.0)
+      </footer>
     </main>
   );
 }

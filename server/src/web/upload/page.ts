@@ -1,5 +1,7 @@
-/** The upload page's HTML: static apart from the size limit; the script fills in the rest. */
-export function uploadPageHtml(input: { maxMegabytes: number }): string {
+const escapeAttribute = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The upload page's HTML: static apart from the size limit and the source link; the script fills in the rest. */
+export function uploadPageHtml(input: { maxMegabytes: number; sourceUrl: string }): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -72,6 +74,7 @@ export function uploadPageHtml(input: { maxMegabytes: number }): string {
     </div>
   </section>
 </main>
+<footer class="muted"><a href="${escapeAttribute(input.sourceUrl)}" rel="noopener">Source code</a> · LiveRoster is free software (AGPL-3.0)</footer>
 </body>
 </html>`;
 }

@@ -16,7 +16,7 @@ const asset = (name: string) => readFileSync(new URL(`./${name}`, import.meta.ur
 export async function uploadPageRoutes(app: FastifyInstance): Promise<void> {
   const script = asset('upload.js');
   const styles = asset('upload.css');
-  const page = uploadPageHtml({ maxMegabytes: Math.round((app.config.importMaxBytes / (1024 * 1024)) * 10) / 10 });
+  const page = uploadPageHtml({ maxMegabytes: Math.round((app.config.importMaxBytes / (1024 * 1024)) * 10) / 10, sourceUrl: app.config.sourceUrl });
   const schema = { tags: ['upload page'], hide: true };
   app.get('/upload', { schema }, async (_request, reply) => reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(page));
   app.get('/upload/upload.js', { schema }, async (_request, reply) => reply.header('cache-control', 'no-cache').type('text/javascript; charset=utf-8').send(script));

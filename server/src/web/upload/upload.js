@@ -168,7 +168,7 @@
   }
 
   document.addEventListener('DOMContentLoaded', () => {
-    fetch('/api/v1/config').then((r) => r.json()).then((c) => show('sandbox', !!c.sandbox)).catch(() => {});
+    fetch('/api/v1/config').then((r) => r.json()).then((c) => show('sandbox', c.tiktok?.mode === 'sandbox' || c.live?.mode === 'sandbox')).catch(() => {});
     $('signin-form').addEventListener('submit', async (event) => {
       event.preventDefault();
       showError('signin-error', '');
