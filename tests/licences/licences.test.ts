@@ -9,7 +9,7 @@ import { checkLicences, readLicencePolicy } from '../../scripts/check-licences';
 const fixture = (name: string) => join(__dirname, '../fixtures/licences', name);
 
 describe('licence check (license-checker-rseidelsohn over production dependencies)', () => {
-  it("LiveRoster's own production dependencies are all allowed", () => {
+  it("LiveRoster's own production dependencies are all allowed", { timeout: 180_000 }, () => {
     const result = checkLicences();
     expect(result.output).not.toMatch(/not permitted/);
     expect(result.ok).toBe(true);
