@@ -7,7 +7,7 @@
  * The routes are registered by app.ts inside `/api/v1` (`liveRoutes` with the hub, `liveCreatorRoutes`).
  */
 import type { FastifyInstance } from 'fastify';
-import { createLiveManager, type LiveManager, type LiveManagerOptions } from './manager';
+import { createLiveManager, runningLiveManager, type LiveManager, type LiveManagerOptions } from './manager';
 import { liveCreatorGifterModel, liveGiftEventModel, liveGifterModel, liveLeaseModel, liveMemberModel, liveStreamEventModel } from './models';
 import { liveSessionModel } from './session-model';
 import { streamTokenFromQuery } from './sse';
@@ -45,22 +45,14 @@ export function setupLive(app: FastifyInstance, options: LiveSetupOptions = {}):
   });
   app.addHook('preClose', async () => hub.closeAll());
 
-  let running: LiveManager | null = null;
-  app.decorate('liveStatus', (): LiveStatus => ({
-    worker: running ? 'running' : 'stopped',
-    connection: app.runtime.liveConnection ? 'configured' : 'missing',
-    ...running?.status(),
-  }));
+  app.decorate('liveStatus', (): LiveStatus => {
+    const running = runningLiveManager(app);
+    return { worker: running ? 'running' : 'stopped', connection: app.runtime.liveConnection ? 'configured' : 'missing', ...running?.status() };
+  });
   app.workers.register('live-listeners', async () => {
     const manager = createLiveManager(app, options.manager);
     manager.start();
-    running = manager;
-    return {
-      stop: async () => {
-        if (running === manager) running = null;
-        await manager.stop();
-      },
-    };
+    return { stop: () => manager.stop() };
   });
   app.workers.register('live-stream-cleanup', () => {
     const timer = setInterval(() => {

@@ -90,6 +90,13 @@ interface Tracked extends TrackedCreator {
   handle: string;
 }
 
+/** The manager running on each app (at most one per instance): what /readyz reports on. */
+const runningManagers = new WeakMap<FastifyInstance, LiveManager>();
+
+export function runningLiveManager(app: FastifyInstance): LiveManager | undefined {
+  return runningManagers.get(app);
+}
+
 export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveManagerOptions> = {}) {
   const options: LiveManagerOptions = { ...liveManagerDefaults(app), ...overrides };
   const log = app.log.child({ module: 'live', instanceId: options.instanceId });
@@ -236,7 +243,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     timers.push(timer);
   }
 
-  return {
+  const manager = {
     instanceId: options.instanceId,
     options,
     store,
@@ -261,6 +268,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     start(): void {
       if (running) return;
       running = true;
+      runningManagers.set(app, manager);
       if (!options.settings) {
         log.error('live: no LIVE connection settings (sandbox not started and no TIKTOK_LIVE_* set); listeners are off');
         return;
@@ -283,6 +291,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     /** Graceful stop: every session is flushed and left open, every lease released (another instance continues at once). */
     async stop(): Promise<void> {
       running = false;
+      if (runningManagers.get(app) === manager) runningManagers.delete(app);
       scheduler.stop();
       timers.splice(0).forEach(clearInterval);
       await Promise.all([...listeners.values()].map((l) => l.stop({ end: false, reason: 'shutdown' }).catch(() => undefined)));
@@ -292,6 +301,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     /** Simulated death (tests): sockets dropped, nothing flushed, leases left to expire. */
     async crash(): Promise<void> {
       running = false;
+      if (runningManagers.get(app) === manager) runningManagers.delete(app);
       scheduler.stop();
       timers.splice(0).forEach(clearInterval);
       for (const l of listeners.values()) {
@@ -302,6 +312,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
       await aggregator.stop(false);
     },
   };
+  return manager;
 }
 
 export type LiveManager = ReturnType<typeof createLiveManager>;
