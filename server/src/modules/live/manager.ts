@@ -111,8 +111,6 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
   });
   const leases = createLeases(app.db, { instanceId: options.instanceId, now: options.now, ttlMs: options.leaseTtlMs });
   const listeners = new Map<string, Listener>();
-  /** Creators whose unsigned is-live check is running (their listener does not exist yet). */
-  const probing = new Set<string>();
   // One gate for the scheduler's checks and the listeners' reconnects: the sign server limits us as a whole.
   const signGate = createSignGate(options.now);
   const aggregator = createAggregator(store, publisher, {
@@ -166,19 +164,12 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     concurrency: options.checkConcurrency,
     log,
     signGate,
-    candidates: async () => (await trackedCreators()).filter((c) => !listeners.has(c.key) && !probing.has(c.key)),
+    candidates: async () => (await trackedCreators()).filter((c) => !listeners.has(c.key)),
     claim: (c) => leases.acquire({ tenantId: c.tenantId, creatorId: c.creatorId }),
     async check(c) {
       if (!options.settings) throw new Error('LIVE connection settings are missing (app.runtime.liveConnection)');
-      if (options.unsignedLiveCheck) {
-        // Until the listener exists the creator is "being checked": no second check of it may start meanwhile.
-        probing.add(c.key);
-        try {
-          if (!(await isLiveWithoutSignature(c.handle, options.settings))) return 'offline';
-        } finally {
-          probing.delete(c.key);
-        }
-      }
+      // The scheduler starts no second check of a creator while this one (and its `after`) runs.
+      if (options.unsignedLiveCheck && !(await isLiveWithoutSignature(c.handle, options.settings))) return 'offline';
       const listener = createListener(
         { tenantId: c.tenantId, creatorId: c.creatorId, handle: c.handle },
         {

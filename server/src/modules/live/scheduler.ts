@@ -89,6 +89,11 @@ export function createScheduler<T extends TrackedCreator>(options: SchedulerOpti
   let failures = 0;
   let inFlight = 0;
   const nextCheckAt = new Map<string, number>();
+  /**
+   * Creators whose check is running, `after` included: never two checks of one creator at once (a second one
+   * would take the lease that the first one's `after` then releases, under a listener that just started).
+   */
+  const checking = new Set<string>();
   const creatorFailures = new Map<string, number>();
   /** Last time each creator was checked, for round robin (least recently checked first). */
   const lastCheckedAt = new Map<string, number>();
@@ -111,6 +116,15 @@ export function createScheduler<T extends TrackedCreator>(options: SchedulerOpti
   }
 
   async function runCheck(creator: T): Promise<void> {
+    checking.add(creator.key);
+    try {
+      await runCheckOnce(creator);
+    } finally {
+      checking.delete(creator.key);
+    }
+  }
+
+  async function runCheckOnce(creator: T): Promise<void> {
     const now = options.now();
     lastCheckedAt.set(creator.key, now);
     stats.checks++;
@@ -167,7 +181,7 @@ export function createScheduler<T extends TrackedCreator>(options: SchedulerOpti
     if (now < gate.pausedUntil()) return;
     const all = await options.candidates();
     const due = all
-      .filter((c) => (nextCheckAt.get(c.key) ?? 0) <= now)
+      .filter((c) => !checking.has(c.key) && (nextCheckAt.get(c.key) ?? 0) <= now)
       .sort((a, b) => Number(b.marked) - Number(a.marked) || (lastCheckedAt.get(a.key) ?? 0) - (lastCheckedAt.get(b.key) ?? 0));
     for (const creator of due) {
       if (stopped || inFlight >= options.concurrency || tokens < 1 || options.now() < gate.pausedUntil()) break;
