@@ -43,6 +43,8 @@ export interface LiveConnectionSettings {
 export const DEFAULT_SIGN_TIMEOUT_MS = 15_000;
 /** tiktok-live-connector's own default sign server, as the library set it when it loaded (honours SIGN_API_URL). */
 export const LIBRARY_DEFAULT_SIGN_URL: string = SignConfig.basePath ?? 'https://api.eulerstream.com';
+/** The library's own key (its SIGN_API_KEY variable), used when we were given none. */
+const LIBRARY_DEFAULT_SIGN_KEY: string | undefined = SignConfig.apiKey;
 
 const ENV_KEYS = ['TIKTOK_LIVE_SIGN_URL', 'TIKTOK_LIVE_SIGN_API_KEY', 'TIKTOK_LIVE_WEB_HOST', 'TIKTOK_LIVE_CA_FILE'] as const;
 
@@ -68,7 +70,7 @@ export function liveConnectionSettingsFromEnv(env: NodeJS.ProcessEnv = process.e
  */
 export function applySignSettings(settings: Pick<LiveConnectionSettings, 'signBasePath' | 'signApiKey' | 'signTimeoutMs'>): void {
   SignConfig.basePath = settings.signBasePath ?? LIBRARY_DEFAULT_SIGN_URL;
-  SignConfig.apiKey = settings.signApiKey ?? undefined;
+  SignConfig.apiKey = settings.signApiKey ?? (settings.signBasePath === null ? LIBRARY_DEFAULT_SIGN_KEY : undefined);
   const baseOptions = (SignConfig.baseOptions ??= {});
   // The SDK copies the key into these shared headers when it builds a client; clear a stale one.
   const headers = (baseOptions.headers ?? {}) as Record<string, unknown>;
