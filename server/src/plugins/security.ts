@@ -40,6 +40,11 @@ export const securityPlugin = fp<SecurityOptions>(
       exposedHeaders: ['retry-after', 'idempotent-replayed'],
       maxAge: 600,
     });
+    // API answers hold tokens and agency data: no browser or proxy may keep a copy.
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (request.url.startsWith('/api/') && !String(reply.getHeader('cache-control') ?? '').includes('no-store')) reply.header('cache-control', 'no-store');
+      return payload;
+    });
     await app.register(rateLimit, {
       global: false,
       errorResponseBuilder: (_request, context) => {
