@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartBody } from '../../server/src/modules/imports/testing';
 import { createTestApp, signupAgency, type Session } from '../helpers/app';
+import { jsonKeyCountExceeds } from '../../server/src/plugins/input-guard';
 import { listen } from './helpers';
 
 let app: FastifyInstance;
@@ -44,6 +45,14 @@ describe('oversized error bodies', () => {
     expect(JSON.parse(text).error.code).toBe('VALIDATION_FAILED');
     expect((await health).status).toBe(200);
   });
+
+  it.each([
+    ['3 keys, limit 3', '{"a":1,"b":2,"c":3}', 3, false],
+    ['4 keys, limit 3', '{"a":1,"b":2,"c":3,"d":4}', 3, true],
+    ['colons inside strings are not keys', '{"a":"x:y:z:w:v"}', 2, false],
+    ['an escaped quote does not end a string', '{"a":"q\\":\\":\\":"}', 2, false],
+    ['nested keys count', '{"a":{"b":{"c":{"d":1}}}}', 3, true],
+  ])('the pre-parse key count: %s', (_name, text, limit, expected) => expect(jsonKeyCountExceeds(text as string, limit as number)).toBe(expected));
 
   it('many invalid fields: the first few are listed, the message says how many more, the answer stays small', async () => {
     // 400 unknown keys: under the key guard, so the schema validator reports every one of them.

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartBody } from '../../server/src/modules/imports/testing';
 import { addManager, createTestApp, signupAgency, uniqueEmail } from '../helpers/app';
+import { listen } from './helpers';
 
 let app: FastifyInstance;
 beforeAll(async () => {
@@ -96,5 +97,28 @@ describe('Idempotency-Key', () => {
     expect(second.statusCode).toBe(201);
     expect(second.json().id).not.toBe(first.json().id);
     expect(second.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('imports over real HTTP: replay, different file → 422, and the server keeps answering on the same client', async () => {
+    const admin = await signupAgency(app);
+    const creator = (await admin.inject({ method: 'POST', url: '/api/v1/creators', payload: { handle: 'idem_http' } })).json();
+    const base = await listen(app);
+    const upload = async (content: string) => {
+      const body = multipartBody({ creatorId: creator.id }, { content });
+      return fetch(`${base}/api/v1/imports`, { method: 'POST', headers: { ...body.headers, authorization: `Bearer ${admin.token}`, 'idempotency-key': 'http-upload' }, body: body.payload });
+    };
+    const big = 'Start time,Duration,Diamonds\n' + Array.from({ length: 3000 }, (_, i) => `2025-0${1 + (i % 9)}-${String(1 + (i % 28)).padStart(2, '0')} ${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')},60,${i}`).join('\n') + '\n';
+    const first = await upload(big);
+    expect(first.status).toBe(201);
+    const firstBody = await first.json();
+    const replay = await upload(big);
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect((await replay.json()).id).toBe(firstBody.id);
+    const different = await upload(big.replace(',60,0', ',61,0'));
+    expect(different.status).toBe(422);
+    expect((await different.json()).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    const after = await fetch(`${base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${admin.token}` } });
+    expect(after.status).toBe(200);
   });
 });
