@@ -105,7 +105,7 @@ describe('Idempotency-Key', () => {
     const base = await listen(app);
     const upload = async (content: string) => {
       const body = multipartBody({ creatorId: creator.id }, { content });
-      return fetch(`${base}/api/v1/imports`, { method: 'POST', headers: { ...body.headers, authorization: `Bearer ${admin.token}`, 'idempotency-key': 'http-upload' }, body: body.payload });
+      return fetch(`${base}/api/v1/imports`, { method: 'POST', headers: { ...body.headers, authorization: `Bearer ${admin.token}`, 'idempotency-key': 'http-upload' }, body: new Uint8Array(body.payload) });
     };
     const big = 'Start time,Duration,Diamonds\n' + Array.from({ length: 3000 }, (_, i) => `2025-0${1 + (i % 9)}-${String(1 + (i % 28)).padStart(2, '0')} ${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')},60,${i}`).join('\n') + '\n';
     const first = await upload(big);
