@@ -36,7 +36,7 @@ export const ERROR_CATALOGUE = {
   TOKEN_ALGORITHM_NOT_ALLOWED: { status: 401, message: 'The token is signed with an algorithm this server does not accept; sign in again.' },
   TOKEN_NOT_YET_VALID: { status: 401, message: 'The token is not valid yet (nbf is in the future).' },
   TOKEN_REVOKED: { status: 401, message: 'This session has ended (signed out, password or role changed); sign in again.' },
-  ADMIN_PASSWORD_PROTECTED: { status: 403, message: "An admin's password can only be changed by that admin (POST /api/v1/auth/password)." },
+  ADMIN_PASSWORD_PROTECTED: { status: 403, message: "Another admin's password can only be changed by that admin." },
   CURRENT_PASSWORD_WRONG: { status: 403, message: 'The current password is wrong.' },
   PASSWORD_TOO_WEAK: { status: 400, message: 'The password is too easy to guess; use a longer phrase that is not your name or email.' },
   INVALID_CURSOR: { status: 400, message: 'The cursor is not valid; start again from the first page.' },

@@ -107,6 +107,14 @@ describe('tokens issued before a change are refused from then on', () => {
     await admin.inject({ method: 'DELETE', url: `/api/v1/users/${manager.userId}` });
     expect((await me(manager.token)).statusCode).toBe(401);
   });
+  it('an admin sets their own password with PATCH /users/:id: their earlier tokens end too', async () => {
+    const admin = await signupAgency(app);
+    const res = await admin.inject({ method: 'PATCH', url: `/api/v1/users/${admin.userId}`, payload: { password: 'my own new passphrase 3' } });
+    expect(res.statusCode).toBe(200);
+    expect((await me(admin.token)).json().error.code).toBe('TOKEN_REVOKED');
+    const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: admin.email, password: 'my own new passphrase 3' } });
+    expect(login.statusCode).toBe(200);
+  });
 });
 
 describe('POST /api/v1/auth/logout', () => {

@@ -55,15 +55,16 @@ export function createUsersService(conn: Connection) {
 
     /**
      * A role or password change bumps the user's token version: every token issued before is refused from the
-     * next request on (and open live streams close). An admin's password is changed only by that admin, with
-     * the current password (POST /auth/password): another admin setting it would take over the account.
+     * next request on (and open live streams close), the caller's own included when they change themselves.
+     * Another admin's password is refused (403 ADMIN_PASSWORD_PROTECTED): setting it would take over that
+     * account. Admins change their own here or, proving the current one, with POST /auth/password.
      */
     async update(caller: AuthContext, id: string, body: UpdateUserBody): Promise<User> {
       const tenantId = caller.tenant;
       const existing = await users.findOne({ _id: id, tenantId }).lean();
       if (!existing) throw notFound('User');
       if (body.password !== undefined) {
-        if (existing.role === 'admin') throw new AppError('ADMIN_PASSWORD_PROTECTED');
+        if (existing.role === 'admin' && String(existing._id) !== caller.userId) throw new AppError('ADMIN_PASSWORD_PROTECTED');
         assertStrongPassword(body.password, { email: existing.email, name: body.name ?? existing.name });
       }
       const set: Record<string, unknown> = {};
