@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addManager, createTestApp, signupAgency } from '../helpers/app';
+import { buildApp } from '../../server/src/app';
+import { addManager, createTestApp, signupAgency, testConfig } from '../helpers/app';
 import { followStream, listen } from './helpers';
 
 /** Default re-check is 2 s; leave room for a loaded machine. */
@@ -65,6 +66,28 @@ describe('a stream opened before a change closes within seconds', () => {
     expect(await stream.endedWithin(CLOSE_WITHIN_MS)).toBe(true);
     expect(await survivor.endedWithin(100)).toBe(false);
     await survivor.cancel();
+  });
+});
+
+describe('across instances', () => {
+  it('a stream held by one instance closes when the user is removed through another', async () => {
+    const config = testConfig({ DB_LABEL: 'sec_stream_two' });
+    const one = await buildApp(config);
+    const two = await buildApp(config);
+    try {
+      await one.ready();
+      await two.ready();
+      const admin = await signupAgency(one);
+      const manager = await addManager(one, admin);
+      const stream = await followStream(await listen(two), manager.token);
+      expect(stream.status).toBe(200);
+      expect(await stream.endedWithin(300)).toBe(false);
+      expect((await admin.inject({ method: 'DELETE', url: `/api/v1/users/${manager.userId}` })).statusCode).toBe(204);
+      expect(await stream.endedWithin(CLOSE_WITHIN_MS)).toBe(true);
+    } finally {
+      await one.close();
+      await two.close();
+    }
   });
 });
 
