@@ -130,6 +130,7 @@ describe('Cache-Control', () => {
     expect((await admin.inject({ method: 'GET', url: '/api/v1/creators' })).headers['cache-control']).toBe('no-store');
     expect((await app.inject({ method: 'GET', url: '/api/v1/creators' })).headers['cache-control']).toBe('no-store');
     expect((await app.inject({ method: 'GET', url: '/api/v1/nope' })).headers['cache-control']).toBe('no-store');
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).headers['cache-control']).toBe('no-store');
   });
 });
 
