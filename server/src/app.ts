@@ -69,9 +69,35 @@ export const LOG_REDACT_PATHS = [
   '*.client_secret',
 ];
 
-/** Query secrets (SSE access token, OAuth code/state) and invite link tokens (/connect/<token>) never reach logs. */
+const SECRET_QUERY_NAMES = new Set(['access_token', 'code', 'state', 'token', 'code_verifier', 'refresh_token']);
+
+function decodedName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' ')).trim().toLowerCase();
+  } catch {
+    return raw.toLowerCase();
+  }
+}
+
+/**
+ * Query secrets (SSE access token, OAuth code/state) and invite link tokens (/connect/<token>) never reach logs.
+ * Parameter names are compared after percent-decoding (`access%5Ftoken`, `ACCESS_TOKEN`, `access_token[]`), so
+ * no spelling of a secret's name slips through in clear.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&](access_token|code|state|token)=)[^&]*/g, '$1[redacted]').replace(/^\/connect\/(?!callback\b)[^/?]+/, '/connect/[redacted]');
+  const q = url.indexOf('?');
+  const path = (q === -1 ? url : url.slice(0, q)).replace(/^\/connect\/(?!callback\b)[^/?]+/, '/connect/[redacted]');
+  if (q === -1) return path;
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      const name = eq === -1 ? part : part.slice(0, eq);
+      return SECRET_QUERY_NAMES.has(decodedName(name).replace(/\[\]$/, '')) ? `${name}=[redacted]` : part;
+    })
+    .join('&');
+  return `${path}?${query}`;
 }
 
 /** The licence every network user is offered the source under (AGPL-3.0 section 13). */
@@ -120,7 +146,7 @@ export async function buildApp(config: AppConfig, provided: Partial<AppRuntime> 
   await app.register(inputGuardPlugin);
   await app.register(dbPlugin, { uri: runtime.mongodbUri });
   await app.register(authPlugin, { secret: config.jwtSecret, expiresIn: config.jwtExpiresIn, versionPollMs: config.versionPollMs });
-  await app.register(idempotencyPlugin);
+  await app.register(idempotencyPlugin, { maxMultipartBytes: config.importMaxBytes + 1024 * 1024 });
 
   // Pass 2: health and public routes.
   app.get('/healthz', { schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
@@ -180,7 +206,7 @@ export async function buildApp(config: AppConfig, provided: Partial<AppRuntime> 
   await app.register(
     async (api) => {
       api.addHook('onRequest', api.authenticate);
-      await api.register(authMeRoutes, { prefix: '/auth' });
+      await api.register(authMeRoutes, { prefix: '/auth', rateLimitPerMinute: config.authRateLimitPerMinute });
       await api.register(usersRoutes, { prefix: '/users' });
       await api.register(creatorsRoutes, { prefix: '/creators' });
       await api.register(activitiesRoutes, { prefix: '/creators' });

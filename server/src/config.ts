@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { browsableRepositoryUrl } from '@shared/source-url';
+import { PROJECT_EXTENSION_ORIGIN } from '@shared/extension-origin';
 
 export interface EncryptionKey {
   id: string;
@@ -42,6 +43,21 @@ export interface AppConfig {
   allowSandboxInProduction: boolean;
   tiktok: TikTokConfig;
   live: LiveConfig;
+  security: SecurityConfig;
+}
+
+/** Issue 15's limits and secrets, read in one block (loadSecurityConfig). */
+export interface SecurityConfig {
+  /** POST /api/v1/users per admin per minute. */
+  userCreateRateLimitPerMinute: number;
+  /** Open live streams per user; the oldest is closed when a new one would exceed it. */
+  streamMaxPerUser: number;
+  /** Open live streams per server instance; above it new ones answer 503 STREAM_CAPACITY_REACHED. */
+  streamMaxPerInstance: number;
+  /** How often an open live stream re-checks its token (removal, role or password change, sign-out). */
+  streamAuthCheckMs: number;
+  /** Sandbox mode: the client secret shared with the sandbox TikTok (it signs webhooks); generated per install into DATA_DIR/secrets.json. */
+  sandboxClientSecret: string;
 }
 
 /** Where one side of TikTok is: the bundled sandbox, or TikTok itself (or whatever the overrides point at). */
@@ -164,6 +180,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   } catch {
     throw new ConfigError('PUBLIC_URL', `must be an absolute URL, got "${publicUrl}"`);
   }
+  const security = loadSecurityConfig(env);
+  const tiktok = loadTikTokConfig(env, production, allowSandboxInProduction, () => sandboxClientSecret(env, dataDir));
   const jwtExpiresIn = env.JWT_EXPIRES_IN || '12h';
   if (!/^\d+[smhd]$/.test(jwtExpiresIn)) throw new ConfigError('JWT_EXPIRES_IN', 'must look like 30m, 12h or 7d');
   return {
@@ -176,19 +194,44 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtSecret,
     jwtExpiresIn,
     tokenEncryptionKeys: parseEncryptionKeys(keyRaw),
-    corsOrigins: (env.CORS_ORIGINS || 'chrome-extension://*')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    // The project's own extension (its id is fixed by the manifest key) plus whatever CORS_ORIGINS adds.
+    corsOrigins: [
+      ...new Set([
+        PROJECT_EXTENSION_ORIGIN,
+        ...(env.CORS_ORIGINS ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ]),
+    ],
     authRateLimitPerMinute: int(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 20, 1),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     importMaxBytes: int(env, 'IMPORT_MAX_BYTES', 50 * 1024 * 1024, 1024),
     versionPollMs: int(env, 'VERSION_POLL_MS', 500, 50, 60_000),
     sourceUrl: env.SOURCE_URL ? url(env, 'SOURCE_URL', '') : repositoryUrl(),
     allowSandboxInProduction,
-    tiktok: loadTikTokConfig(env, production, allowSandboxInProduction),
+    tiktok,
     live: loadLiveConfig(env, production, allowSandboxInProduction),
+    security: { ...security, sandboxClientSecret: tiktok.mode === 'sandbox' ? tiktok.clientSecret : '' },
   };
+}
+
+function loadSecurityConfig(env: Env): Omit<SecurityConfig, 'sandboxClientSecret'> {
+  return {
+    userCreateRateLimitPerMinute: int(env, 'USER_CREATE_RATE_LIMIT_PER_MINUTE', 30, 1),
+    streamMaxPerUser: int(env, 'STREAM_MAX_PER_USER', 10, 1, 1000),
+    streamMaxPerInstance: int(env, 'STREAM_MAX_PER_INSTANCE', 2000, 1),
+    streamAuthCheckMs: int(env, 'STREAM_AUTH_CHECK_MS', 2000, 100, 60_000),
+  };
+}
+
+/**
+ * The sandbox TikTok's client secret (it signs the sandbox's webhooks), generated per install into DATA_DIR/secrets.json.
+ * Never the public constant: a forged authorization.removed signed with it would disconnect every agency's creators.
+ * Read only in sandbox mode: a real deployment writes no sandbox secret.
+ */
+function sandboxClientSecret(env: Env, dataDir: string): string {
+  return localSecret(env, 'SANDBOX_CLIENT_SECRET', dataDir, false, () => randomBytes(24).toString('base64url'));
 }
 
 function bool(env: Env, name: string): boolean {
@@ -229,7 +272,7 @@ function url(env: Env, name: string, fallback: string): string {
   return value;
 }
 
-function loadTikTokConfig(env: Env, production: boolean, allowSandboxInProduction: boolean): TikTokConfig {
+function loadTikTokConfig(env: Env, production: boolean, allowSandboxInProduction: boolean, sandboxSecret: () => string): TikTokConfig {
   const clientKey = env.TIKTOK_CLIENT_KEY || '';
   const mode = modeFor(env, 'TIKTOK_MODE', !!clientKey, production, allowSandboxInProduction);
   const sandbox = mode === 'sandbox';
@@ -247,7 +290,7 @@ function loadTikTokConfig(env: Env, production: boolean, allowSandboxInProductio
     mode,
     // The sandbox is started with these; its URLs reach the app beside the config (AppRuntime), not in it.
     clientKey: sandbox ? 'sandbox_client_key' : clientKey,
-    clientSecret: sandbox ? 'sandbox_client_secret' : env.TIKTOK_CLIENT_SECRET!,
+    clientSecret: sandbox ? sandboxSecret() : env.TIKTOK_CLIENT_SECRET!,
     sandboxPort: int(env, 'TIKTOK_SANDBOX_PORT', 4455, 0, 65535),
     authBaseUrl: url(env, 'TIKTOK_AUTH_BASE_URL', 'https://www.tiktok.com'),
     apiBaseUrl: url(env, 'TIKTOK_API_BASE_URL', 'https://open.tiktokapis.com'),

@@ -51,7 +51,16 @@ export const liveRoutes: FastifyPluginAsyncTypebox<{ hub: StreamHub; heartbeatMs
       produces: ['text/event-stream'],
       response: { 200: Type.String({ description: 'text/event-stream' }), ...StandardErrors },
     },
-    handler: createStreamHandler({ hub: opts.hub, conn: app.db, heartbeatMs: opts.heartbeatMs ?? 15_000, visibilityRefreshMs: 15_000 }),
+    handler: createStreamHandler({
+      hub: opts.hub,
+      conn: app.db,
+      heartbeatMs: opts.heartbeatMs ?? 15_000,
+      visibilityRefreshMs: 15_000,
+      checkSession: app.checkSession,
+      authCheckMs: app.config.security.streamAuthCheckMs,
+      maxPerUser: app.config.security.streamMaxPerUser,
+      maxPerInstance: app.config.security.streamMaxPerInstance,
+    }),
   });
 };
 

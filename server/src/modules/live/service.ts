@@ -125,7 +125,7 @@ export function createLiveService(conn: Connection) {
       const limit = query.limit ?? 50;
       const filter: Record<string, unknown> = { tenantId: auth.tenant, sessionId: session._id };
       if (query.cursor) {
-        const c = decodeCursor<{ t: number; id: string }>(query.cursor, ['t', 'id']);
+        const c = decodeCursor<{ t: number; id: string }>(query.cursor, ['t', 'id'], { id: 'string' });
         filter.$or = [{ at: { $gt: new Date(c.t) } }, { at: new Date(c.t), _id: { $gt: c.id } }];
       }
       const docs = await ledger
