@@ -30,6 +30,8 @@ export interface CsvNormaliserOptions {
   defaultUtcOffsetMinutes?: number;
   /** IANA zone for times that state no offset (the uploader's choice or the agency's zone); DST-aware. */
   timeZone?: string;
+  /** How the report names that zone (e.g. `Europe/Berlin (the agency's time zone)`); default the zone's name. */
+  timeZoneLabel?: string;
 }
 
 /** What every row normaliser knows about its file, decided once before the first row. */
@@ -106,7 +108,7 @@ export function createNormaliserContext(detection: FormatDetection, options: Csv
 
   const defaultOffsetMinutes = options.defaultUtcOffsetMinutes ?? 0;
   const timeZone = options.timeZone && options.timeZone !== 'UTC' ? options.timeZone : null;
-  const zoneLabel = options.timeZone ? (options.timeZone === 'UTC' ? 'UTC' : options.timeZone) : offsetLabel(defaultOffsetMinutes);
+  const zoneLabel = options.timeZoneLabel ?? (options.timeZone ? (options.timeZone === 'UTC' ? 'UTC' : options.timeZone) : offsetLabel(defaultOffsetMinutes));
   const toUtc: NormaliserContext['toUtc'] = (date, seconds, offsetMinutes) => {
     if (offsetMinutes !== null || !timeZone) return toUtcMs(date, seconds, offsetMinutes ?? defaultOffsetMinutes);
     return zonedWallTimeToUtcMs(toUtcMs(date, seconds, 0), timeZone);

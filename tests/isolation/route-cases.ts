@@ -10,7 +10,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Types } from 'mongoose';
 import type { Session } from '../helpers/app';
 import { recordSessionForTests } from '../../server/src/modules/live/testing/record-session';
-import { multipartBody } from '../../server/src/modules/imports/testing';
+import { multipartBody } from '../helpers/imports';
 
 export const PUBLIC_ROUTES: Record<string, string> = {
   'GET /healthz': 'process liveness, no data',
