@@ -129,7 +129,8 @@ export async function streamCsvRows(
     aborted = true;
     await (inHand as Promise<void> | null)?.catch(() => {});
     // Tearing the streams down may surface as an AbortError: the caller's own error is the one that counts.
-    throw fromOnRow ? fromOnRow.err : err;
+    const own = fromOnRow as { err: unknown } | null; // (set inside the consumer: TS cannot see it)
+    throw own ? own.err : err;
   }
   return { encoding: decoder.encoding, delimiter };
 }
