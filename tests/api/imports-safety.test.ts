@@ -86,7 +86,7 @@ describe('exactly once', () => {
       const third = await upload(admin, { content: csv });
       expect(third.json()).toMatchObject({ inserted: 0, duplicates: 2600 });
       expect((await totals(admin, id)).sessions).toBe(2600);
-    });
+    }, 180_000); // three uploads of 2,600 rows and a recovery: ~25 s idle, minutes on a loaded machine
   }
 });
 
