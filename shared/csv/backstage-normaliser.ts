@@ -109,7 +109,7 @@ export function createBackstageRowNormaliser(ctx: NormaliserContext): (row: read
         else if (n.value !== null) lastMonth[c.field] = n.value;
       }
     }
-    if (problems.length || !period.ok || !period.value || !diamonds.ok || !duration.ok || handleValue === null) return rowProblems(line, problems);
+    if (problems.length || !period.ok || !period.value || !diamonds.ok || !duration.ok || handleValue === null) return rowProblems(line, problems, handleValue ?? undefined);
 
     const value: NormalisedBackstage = {
       periodStart: period.value.start,

@@ -10,7 +10,7 @@ import type { CsvErrorCode } from './result';
 /** Outcome of one data row. Check `ok === true`, `ok === false` (a bad row), else `skip`. */
 export type RowResult<T> =
   | { ok: true; line: number; value: T }
-  | { ok: false; line: number; code: CsvErrorCode; message: string; problems: RowProblem[] }
+  | { ok: false; line: number; code: CsvErrorCode; message: string; problems: RowProblem[]; creatorHandle?: string }
   | { ok?: undefined; line: number; skip: 'blank' | 'totals' };
 
 /** One thing wrong with a row; a bad row lists every one it has (`message` joins them). */
@@ -155,9 +155,12 @@ export function rowError(line: number, code: CsvErrorCode, message: string): { o
   return { ok: false, line, code, message, problems: [{ code, message }] };
 }
 
-/** A bad row's outcome listing every problem found (the first one's code leads). */
-export function rowProblems(line: number, problems: RowProblem[]): { ok: false; line: number; code: CsvErrorCode; message: string; problems: RowProblem[] } {
-  return { ok: false, line, code: problems[0].code, message: problems.map((p) => p.message).join('; '), problems };
+/**
+ * A bad row's outcome listing every problem found (the first one's code leads). `creatorHandle`, when the
+ * row named a valid one, lets the importer add a roster problem of that creator to the list.
+ */
+export function rowProblems(line: number, problems: RowProblem[], creatorHandle?: string): { ok: false; line: number; code: CsvErrorCode; message: string; problems: RowProblem[]; creatorHandle?: string } {
+  return { ok: false, line, code: problems[0].code, message: problems.map((p) => p.message).join('; '), problems, ...(creatorHandle !== undefined && { creatorHandle }) };
 }
 
 /** A row with fewer cells than the header: a broken line (a line break in an unquoted cell) or cells left out. */

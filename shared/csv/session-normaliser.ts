@@ -126,7 +126,7 @@ export function createSessionRowNormaliser(ctx: NormaliserContext): (row: readon
       if (!n.ok) problem(n.code, n.message);
       else if (n.value !== null) counts[key] = n.value;
     }
-    if (problems.length) return rowProblems(line, problems);
+    if (problems.length) return rowProblems(line, problems, creatorHandle);
 
     const value: NormalisedSession = {
       startedAt: new Date(startMs!).toISOString(),

@@ -54,6 +54,16 @@ describe('row errors', () => {
     expect(second.message).toMatch(/Diamonds: "lots" is not a number/);
   });
 
+  it("adds a bad row's roster problem to its list (a creator not on the roster is named too)", async () => {
+    const res = await upload({ content: 'Username,Start time,Duration,Diamonds\nnot_on_roster_x,2026-03-01 20:00,60,-5\n' });
+    expect(res.json()).toMatchObject({ failed: 1, creatorsAdded: 0 });
+    expect(res.json().errors[0].message).toMatch(/^Diamonds: -5 is negative; @not_on_roster_x is not on your roster/);
+    // With "add missing creators" a bad row still adds nobody.
+    const adding = await upload({ content: 'Username,Start time,Duration,Diamonds\nnot_on_roster_y,2026-03-01 20:00,60,-5\n' }, { addMissingCreators: 'true' });
+    expect(adding.json()).toMatchObject({ failed: 1, creatorsAdded: 0, errors: [{ message: 'Diamonds: -5 is negative' }] });
+    expect((await admin.inject({ method: 'GET', url: '/api/v1/creators/by-handle/not_on_roster_y' })).statusCode).toBe(404);
+  });
+
   it('reports a row with fewer cells than the header instead of accepting it', async () => {
     const id = await addCreator('short_rows');
     const res = await upload({ content: 'Username,Start time,Duration,Diamonds,Viewers\nshort_rows,2026-03-02 20:00,60,5,100\nshort_rows,2026-03-03 20:00,60,5\n' });

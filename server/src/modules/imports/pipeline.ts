@@ -63,6 +63,8 @@ type PendingRow =
   | { line: number; cells: readonly string[]; format: 'sessions'; value: NormalisedSession }
   | { line: number; cells: readonly string[]; format: 'backstage'; value: NormalisedBackstage };
 type RowError = { line: number; message: string; cells?: string[] };
+/** A bad row that names a creator: its roster problem (if any) joins its list at the next flush. */
+type FailedRow = { line: number; message: string; cells?: readonly string[]; creatorHandle: string };
 
 /** Runs one import of `file` to its end and answers the finished record. */
 export async function runImport(deps: ImportPipelineDeps, auth: AuthContext, opts: ImportOptions, file: SpooledFile): Promise<ImportRecord> {
@@ -87,6 +89,7 @@ class ImportRun {
   private format: CsvFormat | null = null;
   private recordCreated = false;
   private pending: PendingRow[] = [];
+  private failedWithHandle: FailedRow[] = [];
   private pendingErrors: RowError[] = [];
   private firstErrors: RowError[] = [];
   private errorCount = 0;
@@ -188,11 +191,12 @@ class ImportRun {
   private async take(results: ImportRowResult[]): Promise<void> {
     for (const r of results) {
       if (r.ok === true) this.pending.push({ line: r.line, cells: r.cells ?? EMPTY, format: this.format!, value: r.value } as PendingRow);
+      else if (r.ok === false && r.creatorHandle) this.failedWithHandle.push({ line: r.line, message: r.message, cells: r.cells, creatorHandle: r.creatorHandle });
       else if (r.ok === false) this.reportError(r.line, r.message, r.cells);
       else this.counters.skipped++;
     }
     const batch = this.format === 'backstage' ? BACKSTAGE_BATCH : SESSION_BATCH;
-    if (this.pending.length >= batch || this.pendingErrors.length >= ERROR_BATCH) await this.flush();
+    if (this.pending.length >= batch || this.pendingErrors.length + this.failedWithHandle.length >= ERROR_BATCH) await this.flush();
   }
 
   private reportError(line: number, message: string, cells?: readonly string[]): void {
@@ -209,7 +213,20 @@ class ImportRun {
   private async flush(): Promise<void> {
     const rows = this.pending;
     this.pending = [];
-    await this.resolver.prefetch(rows.flatMap((r) => (r.value.creatorHandle && this.creatorFor(r.value.creatorHandle) === 'lookup' ? [r.value.creatorHandle] : [])));
+    const failed = this.failedWithHandle;
+    this.failedWithHandle = [];
+    const lookups = rows.flatMap((r) => (r.value.creatorHandle && this.creatorFor(r.value.creatorHandle) === 'lookup' ? [r.value.creatorHandle] : []));
+    // Bad rows are only looked up, never add a creator: with addMissingCreators their creator is no problem.
+    if (!this.opts.addMissingCreators) for (const f of failed) if (this.creatorFor(f.creatorHandle) === 'lookup') lookups.push(f.creatorHandle);
+    await this.resolver.prefetch(lookups);
+    for (const f of failed) {
+      let found = this.creatorFor(f.creatorHandle);
+      if (found === 'lookup' && !this.opts.addMissingCreators) {
+        const l = this.resolver.lookup(f.creatorHandle);
+        found = l.ok ? { creator: l.creator } : { message: l.message };
+      }
+      this.reportError(f.line, typeof found === 'object' && 'message' in found ? `${f.message}; ${found.message}` : f.message, f.cells);
+    }
     const sessions: PreparedSession[] = [];
     const backstage: PreparedBackstage[] = [];
     for (const row of rows) {
