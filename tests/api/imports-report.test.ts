@@ -124,6 +124,14 @@ describe('columns understood are stored', () => {
   });
 });
 
+describe('columns understood but not stored are named', () => {
+  it('a session-only column in a Backstage export is named in the report, not dropped silently', async () => {
+    const res = await upload({ content: "Data period,Creator's username,Diamonds,LIVE duration,Likes\n2026-09-01 ~ 2026-09-05,named_cols,100,2h,5000\n" }, { addMissingCreators: 'true' });
+    expect(res.json()).toMatchObject({ format: 'backstage', inserted: 1, ignoredColumns: ['Likes'] });
+    expect(res.json().assumptions.join(' ')).toContain('Columns not imported: "Likes"');
+  });
+});
+
 describe('time zone for times without an offset', () => {
   const csv = (handle: string) => `Username,Start time,Duration,Diamonds\n${handle},2026-07-01 20:00,60,1\n${handle},2026-01-15 20:00,60,1\n`;
 

@@ -12,7 +12,7 @@
  * faults (faults.ts) passes through untouched, as if the process had died.
  */
 import { Types, type Connection } from 'mongoose';
-import { CsvHeaderError, createCsvRowPipeline, type CsvFormat, type DateOrder, type ImportRowResult, type NormalisedBackstage, type NormalisedSession } from '@shared/csv';
+import { columnsNotStored, CsvHeaderError, createCsvRowPipeline, type CsvFormat, type DateOrder, type ImportRowResult, type NormalisedBackstage, type NormalisedSession } from '@shared/csv';
 import type { ImportRecord } from '@shared/schemas/imports';
 import type { AuthContext } from '../../plugins/auth';
 import { addSystemActivity } from '../activities/service';
@@ -162,10 +162,8 @@ class ImportRun {
     }
     this.format = detection.format;
     if (detection.format === 'backstage' && this.uploadCreator) this.notes.push('Backstage rows name their creators: the creator picked for the upload was not used.');
-    const ignoredColumns = [...detection.unrecognised, ...detection.duplicates];
-    if (ignoredColumns.length) {
-      this.notes.push(`Columns not imported: ${ignoredColumns.map((c) => `"${c}"`).join(', ')} (${detection.unrecognised.length ? 'not figures LiveRoster keeps' : 'repeats of an earlier column'}).`);
-    }
+    const ignoredColumns = columnsNotStored(detection);
+    if (ignoredColumns.length) this.notes.push(`Columns not imported: ${ignoredColumns.map((c) => `"${c}"`).join(', ')} (not figures LiveRoster keeps for this kind of export, or repeats of an earlier column).`);
     await this.imports.create({
       _id: this.importId,
       tenantId: this.tenantId,
