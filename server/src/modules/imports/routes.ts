@@ -91,9 +91,7 @@ export const importsRoutes: FastifyPluginAsyncTypebox<ImportsRoutesOptions> = as
       } catch (err) {
         // A refusal may come before the body is read: leave the connection usable for the next request.
         releaseRequest(request, reply, maxBytes + MULTIPART_OVERHEAD);
-        const answer = toHttpError(err);
-        if (answer?.code === 'PAYLOAD_TOO_LARGE') throw new AppError('PAYLOAD_TOO_LARGE', answer.message, { limitBytes: maxBytes, ...(answer.details as object) });
-        throw answer ?? err;
+        throw toHttpError(err) ?? err;
       } finally {
         await file?.dispose();
       }
