@@ -47,6 +47,10 @@ export const LiveSession = Type.Object({
   likes: Type.Optional(Type.Integer()),
   uniqueGifters: Type.Optional(Type.Integer()),
   newMembers: Type.Optional(Type.Integer()),
+  /** Imported sessions whose export had the column: total (unique) viewers, comments, shares. */
+  totalViewers: Type.Optional(Type.Integer()),
+  comments: Type.Optional(Type.Integer()),
+  shares: Type.Optional(Type.Integer()),
 });
 export type LiveSession = Static<typeof LiveSession>;
 export const LiveSessionPage = Page(LiveSession);

@@ -10,7 +10,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Types } from 'mongoose';
 import type { Session } from '../helpers/app';
 import { recordSessionForTests } from '../helpers/live/record-session';
-import { multipartBody } from '../../server/src/modules/imports/testing';
+import { multipartBody } from '../helpers/imports';
 
 export const PUBLIC_ROUTES: Record<string, string> = {
   'GET /healthz': 'process liveness, no data',
@@ -24,6 +24,7 @@ export const PUBLIC_ROUTES: Record<string, string> = {
   'GET /upload': 'the CSV upload page: static HTML, signs in and calls the authenticated API itself',
   'GET /upload/upload.js': 'static script of the upload page',
   'GET /upload/upload.css': 'static styles of the upload page',
+  'GET /upload/import-client.js': 'static script: the shared upload client (shared/upload/), no data',
   'GET /connect/callback': 'TikTok’s redirect back to the hosted page: authorised by the single-use state bound to one invite',
 };
 

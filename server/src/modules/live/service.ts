@@ -33,6 +33,12 @@ export function toLiveSession(doc: LiveSessionDoc): LiveSession {
   if (doc.source === 'listener') {
     session.uniqueGifters = int(doc.gifters);
     session.newMembers = int(doc.newMembers);
+  } else {
+    // Imported sessions: the export's own figures, when its file had the column (absent otherwise, not 0).
+    if (doc.gifters !== undefined && doc.gifters !== null) session.uniqueGifters = int(doc.gifters);
+    if (doc.viewers !== undefined && doc.viewers !== null) session.totalViewers = int(doc.viewers);
+    if (doc.comments !== undefined && doc.comments !== null) session.comments = int(doc.comments);
+    if (doc.shares !== undefined && doc.shares !== null) session.shares = int(doc.shares);
   }
   return session;
 }
