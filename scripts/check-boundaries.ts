@@ -4,8 +4,8 @@
  *
  *   tsx scripts/check-boundaries.ts [dir]     (exit 0: clean; 1: each violation printed)
  *
- * Known violations being removed by other work are listed in .ci/dependency-cruiser-known-violations.json (today:
- * the imports module's crash hook, which issue 13 turns into an injected dependency); anything new fails.
+ * Known violations being removed by other work are listed in .ci/dependency-cruiser-known-violations.json (today
+ * none: the imports crash hook is an injected dependency now); anything new fails.
  * npm test runs it through tests/boundaries/imports.test.ts.
  */
 import { spawnSync } from 'node:child_process';

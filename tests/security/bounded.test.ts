@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipartBody } from '../../server/src/modules/imports/testing';
+import { multipartBody } from '../helpers/imports';
 import { createTestApp, signupAgency, type Session } from '../helpers/app';
 import { jsonKeyCountExceeds } from '../../server/src/plugins/input-guard';
 import { listen } from './helpers';

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipartBody } from '../../server/src/modules/imports/testing';
+import { multipartBody } from '../helpers/imports';
 import { addManager, createTestApp, signupAgency, uniqueEmail } from '../helpers/app';
 import { listen } from './helpers';
 
