@@ -47,6 +47,8 @@ export const LiveSession = Type.Object({
   likes: Type.Optional(Type.Integer()),
   uniqueGifters: Type.Optional(Type.Integer()),
   newMembers: Type.Optional(Type.Integer()),
+  /** Why a listener session ended: `stream_end`, `suspended` (TikTok's moderation), `offline`, `room_changed`, `tracking_stopped`, `unobserved` (nobody saw it end). */
+  endReason: Type.Optional(Type.String()),
 });
 export type LiveSession = Static<typeof LiveSession>;
 export const LiveSessionPage = Page(LiveSession);
@@ -116,5 +118,6 @@ export const LiveSessionEndEvent = Type.Object({
   creatorId: Id,
   sessionId: Id,
   summary: Type.Object({ durationSeconds: Type.Integer(), diamonds: Type.Integer(), gifts: Type.Integer(), peakViewers: Type.Integer(), avgViewers: Type.Number() }),
+  endReason: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 export type LiveSessionEndEvent = Static<typeof LiveSessionEndEvent>;

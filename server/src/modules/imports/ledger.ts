@@ -17,13 +17,15 @@
  * entries are rebuilt from the candidates that carry their token, `inserted` ones are re-applied.
  */
 import { Types, type Connection } from 'mongoose';
-import { creatorModel } from '../creators/model';
+import { reconciliationRecord } from '@shared/live';
+import { createCreatorTotals } from '../creators/totals';
 import { liveSessionModel, type LiveSessionDoc } from '../live/session-model';
 import { importBatchModel, importModel, type CreatorDelta, type ImportBatchDoc, type LedgerReconciliation } from './model';
 
 export function createTotalsLedger(conn: Connection) {
   const batches = importBatchModel(conn);
-  const creators = creatorModel(conn);
+  // Creator totals are changed by their owner only (creators/totals.ts), idempotent per batch token.
+  const totals = createCreatorTotals(conn);
   const sessions = liveSessionModel(conn);
   const imports = importModel(conn);
 
@@ -32,25 +34,18 @@ export function createTotalsLedger(conn: Connection) {
    * import does that at its end: a token left behind by a crash is harmless, its entry is gone).
    */
   async function apply(tenantId: Types.ObjectId, token: string, deltas: CreatorDelta[], afterInc?: () => Promise<void>, deferPull?: (creatorId: Types.ObjectId, token: string) => void): Promise<void> {
-    for (const d of deltas) {
-      if (!d.diamonds && !d.liveSeconds && !d.sessions) continue;
-      await creators.updateOne(
-        { _id: d.creatorId, tenantId, pendingTotals: { $ne: token } },
-        { $inc: { 'totals.diamonds': d.diamonds, 'totals.liveSeconds': d.liveSeconds, 'totals.sessions': d.sessions }, $push: { pendingTotals: token } },
-        { strict: false },
-      );
-    }
+    for (const d of deltas) await totals.addOnce(tenantId, d.creatorId, token, d);
     await afterInc?.();
     await batches.deleteOne({ _id: token, tenantId });
     for (const d of deltas) {
       if (deferPull) deferPull(d.creatorId, token);
-      else await creators.updateOne({ _id: d.creatorId, tenantId }, { $pull: { pendingTotals: token } }, { strict: false });
+      else await totals.settle(tenantId, d.creatorId, [token]);
     }
   }
 
   /** The deferred `$pull`s: one update per creator. */
   async function pullTokens(tenantId: Types.ObjectId, creatorId: Types.ObjectId, tokens: string[]): Promise<void> {
-    if (tokens.length) await creators.updateOne({ _id: creatorId, tenantId }, { $pull: { pendingTotals: { $in: tokens } } }, { strict: false });
+    await totals.settle(tenantId, creatorId, tokens);
   }
 
   /** Rebuilds the deltas of a `pending` entry from the sessions that carry its token. */
@@ -95,16 +90,7 @@ export function createTotalsLedger(conn: Connection) {
     const res = await sessions.updateOne(
       { _id: listenerId, tenantId, source: 'listener', $or: [{ reconciliation: null }, { 'reconciliation.matchedSessionId': imported._id }] },
       {
-        $set: {
-          reconciliation: {
-            matchedSessionId: imported._id,
-            listenerDiamonds,
-            importDiamonds: imported.diamonds,
-            difference: imported.diamonds - listenerDiamonds,
-            listenerSeconds,
-            importSeconds: imported.durationSeconds,
-          },
-        },
+        $set: { reconciliation: reconciliationRecord(imported._id, { diamonds: listenerDiamonds, seconds: listenerSeconds }, { diamonds: imported.diamonds, seconds: imported.durationSeconds }) },
       },
     );
     return res.matchedCount === 1;

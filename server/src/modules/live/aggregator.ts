@@ -8,7 +8,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { SessionStore } from './session-store';
 import type { LiveStreamPublisher, PublishedEvent } from './stream-log';
-import { endWriter, settleOnDisconnect, settleTimedOut, tallyPayload, type SessionWriter } from './writer';
+import type { SessionWriter } from './writer';
 
 export interface AggregatorOptions {
   now: () => number;
@@ -44,12 +44,10 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
     const now = options.now();
     const byTenant = new Map<string, { tenantId: SessionWriter['tenantId']; events: PublishedEvent[] }>();
     for (const w of list) {
-      if (!w.changed) continue;
-      if (!force && now - w.lastPublishedAt < options.publishIntervalMs) continue;
-      w.changed = false;
-      w.lastPublishedAt = now;
+      const tally = w.takeTally(now, options.publishIntervalMs, force);
+      if (!tally) continue;
       const entry = byTenant.get(String(w.tenantId)) ?? { tenantId: w.tenantId, events: [] };
-      entry.events.push({ type: 'tally', creatorId: w.creatorId, data: tallyPayload(w, now) as unknown as Record<string, unknown> });
+      entry.events.push({ type: 'tally', creatorId: w.creatorId, data: tally as unknown as Record<string, unknown> });
       byTenant.set(String(w.tenantId), entry);
     }
     for (const { tenantId, events } of byTenant.values()) await publisher.publish(tenantId, events);
@@ -67,7 +65,7 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
 
   function tick(): void {
     const now = options.now();
-    for (const w of writers.values()) settleTimedOut(w, now, options.streakTimeoutMs);
+    for (const w of writers.values()) w.settleTimedOut(now, options.streakTimeoutMs);
     void flush().catch(() => undefined);
   }
 
@@ -83,7 +81,7 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
 
     /** A bare disconnect: open streaks are settled (and persisted) now; the session stays open. */
     async disconnected(writer: SessionWriter): Promise<void> {
-      settleOnDisconnect(writer, options.now());
+      writer.settleOnDisconnect(options.now());
       await flush().catch(() => undefined);
     },
 
@@ -92,7 +90,7 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
      * final tally, then ends the session in the database (status, duration, averages, rollup, session_end).
      */
     async end(writer: SessionWriter, at: number, reason: string): Promise<void> {
-      endWriter(writer, at);
+      writer.end(at);
       for (let attempt = 0; ; attempt++) {
         try {
           await flush();
@@ -104,7 +102,6 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
       }
       writers.delete(String(writer.sessionId));
       if (writer.fenced) return;
-      writer.changed = true;
       await publishTallies([writer], true);
       await store.endSession({ tenantId: writer.tenantId, sessionId: writer.sessionId, endedAt: writer.tally.endedAt ?? at, reason });
     },
@@ -112,7 +109,7 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
     /** Stops tracking a writer without ending its session (lease lost, shutdown): a final flush first. */
     async detach(writer: SessionWriter, flushFirst = true): Promise<void> {
       if (flushFirst) {
-        writer.forceSessionWrite = true;
+        writer.requestSessionWrite();
         await flush().catch(() => undefined);
       }
       writers.delete(String(writer.sessionId));
@@ -122,7 +119,7 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
       if (timer) clearInterval(timer);
       timer = null;
       if (flushFirst) {
-        for (const w of writers.values()) w.forceSessionWrite = true;
+        for (const w of writers.values()) w.requestSessionWrite();
         await flush().catch(() => undefined);
       }
       else await chain;

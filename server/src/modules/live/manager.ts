@@ -14,7 +14,9 @@ import { createAggregator } from './aggregator';
 import { createLeases } from './leases';
 import { createListener, type Listener } from './listener';
 import { createScheduler, type TrackedCreator } from './scheduler';
+import type { LiveSessionEvents } from './events';
 import { createSessionStore } from './session-store';
+import { createSessionSweeper } from './sweeper';
 import { liveSettingsFromConfig } from './settings';
 import { createStreamPublisher } from './stream-log';
 
@@ -43,7 +45,10 @@ export interface LiveManagerOptions {
   reconnectMinMs: number;
   reconnectMaxMs: number;
   trackedRefreshMs: number;
+  /** How often the sweeper runs (stale uncovered sessions, interrupted roll-ups). */
   rollupSweepMs: number;
+  /** Session opened / ended announcements (the hook for alerts and webhooks). */
+  events?: LiveSessionEvents;
 }
 
 export function defaultInstanceId(): string {
@@ -74,7 +79,7 @@ export function liveManagerDefaults(app: FastifyInstance): LiveManagerOptions {
     reconnectMinMs: 1_000,
     reconnectMaxMs: 60_000,
     trackedRefreshMs: 5_000,
-    rollupSweepMs: 30_000,
+    rollupSweepMs: 15_000,
   };
 }
 
@@ -93,11 +98,19 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     now: options.now,
     log,
     publisher,
+    events: options.events,
     sessionWritesPerFlush: options.sessionWritesPerFlush,
     sessionWriteMinIntervalMs: options.sessionWriteMinIntervalMs,
   });
   const leases = createLeases(app.db, { instanceId: options.instanceId, now: options.now, ttlMs: options.leaseTtlMs });
   const listeners = new Map<string, Listener>();
+  const sweeper = createSessionSweeper(app.db, store, {
+    now: options.now,
+    log,
+    staleAfterMs: options.leaseTtlMs + options.minRecheckMs,
+    leases: createLeases(app.db, { instanceId: `${options.instanceId}:sweeper`, now: options.now, ttlMs: options.leaseTtlMs }),
+    listening: (creatorId) => listeners.has(String(creatorId)),
+  });
   const aggregator = createAggregator(store, publisher, {
     now: options.now,
     flushIntervalMs: options.flushIntervalMs,
@@ -183,11 +196,8 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     async after(c, outcome) {
       if (outcome === 'offline' && c.marked) {
         // The creator is offline but a session is still marked live: its listener died (and we hold the lease
-        // now). It ended after its last persisted event.
-        for (const session of await store.liveSessionsOf(c.tenantId, c.creatorId)) {
-          const endedAt = session.lastEventAt?.getTime() ?? session.startedAt.getTime();
-          await store.endSession({ tenantId: c.tenantId, sessionId: session._id, endedAt, reason: 'offline' });
-        }
+        // now, so nobody else listens). It ended unobserved, after the last moment we know it was going.
+        await store.endOlderSessions(c.tenantId, c.creatorId, null);
         if (tracked) tracked.at = 0;
       }
       await leases.release({ tenantId: c.tenantId, creatorId: c.creatorId });
@@ -213,6 +223,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     aggregator,
     scheduler,
     leases,
+    sweeper,
     listeners: () => [...listeners.values()],
     listenerFor: (creatorId: string) => listeners.get(creatorId),
 
@@ -235,7 +246,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
         },
         'lease renewal',
       );
-      every(options.rollupSweepMs, () => store.rollUpPending(), 'rollup sweep');
+      every(options.rollupSweepMs, () => sweeper.sweep(), 'session sweep');
     },
 
     /** Graceful stop: every session is flushed and left open, every lease released (another instance continues at once). */

@@ -33,6 +33,7 @@ export function toLiveSession(doc: LiveSessionDoc): LiveSession {
   if (doc.source === 'listener') {
     session.uniqueGifters = int(doc.gifters);
     session.newMembers = int(doc.newMembers);
+    if (doc.endReason) session.endReason = doc.endReason;
   }
   return session;
 }
