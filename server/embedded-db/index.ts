@@ -83,6 +83,8 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 export interface EmbeddedDb {
   uri: string;
   port: number;
+  /** The database process (its own process group). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -101,18 +103,39 @@ export async function startEmbeddedDb(options: EmbeddedDbOptions): Promise<Embed
   mkdirSync(options.dataDir, { recursive: true });
   const args = ['-listen', `127.0.0.1:${port}`, '-data', options.dataDir];
   if (options.postgresqlUrl) args.push('-postgresql', options.postgresqlUrl);
-  const child = spawn(binary, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  await waitForPort(port, child, 30_000);
+  // Its own process group (`detached`): Ctrl-C in a terminal signals the whole foreground group at once, and the
+  // database must outlive the API's shutdown (final flush, lease release) — we stop it last, ourselves.
+  const child = spawn(binary, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  // Still ours to end when we end: on any exit of this process (including an uncaught crash) …
+  const killOnExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  // … and when this process is killed outright (SIGKILL runs no handler): a watchdog in the database's group
+  // ends it once our pid is gone.
+  const watchdog = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${child.pid} 2>/dev/null; do sleep 1; done; kill -TERM ${child.pid} 2>/dev/null`], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  watchdog.unref();
+  try {
+    await waitForPort(port, child, 30_000);
+  } catch (err) {
+    killOnExit();
+    throw err;
+  }
   let stopped: Promise<void> | undefined;
   return {
     uri: `mongodb://127.0.0.1:${port}/`,
     port,
+    pid: child.pid!,
     stop() {
       stopped ??= new Promise<void>((res) => {
         if (child.exitCode !== null) return res();
         const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
         child.once('exit', () => {
           clearTimeout(kill);
+          process.removeListener('exit', killOnExit);
           res();
         });
         child.kill('SIGTERM');

@@ -148,8 +148,12 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     const key = String(listener.target.creatorId);
     if (listeners.get(key) === listener) listeners.delete(key);
     if (reason === 'lease_lost' || reason === 'crash') return;
-    void leases.release(listener.target).catch((err) => log.error({ err }, 'live: releasing a lease failed'));
+    // Kept until done: a clean stop waits for its releases before the database goes (the next start listens at once).
+    const release = leases.release(listener.target).catch((err) => log.error({ err }, 'live: releasing a lease failed'));
+    releases.add(release);
+    void release.finally(() => releases.delete(release));
   }
+  const releases = new Set<Promise<unknown>>();
 
   const scheduler = createScheduler<Tracked>({
     now: options.now,
@@ -184,6 +188,11 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
       listeners.set(c.key, listener);
       try {
         const outcome = await listener.start();
+        if (outcome === 'live' && !running) {
+          // We were stopped while this check connected: leave the session open for whoever listens next.
+          await listener.stop({ end: false, reason: 'shutdown' });
+          return 'live';
+        }
         if (outcome === 'live') return 'live';
         listeners.delete(c.key);
         return 'offline';
@@ -256,6 +265,9 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
       timers.splice(0).forEach(clearInterval);
       await Promise.all([...listeners.values()].map((l) => l.stop({ end: false, reason: 'shutdown' }).catch(() => undefined)));
       await aggregator.stop();
+      await Promise.all([...releases]);
+      // Leases held without a listener (a check in flight when we stopped) go too.
+      await Promise.all(leases.held().map((ref) => leases.release(ref).catch((err) => log.error({ err }, 'live: releasing a lease failed'))));
     },
 
     /** Simulated death (tests): sockets dropped, nothing flushed, leases left to expire. */
