@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +96,19 @@ export interface EmbeddedDbOptions {
   log?: (line: string) => void;
 }
 
+const RUNNING_FILE = 'running.json';
+
+/** The URI of the embedded database a running server started over `dataDir`, or null when none runs. */
+export function runningEmbeddedDbUri(dataDir: string): string | null {
+  try {
+    const info = JSON.parse(readFileSync(join(dataDir, RUNNING_FILE), 'utf8')) as { uri: string; pid: number };
+    process.kill(info.pid, 0); // throws when that process is gone
+    return info.uri;
+  } catch {
+    return null;
+  }
+}
+
 /** Starts FerretDB on loopback and resolves once it accepts connections. */
 export async function startEmbeddedDb(options: EmbeddedDbOptions): Promise<EmbeddedDb> {
   const binary = ensureEmbeddedDbBinary(options.log);
@@ -124,6 +137,8 @@ export async function startEmbeddedDb(options: EmbeddedDbOptions): Promise<Embed
     killOnExit();
     throw err;
   }
+  // Where it listens, for tools run beside the server (`npm run audit:totals`): see runningEmbeddedDbUri.
+  writeFileSync(join(options.dataDir, RUNNING_FILE), JSON.stringify({ uri: `mongodb://127.0.0.1:${port}/`, pid: child.pid, ownerPid: process.pid }));
   let stopped: Promise<void> | undefined;
   return {
     uri: `mongodb://127.0.0.1:${port}/`,
@@ -136,6 +151,7 @@ export async function startEmbeddedDb(options: EmbeddedDbOptions): Promise<Embed
         child.once('exit', () => {
           clearTimeout(kill);
           process.removeListener('exit', killOnExit);
+          rmSync(join(options.dataDir, RUNNING_FILE), { force: true });
           res();
         });
         child.kill('SIGTERM');

@@ -19,6 +19,7 @@ import { openapiPlugin } from './plugins/openapi';
 import { securityPlugin } from './plugins/security';
 import { installValidators } from './plugins/validation';
 import { activitiesRoutes } from './modules/activities/routes';
+import { auditRoutes } from './modules/audit/routes';
 import { authMeRoutes, authPublicRoutes } from './modules/auth/routes';
 import { createCreatorLifecycle, type CreatorLifecycle } from './modules/creators/lifecycle';
 import { creatorsRoutes } from './modules/creators/routes';
@@ -155,6 +156,7 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
       await api.register(liveCreatorRoutes, { prefix: '/creators' });
       await api.register(tiktokRoutes);
       await api.register(notificationsRoutes, { prefix: '/notifications' });
+      await api.register(auditRoutes, { prefix: '/audit' });
     },
     { prefix: '/api/v1' },
   );

@@ -31,6 +31,8 @@ export const ERROR_CATALOGUE = {
   RATE_LIMITED: { status: 429, message: 'Too many requests; wait and retry.' },
   INTERNAL: { status: 500, message: 'Internal Server Error' },
   UNAVAILABLE: { status: 503, message: 'The service is not ready.' },
+  // issue 10 (nothing lost)
+  DATABASE_UNAVAILABLE: { status: 503, message: 'The database is not reachable right now; retry in a few seconds (LIVE listeners keep counting meanwhile).' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -12,6 +12,7 @@
 import { Types, type Connection } from 'mongoose';
 import { sameTotals, totalsFromSessions, type CreatorTotals, type SessionForTotals } from '@shared/live';
 import { liveSessionModel } from '../live/session-model';
+import type { Creator } from '@shared/schemas/creators';
 import { creatorModel, type CreatorDoc } from './model';
 
 export type TotalsDelta = CreatorTotals;
@@ -29,6 +30,23 @@ export function createCreatorTotals(conn: Connection) {
   const sessions = liveSessionModel(conn);
 
   return {
+    /**
+     * The running session's figures for a creator document (`live.diamonds`, `live.seconds`): 0 when not live.
+     * `totals` stay finished sessions only; a client shows all-time including now as their sum.
+     */
+    async withRunningSession(doc: CreatorDoc, creator: Creator, now = Date.now()): Promise<Creator> {
+      let diamonds = 0;
+      let seconds = 0;
+      if (doc.live?.isLive && doc.live.sessionId) {
+        const running = await sessions.findOne({ _id: doc.live.sessionId, tenantId: doc.tenantId, status: 'live' }, { diamonds: 1, startedAt: 1 }).lean();
+        if (running) {
+          diamonds = Math.round(running.diamonds ?? 0);
+          seconds = Math.max(0, Math.round((now - new Date(running.startedAt).getTime()) / 1000));
+        }
+      }
+      return { ...creator, live: { ...creator.live, diamonds, seconds } };
+    },
+
     /** Adds `delta` to the creator's totals once for `token`, however often it is called. */
     async addOnce(tenantId: Types.ObjectId, creatorId: Types.ObjectId, token: string, delta: TotalsDelta): Promise<void> {
       if (!delta.diamonds && !delta.liveSeconds && !delta.sessions) return;

@@ -6,6 +6,7 @@ import { ErrorBody, IdParams, StandardErrors } from '@shared/schemas/common';
 import { BackstagePeriodList, ImportPage, ImportRecord, ListImportsQuery } from '@shared/schemas/imports';
 import type { DateOrder } from '@shared/csv';
 import { AppError } from '../../plugins/errors';
+import { registerImportRecovery } from './recovery';
 import { createImportsService, limitMessage } from './service';
 
 const security = [{ bearerAuth: [] }];
@@ -42,6 +43,7 @@ export const importsRoutes: FastifyPluginAsyncTypebox<ImportsRoutesOptions> = as
     staleAfterMs: 10 * 60_000,
   });
   app.creatorLifecycle.onDelete((tenantId, creatorId) => service.removeForCreator(tenantId, creatorId));
+  registerImportRecovery(app);
 
   app.post('/imports', {
     config: { idempotent: true },

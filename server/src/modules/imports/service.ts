@@ -18,6 +18,7 @@ import { createCreatorResolver, type ImportCreator } from './creator-resolver';
 import { FileTooLargeError, NoHeaderLineError, NotCsvError, streamCsvRows } from './csv-stream';
 import { toBackstagePeriod, toImportRecord } from './dto';
 import { createTotalsLedger } from './ledger';
+import { IMPORT_HEARTBEAT_MS } from './recovery';
 import { backstagePeriodModel, importDigestModel, importErrorModel, importModel, type BackstagePeriodDoc, type ImportDoc } from './model';
 import { createSessionWriter, type ImportCounters, type PreparedSession } from './session-writer';
 import { SimulatedCrash, importTestHooks } from './test-hooks';
@@ -196,6 +197,8 @@ export function createImportsService(conn: Connection, options: ImportsServiceOp
       record = (await imports.create(doc)).toObject() as ImportDoc;
     };
 
+    // Alive while it runs, however slow the upload: the recovery worker finishes imports that stop beating.
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), IMPORT_HEARTBEAT_MS);
     try {
       await streamCsvRows(
         upload.stream,
@@ -233,6 +236,8 @@ export function createImportsService(conn: Connection, options: ImportsServiceOp
         await progress({ status: 'failed', message: failure?.message ?? 'The import stopped on a server error. Upload the same file again to finish it: nothing is counted twice.', finishedAt: new Date() }).catch(() => {});
       }
       throw failure ?? err;
+    } finally {
+      clearInterval(beat);
     }
     return toImportRecord((await imports.findOne({ _id: importId, tenantId }).lean<ImportDoc>())!);
   }
