@@ -115,11 +115,15 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   // Pass 2: health and public routes.
   app.get('/healthz', { schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
   app.get('/readyz', { schema: { tags: ['health'] } }, async (_request, reply) => {
+    // Not ready while the database is down (db/availability.ts), or when a ping does not answer within 2 s.
+    const unavailable = () => reply.code(503).send({ error: { code: 'DATABASE_UNAVAILABLE', message: 'The database is not reachable.' } });
+    if (!app.dbAvailability.up()) return unavailable();
     try {
-      await app.db.db!.admin().ping();
+      await Promise.race([app.db.db!.admin().ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('ping timed out')), 2_000).unref())]);
       return { status: 'ready' };
-    } catch {
-      return reply.code(503).send({ error: { code: 'UNAVAILABLE', message: 'The database is not reachable.' } });
+    } catch (err) {
+      app.dbAvailability.failed(err);
+      return unavailable();
     }
   });
   app.get(

@@ -86,18 +86,20 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
     },
 
     /**
-     * Ends a session: settles and persists everything (retrying a failing database a few times), publishes the
+     * Ends a session: settles and persists everything (waiting out a database outage), publishes the
      * final tally, then ends the session in the database (status, duration, averages, rollup, session_end).
      */
     async end(writer: SessionWriter, at: number, reason: string): Promise<void> {
       writer.end(at);
+      // While the aggregator runs, an unreachable database is waited out (an outage: what the listener holds is
+      // written once it is back); a stopping aggregator gives up after a few tries (the sweeper finishes it).
       for (let attempt = 0; ; attempt++) {
         try {
           await flush();
           break;
         } catch (err) {
-          if (attempt >= 5) throw err;
-          await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+          if (!timer && attempt >= 5) throw err;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 200 * 2 ** attempt)));
         }
       }
       writers.delete(String(writer.sessionId));

@@ -250,7 +250,9 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
         async () => {
           for (const lost of await leases.renewAll()) {
             log.warn({ creatorId: String(lost.creatorId) }, 'live: lease taken over by another instance; stopping this listener');
-            await listeners.get(String(lost.creatorId))?.stop({ end: false, reason: 'lease_lost', flush: false });
+            // Flushed first: gifts held through a database outage go into the session's ledger (idempotent per
+            // message), which the new owner's end recomputes from; the session document's update is refused.
+            await listeners.get(String(lost.creatorId))?.stop({ end: false, reason: 'lease_lost', flush: true });
           }
         },
         'lease renewal',

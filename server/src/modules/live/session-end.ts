@@ -177,7 +177,8 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
       );
     } catch (err) {
       const writeErrors = (err as { writeErrors?: { code: number }[] }).writeErrors;
-      if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) throw err;
+      // Duplicate keys only (already added for this token); no write errors means a lost connection: retry.
+      if (!Array.isArray(writeErrors) || writeErrors.length === 0 || writeErrors.some((e) => e.code !== 11000)) throw err;
     }
   }
 

@@ -13,6 +13,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Connection } from 'mongoose';
+import { isDatabaseUnavailableError } from '../../db/availability';
 import { liveGiftEventModel, liveMemberModel, type LiveGiftEventDoc } from './models';
 import { liveSessionModel } from './session-model';
 import { memberIdFor, type PendingChanges, type PendingGift, type SessionWriter } from './writer';
@@ -25,7 +26,9 @@ async function insertIgnoringDuplicates(collection: { insertMany(docs: object[],
     await collection.insertMany(docs, { ordered: false });
   } catch (err) {
     const writeErrors = (err as { writeErrors?: { index: number; code: number }[] }).writeErrors;
-    if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) throw err;
+    // Only an answer made of duplicate keys is an answer: a bulk error with no write errors is a lost
+    // connection (the database went away mid-insert), and the insert must be retried, not taken as done.
+    if (!Array.isArray(writeErrors) || writeErrors.length === 0 || writeErrors.some((e) => e.code !== 11000) || isDatabaseUnavailableError(err)) throw err;
     for (const e of writeErrors) duplicates.add(docs[e.index]._id);
   }
   return duplicates;
