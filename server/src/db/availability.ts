@@ -39,14 +39,19 @@ export interface DatabaseAvailability {
   failed(err: unknown): void;
   /** Since when it is down (ms epoch), or null. */
   downSince(): number | null;
+  /** When it was last seen down (ms epoch; 0 = never since the start): judgements that need a quiet database wait after it. */
+  lastDownAt(): number;
 }
 
 export function trackAvailability(conn: Connection): DatabaseAvailability {
   let downSince: number | null = null;
+  let lastDownAt = 0;
   const markDown = () => {
     downSince ??= Date.now();
+    lastDownAt = Date.now();
   };
   const markUp = () => {
+    if (downSince !== null) lastDownAt = Date.now();
     downSince = null;
   };
   const client = conn.getClient();
@@ -60,5 +65,6 @@ export function trackAvailability(conn: Connection): DatabaseAvailability {
       if (isDatabaseUnavailableError(err)) markDown();
     },
     downSince: () => downSince,
+    lastDownAt: () => (downSince !== null ? Date.now() : lastDownAt),
   };
 }

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Types } from 'mongoose';
 import type { TikTokLiveConstructorConnectionOptions } from 'tiktok-live-connector';
 import type { LiveConnectionSettings } from './connector';
+import { isDatabaseUnavailableError } from '../../db/availability';
 import { creatorModel } from '../creators/model';
 import { createAggregator } from './aggregator';
 import { createLeases } from './leases';
@@ -108,9 +109,13 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     now: options.now,
     log,
     staleAfterMs: options.leaseTtlMs + options.minRecheckMs,
+    // One check interval: a creator is rechecked at most every minRecheckMs, within the per-minute budget.
+    checkIntervalMs: Math.max(options.minRecheckMs, 60_000 / Math.max(1, options.checksPerMinute)) + options.schedulerTickMs * 2,
     leases: createLeases(app.db, { instanceId: `${options.instanceId}:sweeper`, now: options.now, ttlMs: options.leaseTtlMs }),
     listening: (creatorId) => listeners.has(String(creatorId)),
+    lastDatabaseFailureAt: () => Math.max(lastDatabaseFailureAt, app.dbAvailability?.lastDownAt() ?? 0),
   });
+  let lastDatabaseFailureAt = 0;
   const aggregator = createAggregator(store, publisher, {
     now: options.now,
     flushIntervalMs: options.flushIntervalMs,
@@ -219,7 +224,10 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
       if (busy) return;
       busy = true;
       job()
-        .catch((err) => log.error({ err }, `live: ${what} failed`))
+        .catch((err) => {
+          if (isDatabaseUnavailableError(err)) lastDatabaseFailureAt = options.now();
+          log.error({ err }, `live: ${what} failed`);
+        })
         .finally(() => (busy = false));
     }, ms);
     timers.push(timer);

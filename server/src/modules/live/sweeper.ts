@@ -11,6 +11,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Connection, Types } from 'mongoose';
 import type { Leases } from './leases';
+import { liveLeaseModel } from './models';
 import { lastSeenAt } from './session-end';
 import { liveSessionModel, type LiveSessionDoc } from './session-model';
 import type { SessionStore } from './session-store';
@@ -20,20 +21,29 @@ export interface SweeperOptions {
   log: FastifyBaseLogger;
   /** Takeover window (lease TTL) plus one check interval: silent longer than this and uncovered means gone. */
   staleAfterMs: number;
+  /** How long after a lease expired another instance's check takes the room over. */
+  checkIntervalMs: number;
   /** The sweeper's own leases (another instance id than the listeners'). */
   leases: Leases;
   /** True when this instance's listeners hold the creator (not stale, whatever the clock says). */
   listening: (creatorId: Types.ObjectId) => boolean;
+  /**
+   * When this instance last failed to reach the database. Right after an outage every lease has expired and
+   * every session looks silent although its listener is alive and about to renew and write back: no session
+   * is judged until the database has been reachable for a whole window.
+   */
+  lastDatabaseFailureAt: () => number;
 }
 
 export function createSessionSweeper(conn: Connection, store: SessionStore, options: SweeperOptions) {
   const sessions = liveSessionModel(conn);
+  const leaseDocs = liveLeaseModel(conn);
   const startedAt = options.now();
 
   async function sweepStale(): Promise<number> {
     const now = options.now();
     // Right after a start, give the listeners one window to pick their rooms up again before judging.
-    if (now - startedAt < options.staleAfterMs) return 0;
+    if (now - startedAt < options.staleAfterMs || now - options.lastDatabaseFailureAt() < options.staleAfterMs) return 0;
     // Cross-tenant on purpose: the sweep serves every agency.
     const live = await sessions
       .find({ status: 'live', source: 'listener' }, { _id: 1, tenantId: 1, creatorId: 1, startedAt: 1, lastEventAt: 1, lastFlushAt: 1 })
@@ -42,6 +52,11 @@ export function createSessionSweeper(conn: Connection, store: SessionStore, opti
     let ended = 0;
     for (const s of live) {
       if (now - lastSeenAt(s) <= options.staleAfterMs || options.listening(s.creatorId)) continue;
+      // A quiet room writes nothing, so silence alone says little: the lease says whether someone listens. A
+      // lease that expired less than a check interval ago is a takeover about to happen (its instance died and
+      // another one's next check picks the room up), not an abandoned session.
+      const lease = await leaseDocs.findOne({ _id: s.creatorId, tenantId: s.tenantId }, { expiresAt: 1 }).lean();
+      if (lease && now - new Date(lease.expiresAt).getTime() <= options.checkIntervalMs) continue;
       const ref = { tenantId: s.tenantId, creatorId: s.creatorId };
       if (!(await options.leases.acquire(ref))) continue; // a listener (or another sweeper) covers it
       try {
