@@ -8,11 +8,11 @@
  *      means someone else's session: the insert itself is the claim, so two concurrent uploads of the
  *      same file each own the sessions they inserted and nobody else's
  *   3. `record`: entry `inserted` with the exact per-creator deltas of the inserted sessions
- *   4. `apply`:  per creator `updateOne({_id, pendingTotals: {$ne: token}}, {$inc, $push: token})` — the
- *      $inc and the marker land in one document write, so repeating it never counts twice
+ *   4. `apply`:  per creator, the totals' owner adds the batch's delta once per token (creators/totals.ts:
+ *      the $inc and the marker land in one document write, so repeating it never counts twice)
  *   5. delete the entry, then `$pull` the token from the creators
- * A crash at any point leaves an entry (or only a stray token in `pendingTotals`, harmless). The next
- * import of the agency calls `recoverStale`: entries whose import is dead (failed, or no heartbeat
+ * A crash at any point leaves an entry (or only a stray token in `pendingTotals`, harmless). The
+ * `imports-recovery` worker (recovery.ts, within a minute) and the next import of the agency call `recoverStale`: entries whose import is dead (failed, or no heartbeat
  * for `staleAfterMs`) are taken over by compare-and-set on `recoveredBy` and finished: `pending`
  * entries are rebuilt from the candidates that carry their token, `inserted` ones are re-applied.
  */
