@@ -24,6 +24,7 @@ import { createTestApp, signupAgency, type Session } from '../helpers/app';
 import { creatorModel } from '../../server/src/modules/creators/model';
 import { createCreatorTotals } from '../../server/src/modules/creators/totals';
 import { multipartBody } from '../../server/src/modules/imports/testing';
+import { liveGiftEventModel } from '../../server/src/modules/live/models';
 import { liveSessionModel, type LiveSessionDoc } from '../../server/src/modules/live/session-model';
 import { waitFor } from '../../server/src/modules/live/testing/harness';
 
@@ -144,14 +145,24 @@ async function sendGifts(): Promise<void> {
   }
 }
 
-/** Every live room's session holds what its room was sent. */
+/**
+ * Every live room's gifts are persisted: its session's gift ledger (the source of truth its figures are
+ * recomputed from; the running figure of a session taken over mid-flight catches up at its end) holds what
+ * the room was sent.
+ */
 async function persisted(timeoutMs = 90_000): Promise<void> {
+  const ledgerSum = async (roomId: string) => {
+    const session = await sessions().findOne({ tenantId: tenant(), key: `listener:${roomId}` }).lean();
+    if (!session) return null;
+    const rows = await liveGiftEventModel(app.db).find({ tenantId: tenant(), sessionId: session._id }, { diamonds: 1 }).lean();
+    return rows.reduce((n, r) => n + (r.diamonds ?? 0), 0);
+  };
   for (const c of liveRooms()) {
     const roomId = live.rooms.snapshot(c.handle)!.roomId;
     const want = roomTruth.get(roomId)!.diamonds;
     let got: unknown;
     await waitFor(
-      async () => (got = (await sessions().findOne({ tenantId: tenant(), key: `listener:${roomId}` }).lean())?.diamonds) === want,
+      async () => (got = await ledgerSum(roomId)) === want,
       `@${c.handle}'s ${want} diamonds persisted`,
       timeoutMs,
     ).catch((err) => {

@@ -32,7 +32,8 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
     await store.flush(list);
     failures = 0;
     for (const w of list) {
-      if (w.fenced) {
+      // A fenced writer leaves once what it held is in the ledger (the next flushes acknowledge it).
+      if (w.fenced && !w.hasPending()) {
         writers.delete(String(w.sessionId));
         options.onFenced?.(w);
       }
@@ -112,7 +113,15 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
     async detach(writer: SessionWriter, flushFirst = true): Promise<void> {
       if (flushFirst) {
         writer.requestSessionWrite();
-        await flush().catch(() => undefined);
+        // Right after a database outage the first writes can still fail: try a few times before letting go.
+        for (let attempt = 0; attempt < 8; attempt++) {
+          try {
+            await flush();
+            if (!writer.hasPending()) break;
+          } catch {
+            await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 200 * 2 ** attempt)));
+          }
+        }
       }
       writers.delete(String(writer.sessionId));
     },

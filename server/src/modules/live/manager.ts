@@ -124,7 +124,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     log,
     onFenced: (writer) => {
       const listener = listeners.get(String(writer.creatorId));
-      if (listener) void listener.stop({ end: false, reason: 'lease_lost', flush: false });
+      if (listener) void listener.stop({ end: false, reason: 'lease_lost' });
     },
   });
   let tracked: { list: Tracked[]; at: number } | null = null;

@@ -155,8 +155,13 @@ export class SessionWriter {
 
   // ---- phase 1: acknowledgement (ledger and members) ----
 
+  /**
+   * Gifts or members to acknowledge. A fenced writer still has its held gifts acknowledged: the ledger id is
+   * per session and message, so what the new owner also heard is not counted twice, and what only we heard
+   * (through a database outage) is not lost; only its session-document writes stop.
+   */
   hasPending(): boolean {
-    return !this.fencedOut && (this.pendingGifts.length > 0 || this.pendingMembers.length > 0);
+    return this.pendingGifts.length > 0 || this.pendingMembers.length > 0;
   }
 
   /** Takes the gifts and members to acknowledge (synchronously, before the flush's first await). */
