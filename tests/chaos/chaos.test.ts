@@ -165,8 +165,10 @@ async function persisted(timeoutMs = 90_000): Promise<void> {
       async () => (got = await ledgerSum(roomId)) === want,
       `@${c.handle}'s ${want} diamonds persisted`,
       timeoutMs,
-    ).catch((err) => {
-      throw new Error(`${(err as Error).message}; the session has ${String(got)}`);
+    ).catch(async (err) => {
+      const list = await sessions().find({ tenantId: tenant(), creatorId: new Types.ObjectId(c.id) }).lean<LiveSessionDoc[]>();
+      const state = list.map((x) => `${x.roomId}:${x.status}:${x.endReason ?? ''}:${x.listenerInstanceId}:${x.diamonds}`).join(' | ');
+      throw new Error(`${(err as Error).message}; the ledger has ${String(got)}; sockets ${live.rooms.snapshot(c.handle)!.openSockets}; sessions ${state}`);
     });
   }
 }
