@@ -208,7 +208,10 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
       }
     },
     async after(c, outcome) {
-      if (outcome === 'offline' && c.marked) {
+      // Not right after a database outage: every lease has just expired, and the listener that is still in the
+      // room (on another instance) has not renewed yet; an "offline" answer then must not end its session.
+      const quiet = options.now() - Math.max(lastDatabaseFailureAt, app.dbAvailability?.lastDownAt() ?? 0) >= options.leaseTtlMs + options.minRecheckMs;
+      if (outcome === 'offline' && c.marked && quiet) {
         // The creator is offline but a session is still marked live: its listener died (and we hold the lease
         // now, so nobody else listens). It ended unobserved, after the last moment we know it was going.
         await store.endOlderSessions(c.tenantId, c.creatorId, null);
