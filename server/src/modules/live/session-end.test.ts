@@ -69,7 +69,7 @@ describe('sessions always end', () => {
     const first = manager({ instanceId: 'end-a' });
     await live.rooms.waitForSockets(c.handle, 1, 30_000);
     const lion = await live.rooms.sendGift(c.handle, { userId: '1', giftId: '6369' });
-    await waitFor(async () => (await sessionsOf(app, admin.agencyId, c.id))[0]?.diamonds === lion.diamonds, 'the gift persisted');
+    await waitFor(async () => (await sessionsOf(app, admin.agencyId, c.id))[0]?.diamonds === lion.diamonds, 'the gift persisted', 45_000);
     await first.crash(); // dies without a word: its session stays live in the database
     const [old] = await sessionsOf(app, admin.agencyId, c.id);
     live.rooms.endStream(c.handle);
@@ -96,7 +96,7 @@ describe('sessions always end', () => {
     const first = manager({ instanceId: 'off-a' });
     await live.rooms.waitForSockets(c.handle, 1, 30_000);
     const rose = await live.rooms.sendGift(c.handle, { userId: '2', giftId: '5655' });
-    await waitFor(async () => (await sessionsOf(app, admin.agencyId, c.id))[0]?.diamonds === rose.diamonds, 'the gift persisted');
+    await waitFor(async () => (await sessionsOf(app, admin.agencyId, c.id))[0]?.diamonds === rose.diamonds, 'the gift persisted', 45_000);
     await first.crash();
     live.rooms.endStream(c.handle);
     manager({ instanceId: 'off-b' });
@@ -115,7 +115,7 @@ describe('sessions always end', () => {
     const first = manager({ instanceId: 'sweep-a' });
     await live.rooms.waitForSockets(c.handle, 1, 30_000);
     const gift = await live.rooms.sendGift(c.handle, { userId: '3', giftId: '6369' });
-    await waitFor(async () => (await sessionsOf(app, admin.agencyId, c.id))[0]?.diamonds === gift.diamonds, 'the gift persisted');
+    await waitFor(async () => (await sessionsOf(app, admin.agencyId, c.id))[0]?.diamonds === gift.diamonds, 'the gift persisted', 45_000);
     await first.crash();
     await admin.inject({ method: 'PUT', url: `/api/v1/creators/${c.id}/live-tracking`, payload: { enabled: false } });
     // No check will look at this creator again: only the sweeper can end it.
@@ -135,7 +135,7 @@ describe('sessions always end', () => {
     manager({ instanceId: 'untrack-a' });
     await live.rooms.waitForSockets(c.handle, 1, 30_000);
     const gift = await live.rooms.sendGift(c.handle, { userId: '4', giftId: '5655' });
-    await waitFor(async () => (await sessionsOf(app, admin.agencyId, c.id))[0]?.diamonds === gift.diamonds, 'the gift persisted');
+    await waitFor(async () => (await sessionsOf(app, admin.agencyId, c.id))[0]?.diamonds === gift.diamonds, 'the gift persisted', 45_000);
     await admin.inject({ method: 'PUT', url: `/api/v1/creators/${c.id}/live-tracking`, payload: { enabled: false } });
     const [ended] = await waitFor(async () => {
       const list = await sessionsOf(app, admin.agencyId, c.id);
@@ -152,7 +152,7 @@ describe('sessions always end', () => {
     manager({ instanceId: 'susp-a' });
     await live.rooms.waitForSockets(c.handle, 1, 30_000);
     const gift = await live.rooms.sendGift(c.handle, { userId: '5', giftId: '6369' });
-    await waitFor(async () => (await sessionsOf(app, admin.agencyId, c.id))[0]?.diamonds === gift.diamonds, 'the gift persisted');
+    await waitFor(async () => (await sessionsOf(app, admin.agencyId, c.id))[0]?.diamonds === gift.diamonds, 'the gift persisted', 45_000);
     live.rooms.endStream(c.handle, { suspended: true });
     const [ended] = await waitFor(async () => {
       const list = await sessionsOf(app, admin.agencyId, c.id);
