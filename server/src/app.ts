@@ -22,6 +22,7 @@ import { openapiPlugin } from './plugins/openapi';
 import { securityPlugin } from './plugins/security';
 import { installValidators } from './plugins/validation';
 import { activitiesRoutes } from './modules/activities/routes';
+import { auditRoutes } from './modules/audit/routes';
 import { authMeRoutes, authPublicRoutes } from './modules/auth/routes';
 import { createCreatorLifecycle, type CreatorLifecycle } from './modules/creators/lifecycle';
 import { creatorsRoutes } from './modules/creators/routes';
@@ -153,11 +154,15 @@ export async function buildApp(config: AppConfig, provided: Partial<AppRuntime> 
   // Which TikTok each side talks to, and how the LIVE checks fare against the sign server, for operators.
   const modes = () => ({ tiktok: { mode: config.tiktok.mode }, live: { mode: config.live.mode, ...app.liveStatus() } });
   app.get('/readyz', { schema: { tags: ['health'] } }, async (_request, reply) => {
+    // Not ready while the database is down (db/availability.ts), or when a ping does not answer within 2 s.
+    const unavailable = () => reply.code(503).send({ error: { code: 'DATABASE_UNAVAILABLE', message: 'The database is not reachable.', details: modes() } });
+    if (!app.dbAvailability.up()) return unavailable();
     try {
-      await app.db.db!.admin().ping();
+      await Promise.race([app.db.db!.admin().ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('ping timed out')), 2_000).unref())]);
       return { status: 'ready', ...modes() };
-    } catch {
-      return reply.code(503).send({ error: { code: 'UNAVAILABLE', message: 'The database is not reachable.', details: modes() } });
+    } catch (err) {
+      app.dbAvailability.failed(err);
+      return unavailable();
     }
   });
   app.get(
@@ -216,6 +221,7 @@ export async function buildApp(config: AppConfig, provided: Partial<AppRuntime> 
       await api.register(liveCreatorRoutes, { prefix: '/creators' });
       await api.register(tiktokRoutes);
       await api.register(notificationsRoutes, { prefix: '/notifications' });
+      await api.register(auditRoutes, { prefix: '/audit' });
     },
     { prefix: '/api/v1' },
   );

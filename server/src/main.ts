@@ -97,6 +97,9 @@ export async function startServer(config: AppConfig, log: (line: string) => void
     }
     const app = await buildApp(config, runtime);
     stoppers.push({ name: 'api', stop: () => app.close() });
+    // Stopped first (stoppers run in reverse): listeners flush and release their leases while the API and the
+    // database are still up, so the next start listens again at once.
+    stoppers.push({ name: 'listeners and workers', stop: () => app.workers.stop() });
     await app.listen({ port: config.port, host: config.host });
     await app.workers.start();
     if (app.workers.names().length) log(`workers:      ${app.workers.names().join(', ')}`);

@@ -6,3 +6,4 @@ export * from './viewer-stats';
 export * from './session-tally';
 export * from './to-live-event';
 export * from './month-pacing';
+export * from './creator-totals';

@@ -42,6 +42,8 @@ export const ERROR_CATALOGUE = {
   INVALID_CURSOR: { status: 400, message: 'The cursor is not valid; start again from the first page.' },
   STREAM_LIMIT_REACHED: { status: 429, message: 'Too many open live streams for this user; the oldest was closed.' },
   STREAM_CAPACITY_REACHED: { status: 503, message: 'This server holds as many live streams as it can; retry shortly.' },
+  // issue 10 (nothing lost)
+  DATABASE_UNAVAILABLE: { status: 503, message: 'The database is not reachable right now; retry in a few seconds (LIVE listeners keep counting meanwhile).' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

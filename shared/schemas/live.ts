@@ -51,6 +51,8 @@ export const LiveSession = Type.Object({
   totalViewers: Type.Optional(Type.Integer()),
   comments: Type.Optional(Type.Integer()),
   shares: Type.Optional(Type.Integer()),
+  /** Why a listener session ended: `stream_end`, `suspended` (TikTok's moderation), `offline`, `room_changed`, `tracking_stopped`, `unobserved` (nobody saw it end). */
+  endReason: Type.Optional(Type.String()),
 });
 export type LiveSession = Static<typeof LiveSession>;
 export const LiveSessionPage = Page(LiveSession);
@@ -120,5 +122,6 @@ export const LiveSessionEndEvent = Type.Object({
   creatorId: Id,
   sessionId: Id,
   summary: Type.Object({ durationSeconds: Type.Integer(), diamonds: Type.Integer(), gifts: Type.Integer(), peakViewers: Type.Integer(), avgViewers: Type.Number() }),
+  endReason: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 export type LiveSessionEndEvent = Static<typeof LiveSessionEndEvent>;

@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ERROR_CATALOGUE, type ErrorCode } from '@shared/schemas/errors';
+import { isDatabaseUnavailableError } from '../db/availability';
 
 export class AppError extends Error {
   readonly statusCode: number;
@@ -130,6 +131,11 @@ export const errorsPlugin = fp(
       }
       if ((err as { code?: unknown }).code === 11000) {
         return reply.status(409).send({ error: { code: 'CONFLICT', message: ERROR_CATALOGUE.CONFLICT.message } });
+      }
+      if (isDatabaseUnavailableError(err)) {
+        // The database went away (restart, failover): a clear, retryable answer instead of a 500.
+        (app as { dbAvailability?: { failed(e: unknown): void } }).dbAvailability?.failed(err);
+        return reply.status(503).header('retry-after', '5').send({ error: { code: 'DATABASE_UNAVAILABLE', message: ERROR_CATALOGUE.DATABASE_UNAVAILABLE.message } });
       }
       const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
       if (status < 500) {

@@ -10,6 +10,7 @@ import { creatorAccessFilter, findAccessibleCreator } from './access';
 import { toCreator } from './dto';
 import type { CreatorLifecycle } from './lifecycle';
 import { creatorModel, type CreatorDoc } from './model';
+import { createCreatorTotals } from './totals';
 
 function handleOrError(input: string, field = 'handle'): string {
   const handle = normaliseHandle(input);
@@ -24,6 +25,7 @@ function handleOrError(input: string, field = 'handle'): string {
 export function createCreatorsService(conn: Connection, lifecycle: CreatorLifecycle) {
   const creators = creatorModel(conn);
   const users = createUsersService(conn);
+  const totals = createCreatorTotals(conn);
 
   async function resolveManager(auth: AuthContext, requested: string | null | undefined): Promise<Types.ObjectId | null | undefined> {
     // A manager's creators are always their own: they cannot hand them to someone else.
@@ -62,7 +64,8 @@ export function createCreatorsService(conn: Connection, lifecycle: CreatorLifecy
     },
 
     async get(auth: AuthContext, id: string): Promise<Creator> {
-      return toCreator(await findAccessibleCreator(conn, auth, id));
+      const doc = await findAccessibleCreator(conn, auth, id);
+      return totals.withRunningSession(doc, toCreator(doc));
     },
 
     async getByHandle(auth: AuthContext, rawHandle: string): Promise<Creator> {
@@ -70,7 +73,7 @@ export function createCreatorsService(conn: Connection, lifecycle: CreatorLifecy
       if (!handle) throw notFound('Creator');
       const doc = await creators.findOne({ handle, ...creatorAccessFilter(auth) }).lean<CreatorDoc>();
       if (!doc) throw notFound('Creator');
-      return toCreator(doc);
+      return totals.withRunningSession(doc, toCreator(doc));
     },
 
     async create(auth: AuthContext, body: CreateCreatorBody): Promise<Creator> {

@@ -11,6 +11,7 @@
  * Failures are `ImportError`s (errors.ts, mapped to HTTP in one place); `ProcessDeath` from injected
  * faults (faults.ts) passes through untouched, as if the process had died.
  */
+import { IMPORT_HEARTBEAT_MS } from './recovery';
 import { Types, type Connection } from 'mongoose';
 import { columnsNotStored, CsvHeaderError, createCsvRowPipeline, type CsvFormat, type DateOrder, type ImportRowResult, type NormalisedBackstage, type NormalisedSession } from '@shared/csv';
 import type { ImportRecord } from '@shared/schemas/imports';
@@ -94,6 +95,7 @@ class ImportRun {
   private firstErrors: RowError[] = [];
   private errorCount = 0;
   private bytesRead = 0;
+  private readonly heartbeat: () => Promise<void>;
   private batches = 0;
 
   constructor(
@@ -116,11 +118,14 @@ class ImportRun {
     const heartbeat = async () => {
       if (this.recordCreated) await this.imports.updateOne({ _id: this.importId, tenantId: this.tenantId }, { $set: { heartbeatAt: new Date(), bytesRead: this.bytesRead } });
     };
+    this.heartbeat = heartbeat;
     this.sessionWriter = createSessionWriter({ conn, tenantId: this.tenantId, importId: this.importId, counters: this.counters, ledger: deps.ledger, reconcileToleranceMs: deps.reconcileToleranceMs, heartbeat, faults: deps.faults });
     this.backstageWriter = createBackstageWriter(conn, this.tenantId, this.importId, this.counters);
   }
 
   async execute(): Promise<ImportRecord> {
+    // Alive while it runs, however slow: the imports-recovery worker finishes imports that stop beating.
+    const beat = setInterval(() => void this.heartbeat().catch(() => undefined), IMPORT_HEARTBEAT_MS);
     try {
       await this.read();
       await this.take(this.rows.end());
@@ -129,6 +134,8 @@ class ImportRun {
     } catch (err) {
       if (err instanceof ProcessDeath) throw err;
       throw await this.fail(err);
+    } finally {
+      clearInterval(beat);
     }
     return toImportRecord((await this.imports.findOne({ _id: this.importId, tenantId: this.tenantId }).lean<ImportDoc>())!);
   }

@@ -11,6 +11,7 @@ import type { ImportFaults } from './faults';
 import { createImportsService } from './service';
 import { agencyTimeZone } from './time-zone';
 import { limitMessage, MULTIPART_OVERHEAD, readUpload, releaseRequest, type SpooledFile } from './upload';
+import { registerImportRecovery } from './recovery';
 
 const security = [{ bearerAuth: [] }];
 const tags = ['imports'];
@@ -48,6 +49,7 @@ export const importsRoutes: FastifyPluginAsyncTypebox<ImportsRoutesOptions> = as
     faults: opts.faults,
   });
   app.creatorLifecycle.onDelete((tenantId, creatorId) => service.removeForCreator(tenantId, creatorId));
+  registerImportRecovery(app);
 
   app.post('/imports', {
     config: { idempotent: true },

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Types, type Connection } from 'mongoose';
 import { sessionRowHash, type NormalisedSession } from '@shared/csv';
+import { reconciliationRecord } from '@shared/live';
 import { liveSessionModel, type LiveSessionDoc } from '../live/session-model';
 import type { ImportCreator } from './creator-resolver';
 import type { TotalsLedger } from './ledger';
@@ -173,7 +174,7 @@ export function createSessionWriter(ctx: WriterContext) {
       if (!ref) return;
       ref.taken = true;
       intents.set(i, ref);
-      doc.reconciliation = { matchedSessionId: ref.id, listenerDiamonds: ref.diamonds, importDiamonds: doc.diamonds, difference: doc.diamonds - ref.diamonds, listenerSeconds: ref.seconds, importSeconds: doc.durationSeconds };
+      doc.reconciliation = reconciliationRecord(ref.id, { diamonds: ref.diamonds, seconds: ref.seconds }, { diamonds: doc.diamonds, seconds: doc.durationSeconds });
     });
 
     await ctx.ledger.begin(tenantId, ctx.importId, token, docs.map((d) => d._id));

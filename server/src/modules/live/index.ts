@@ -7,6 +7,7 @@
  * The routes are registered by app.ts inside `/api/v1` (`liveRoutes` with the hub, `liveCreatorRoutes`).
  */
 import type { FastifyInstance } from 'fastify';
+import type { LiveSessionEvents } from './events';
 import { createLiveManager, runningLiveManager, type LiveManager, type LiveManagerOptions } from './manager';
 import { liveCreatorGifterModel, liveGiftEventModel, liveGifterModel, liveLeaseModel, liveMemberModel, liveStreamEventModel } from './models';
 import { liveSessionModel } from './session-model';
@@ -16,6 +17,7 @@ import { createStreamHub, pruneStreamLog, type StreamHub } from './stream-log';
 export { liveCreatorRoutes, liveRoutes } from './routes';
 export { createLiveManager, type LiveManager, type LiveManagerOptions } from './manager';
 export { liveSettingsFromConfig } from './settings';
+export type { LiveSessionEvents, SessionEndedEvent, SessionStartedEvent } from './events';
 
 /** How long the stream log keeps events for resuming clients. */
 export const STREAM_LOG_KEEP_MS = 5 * 60_000;
@@ -33,6 +35,8 @@ export interface LiveSetupOptions {
   /** Options for the `live-listeners` worker's manager (tests and the SIGKILL child override some). */
   manager?: Partial<LiveManagerOptions>;
   streamPollMs?: number;
+  /** Session opened / ended announcements (alerts and webhooks hook in here; see events.ts). */
+  events?: LiveSessionEvents;
 }
 
 export function setupLive(app: FastifyInstance, options: LiveSetupOptions = {}): { hub: StreamHub } {
@@ -50,7 +54,7 @@ export function setupLive(app: FastifyInstance, options: LiveSetupOptions = {}):
     return { worker: running ? 'running' : 'stopped', connection: app.runtime.liveConnection ? 'configured' : 'missing', ...running?.status() };
   });
   app.workers.register('live-listeners', async () => {
-    const manager = createLiveManager(app, options.manager);
+    const manager = createLiveManager(app, { events: options.events, ...options.manager });
     manager.start();
     return { stop: () => manager.stop() };
   });

@@ -22,7 +22,7 @@ import { createLiveConnection, type LiveConnectionSettings } from './connector';
 import type { Aggregator } from './aggregator';
 import type { SessionStore } from './session-store';
 import type { SignGate } from './sign-gate';
-import { applyToWriter, createWriter, type SessionWriter } from './writer';
+import { createWriter, type SessionWriter } from './writer';
 
 export interface ListenerTarget {
   tenantId: Types.ObjectId;
@@ -140,8 +140,9 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
       buffered.push(event);
       return;
     }
-    applyToWriter(writer, event);
-    if (event.kind === 'end') void finish(event.at, 'stream_end');
+    writer.apply(event);
+    // A suspended stream (TikTok's moderation) is kept apart: an account-health event (session-end.ts).
+    if (event.kind === 'end') void finish(event.at, event.suspended ? 'suspended' : 'stream_end');
   }
 
   function onEvent(from: TikTokLiveConnection, name: string, data: unknown): void {

@@ -9,13 +9,16 @@ import type { FastifyInstance } from 'fastify';
 import type { Types } from 'mongoose';
 import type { TikTokLiveConstructorConnectionOptions } from 'tiktok-live-connector';
 import { createLiveConnection, type LiveConnectionSettings } from './connector';
+import { isDatabaseUnavailableError } from '../../db/availability';
 import { creatorModel } from '../creators/model';
 import { createAggregator } from './aggregator';
 import { createLeases } from './leases';
 import { createListener, type Listener } from './listener';
 import { createScheduler, type TrackedCreator } from './scheduler';
+import type { LiveSessionEvents } from './events';
 import { createSessionStore } from './session-store';
 import { createSignGate } from './sign-gate';
+import { createSessionSweeper } from './sweeper';
 import { createStreamPublisher } from './stream-log';
 
 export interface LiveManagerOptions {
@@ -48,7 +51,10 @@ export interface LiveManagerOptions {
   reconnectMinMs: number;
   reconnectMaxMs: number;
   trackedRefreshMs: number;
+  /** How often the sweeper runs (stale uncovered sessions, interrupted roll-ups). */
   rollupSweepMs: number;
+  /** Session opened / ended announcements (the hook for alerts and webhooks). */
+  events?: LiveSessionEvents;
 }
 
 export function defaultInstanceId(): string {
@@ -80,7 +86,7 @@ export function liveManagerDefaults(app: FastifyInstance): LiveManagerOptions {
     reconnectMinMs: 1_000,
     reconnectMaxMs: 60_000,
     trackedRefreshMs: 5_000,
-    rollupSweepMs: 30_000,
+    rollupSweepMs: 15_000,
   };
 }
 
@@ -106,6 +112,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     now: options.now,
     log,
     publisher,
+    events: options.events,
     sessionWritesPerFlush: options.sessionWritesPerFlush,
     sessionWriteMinIntervalMs: options.sessionWriteMinIntervalMs,
   });
@@ -113,6 +120,17 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
   const listeners = new Map<string, Listener>();
   // One gate for the scheduler's checks and the listeners' reconnects: the sign server limits us as a whole.
   const signGate = createSignGate(options.now);
+  const sweeper = createSessionSweeper(app.db, store, {
+    now: options.now,
+    log,
+    staleAfterMs: options.leaseTtlMs + options.minRecheckMs,
+    // One check interval: a creator is rechecked at most every minRecheckMs, within the per-minute budget.
+    checkIntervalMs: Math.max(options.minRecheckMs, 60_000 / Math.max(1, options.checksPerMinute)) + options.schedulerTickMs * 2,
+    leases: createLeases(app.db, { instanceId: `${options.instanceId}:sweeper`, now: options.now, ttlMs: options.leaseTtlMs }),
+    listening: (creatorId) => listeners.has(String(creatorId)),
+    lastDatabaseFailureAt: () => Math.max(lastDatabaseFailureAt, app.dbAvailability?.lastDownAt() ?? 0),
+  });
+  let lastDatabaseFailureAt = 0;
   const aggregator = createAggregator(store, publisher, {
     now: options.now,
     flushIntervalMs: options.flushIntervalMs,
@@ -121,7 +139,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     log,
     onFenced: (writer) => {
       const listener = listeners.get(String(writer.creatorId));
-      if (listener) void listener.stop({ end: false, reason: 'lease_lost', flush: false });
+      if (listener) void listener.stop({ end: false, reason: 'lease_lost' });
     },
   });
   let tracked: { list: Tracked[]; at: number } | null = null;
@@ -150,8 +168,12 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     const key = String(listener.target.creatorId);
     if (listeners.get(key) === listener) listeners.delete(key);
     if (reason === 'lease_lost' || reason === 'crash') return;
-    void leases.release(listener.target).catch((err) => log.error({ err }, 'live: releasing a lease failed'));
+    // Kept until done: a clean stop waits for its releases before the database goes (the next start listens at once).
+    const release = leases.release(listener.target).catch((err) => log.error({ err }, 'live: releasing a lease failed'));
+    releases.add(release);
+    void release.finally(() => releases.delete(release));
   }
+  const releases = new Set<Promise<unknown>>();
 
   const scheduler = createScheduler<Tracked>({
     now: options.now,
@@ -190,6 +212,11 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
       listeners.set(c.key, listener);
       try {
         const outcome = await listener.start();
+        if (outcome === 'live' && !running) {
+          // We were stopped while this check connected: leave the session open for whoever listens next.
+          await listener.stop({ end: false, reason: 'shutdown' });
+          return 'live';
+        }
         if (outcome === 'live') return 'live';
         listeners.delete(c.key);
         return 'offline';
@@ -200,13 +227,13 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
       }
     },
     async after(c, outcome) {
-      if (outcome === 'offline' && c.marked) {
+      // Not right after a database outage: every lease has just expired, and the listener that is still in the
+      // room (on another instance) has not renewed yet; an "offline" answer then must not end its session.
+      const quiet = options.now() - Math.max(lastDatabaseFailureAt, app.dbAvailability?.lastDownAt() ?? 0) >= options.leaseTtlMs + options.minRecheckMs;
+      if (outcome === 'offline' && c.marked && quiet) {
         // The creator is offline but a session is still marked live: its listener died (and we hold the lease
-        // now). It ended after its last persisted event.
-        for (const session of await store.liveSessionsOf(c.tenantId, c.creatorId)) {
-          const endedAt = session.lastEventAt?.getTime() ?? session.startedAt.getTime();
-          await store.endSession({ tenantId: c.tenantId, sessionId: session._id, endedAt, reason: 'offline' });
-        }
+        // now, so nobody else listens). It ended unobserved, after the last moment we know it was going.
+        await store.endOlderSessions(c.tenantId, c.creatorId, null);
         if (tracked) tracked.at = 0;
       }
       await leases.release({ tenantId: c.tenantId, creatorId: c.creatorId });
@@ -228,7 +255,10 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
       if (busy) return;
       busy = true;
       job()
-        .catch((err) => log.error({ err }, `live: ${what} failed`))
+        .catch((err) => {
+          if (isDatabaseUnavailableError(err)) lastDatabaseFailureAt = options.now();
+          log.error({ err }, `live: ${what} failed`);
+        })
         .finally(() => (busy = false));
     }, ms);
     timers.push(timer);
@@ -242,6 +272,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     scheduler,
     signGate,
     leases,
+    sweeper,
     listeners: () => [...listeners.values()],
     /** For operators (/readyz): listeners, the check budget left, the sign gate and the last sign-server error. */
     status() {
@@ -271,12 +302,14 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
         async () => {
           for (const lost of await leases.renewAll()) {
             log.warn({ creatorId: String(lost.creatorId) }, 'live: lease taken over by another instance; stopping this listener');
-            await listeners.get(String(lost.creatorId))?.stop({ end: false, reason: 'lease_lost', flush: false });
+            // Flushed first: gifts held through a database outage go into the session's ledger (idempotent per
+            // message), which the new owner's end recomputes from; the session document's update is refused.
+            await listeners.get(String(lost.creatorId))?.stop({ end: false, reason: 'lease_lost', flush: true });
           }
         },
         'lease renewal',
       );
-      every(options.rollupSweepMs, () => store.rollUpPending(), 'rollup sweep');
+      every(options.rollupSweepMs, () => sweeper.sweep(), 'session sweep');
     },
 
     /** Graceful stop: every session is flushed and left open, every lease released (another instance continues at once). */
@@ -287,6 +320,9 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
       timers.splice(0).forEach(clearInterval);
       await Promise.all([...listeners.values()].map((l) => l.stop({ end: false, reason: 'shutdown' }).catch(() => undefined)));
       await aggregator.stop();
+      await Promise.all([...releases]);
+      // Leases held without a listener (a check in flight when we stopped) go too.
+      await Promise.all(leases.held().map((ref) => leases.release(ref).catch((err) => log.error({ err }, 'live: releasing a lease failed'))));
     },
 
     /** Simulated death (tests): sockets dropped, nothing flushed, leases left to expire. */

@@ -33,6 +33,7 @@ export function toLiveSession(doc: LiveSessionDoc): LiveSession {
   if (doc.source === 'listener') {
     session.uniqueGifters = int(doc.gifters);
     session.newMembers = int(doc.newMembers);
+    if (doc.endReason) session.endReason = doc.endReason;
   } else {
     // Imported sessions: the export's own figures, when its file had the column (absent otherwise, not 0).
     if (doc.gifters !== undefined && doc.gifters !== null) session.uniqueGifters = int(doc.gifters);

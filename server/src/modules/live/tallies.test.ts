@@ -119,7 +119,7 @@ describe('LIVE listener tallies (real library, sandbox, database)', () => {
     expect(tallies.length).toBeGreaterThan(0);
     expect(tallies[tallies.length - 1]).toMatchObject({ sessionId: String(ended._id), diamonds: expectedDiamonds, gifts: 4, peakViewers: 300, likes: 7 });
     const ends = events.filter((e) => e.event === 'session_end').map((e) => JSON.parse(e.data!));
-    expect(ends).toEqual([{ creatorId: id, sessionId: String(ended._id), summary: { durationSeconds: ended.durationSeconds, diamonds: expectedDiamonds, gifts: 4, peakViewers: 300, avgViewers: ended.avgViewers } }]);
+    expect(ends).toEqual([{ creatorId: id, sessionId: String(ended._id), summary: { durationSeconds: ended.durationSeconds, diamonds: expectedDiamonds, gifts: 4, peakViewers: 300, avgViewers: ended.avgViewers }, endReason: 'stream_end' }]);
 
     const detail = await admin.inject({ method: 'GET', url: `/api/v1/live/sessions/${ended._id}` });
     expect(detail.json()).toMatchObject({ status: 'ended', source: 'listener', diamonds: expectedDiamonds, uniqueGifters: 2, topGifters: [{ userId: '1002' }, { userId: '1001' }] });
