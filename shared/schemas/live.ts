@@ -47,6 +47,8 @@ export const LiveSession = Type.Object({
   likes: Type.Optional(Type.Integer()),
   uniqueGifters: Type.Optional(Type.Integer()),
   newMembers: Type.Optional(Type.Integer()),
+  /** True when an imported session and a listener session were matched as the same LIVE (imports/README.md). */
+  reconciled: Type.Optional(Type.Boolean()),
 });
 export type LiveSession = Static<typeof LiveSession>;
 export const LiveSessionPage = Page(LiveSession);
@@ -61,6 +63,7 @@ export const ListLiveSessionsQuery = Type.Object(
     to: Type.Optional(IsoDateTime),
     limit: Type.Optional(Limit),
     cursor: Type.Optional(Cursor),
+    format: Type.Optional(Type.Literal('csv', { description: 'CSV export of the whole filtered list (streamed)' })),
   },
   { additionalProperties: false },
 );

@@ -5,6 +5,7 @@
  */
 import type { Connection, Types } from 'mongoose';
 import { backstageRowHash, type NormalisedBackstage } from '@shared/csv';
+import { tenantVersionsFor } from '../auth/tenant-versions';
 import type { ImportCreator } from './creator-resolver';
 import { backstagePeriodModel, type BackstagePeriodDoc } from './model';
 import type { ImportCounters } from './session-writer';
@@ -73,6 +74,8 @@ export function createBackstageWriter(conn: Connection, tenantId: Types.ObjectId
       if (res.matchedCount === 1) counters.updated++;
       else counters.duplicates++;
     }
+    // Backstage figures feed the board and the roster's month (modules/month caches by roster version).
+    await tenantVersionsFor(conn)?.bump([String(tenantId)], 'rosterVersion');
   }
 
   return {

@@ -1,0 +1,194 @@
+/** A creator's month and the agency board, computed by shared/month from what loader.ts reads. */
+import type { Connection, Types } from 'mongoose';
+import { computeMonth, MONTH_RE, zonedMonth, type AgencySettings, type MonthResult } from '@shared/month';
+import type { Board, BoardItem } from '@shared/schemas/month';
+import type { AuthContext } from '../../plugins/auth';
+import { AppError } from '../../plugins/errors';
+import { creatorAccessFilter, findAccessibleCreator } from '../creators/access';
+import { creatorModel, type CreatorDoc } from '../creators/model';
+import { userModel } from '../auth/model';
+import { liveSessionModel } from '../live/session-model';
+import { attachGiftTimes, inMonth, loadMonthBackstage, loadMonthSessions, type LoadedSession } from './loader';
+import type { SettingsService } from './settings';
+import type { TenantVersions } from '../auth/tenant-versions';
+
+export function resolveMonth(requested: string | undefined, settings: AgencySettings, now: number): string {
+  if (requested === undefined) return zonedMonth(now, settings.timeZone);
+  if (!MONTH_RE.test(requested)) throw new AppError('VALIDATION_FAILED', 'month must be YYYY-MM.', [{ field: 'month', in: 'querystring', message: 'must be YYYY-MM' }]);
+  return requested;
+}
+
+/** What a board row needs from one creator's loaded sessions. */
+function liveAndLast(sessions: LoadedSession[] | undefined): { running: LoadedSession | null; lastLiveAt: number | null } {
+  let running: LoadedSession | null = null;
+  let last: number | null = null;
+  for (const s of sessions ?? []) {
+    if (s.live && (!running || s.startedAt > running.startedAt)) running = s;
+    const end = s.live ? Date.now() : s.endedAt;
+    if (last === null || end > last) last = end;
+  }
+  return { running, lastLiveAt: last };
+}
+
+interface BoardData {
+  creators: CreatorDoc[];
+  sessions: Map<string, LoadedSession[]>;
+  backstage: Awaited<ReturnType<typeof loadMonthBackstage>>;
+  olderLastLive: Map<string, number>;
+  managers: Map<string, string>;
+  loadedAt: number;
+}
+
+/** Board data cached per agency, month and zone while the roster version holds (imports, session ends and Backstage bump it). */
+const BOARD_TTL_MS = 60_000;
+
+export function createMonthService(conn: Connection, settingsService: SettingsService, versions: TenantVersions) {
+  const creators = creatorModel(conn);
+  const cache = new Map<string, { version: number; data: Promise<BoardData> }>();
+
+  async function loadBoardData(tenant: Types.ObjectId, month: string, timeZone: string, asOf: number): Promise<BoardData> {
+    const [creatorDocs, sessions, backstage, users] = await Promise.all([
+      creators.find({ tenantId: tenant }, { handle: 1, displayName: 1, avatarUrl: 1, managerId: 1, live: 1, 'tiktok.avatarUrl': 1 }).lean<CreatorDoc[]>(),
+      loadMonthSessions(conn, tenant, month, timeZone, asOf),
+      loadMonthBackstage(conn, tenant, month),
+      userModel(conn).find({ tenantId: tenant }, { name: 1, email: 1 }).lean<{ _id: Types.ObjectId; name: string; email: string }[]>(),
+    ]);
+    const all = [...sessions.values()].flat();
+    await attachGiftTimes(conn, tenant, month, timeZone, all.filter((s) => !s.live));
+    // "Last LIVE" for creators with nothing since the month began: one more read, of their older sessions only.
+    const olderLastLive = new Map<string, number>();
+    const missing = creatorDocs.filter((c) => !sessions.has(String(c._id))).map((c) => c._id);
+    if (missing.length) {
+      const older = await liveSessionModel(conn)
+        .find({ tenantId: tenant, creatorId: { $in: missing } }, { creatorId: 1, startedAt: 1, endedAt: 1, durationSeconds: 1 })
+        .lean<{ creatorId: Types.ObjectId; startedAt: Date; endedAt: Date | null; durationSeconds: number }[]>();
+      for (const s of older) {
+        const end = s.endedAt ? s.endedAt.getTime() : s.startedAt.getTime() + (s.durationSeconds ?? 0) * 1000;
+        const key = String(s.creatorId);
+        if ((olderLastLive.get(key) ?? 0) < end) olderLastLive.set(key, end);
+      }
+    }
+    return { creators: creatorDocs, sessions, backstage, olderLastLive, managers: new Map(users.map((u) => [String(u._id), u.name || u.email])), loadedAt: Date.now() };
+  }
+
+  async function boardData(auth: AuthContext, month: string, timeZone: string, asOf: number): Promise<BoardData> {
+    const key = `${auth.tenantId}|${month}|${timeZone}`;
+    const { roster: version } = await versions.get(auth.tenantId);
+    const hit = cache.get(key);
+    if (hit && hit.version === version) {
+      const data = await hit.data.catch(() => null);
+      if (data && Date.now() - data.loadedAt < BOARD_TTL_MS) return data;
+    }
+    const data = loadBoardData(auth.tenant, month, timeZone, asOf);
+    cache.set(key, { version, data });
+    if (cache.size > 2000) cache.delete(cache.keys().next().value!);
+    data.catch(() => cache.delete(key));
+    return data;
+  }
+
+  /** Running sessions move every second: their figures are read fresh (by `_id`) on every board request. */
+  async function refreshRunning(tenant: Types.ObjectId, visible: CreatorDoc[], asOf: number): Promise<Map<string, LoadedSession>> {
+    const ids = visible.filter((c) => c.live?.isLive && c.live.sessionId).map((c) => c.live.sessionId!);
+    const fresh = new Map<string, LoadedSession>();
+    if (!ids.length) return fresh;
+    const docs = await liveSessionModel(conn)
+      .find({ _id: { $in: ids }, tenantId: tenant }, { creatorId: 1, startedAt: 1, diamonds: 1, viewers: 1, status: 1, durationSeconds: 1 })
+      .lean<{ _id: Types.ObjectId; creatorId: Types.ObjectId; startedAt: Date; diamonds: number; viewers: number; status: string; durationSeconds: number }[]>();
+    for (const d of docs) {
+      if (d.status !== 'live') continue;
+      const startedAt = d.startedAt.getTime();
+      fresh.set(String(d.creatorId), {
+        id: String(d._id),
+        creatorId: String(d.creatorId),
+        startedAt,
+        durationSeconds: Math.max(0, Math.floor((asOf - startedAt) / 1000)),
+        diamonds: d.diamonds ?? 0,
+        live: true,
+        endedAt: asOf,
+        viewers: d.viewers ?? 0,
+      });
+    }
+    return fresh;
+  }
+
+  return {
+    async creatorMonth(auth: AuthContext, id: string, requested: string | undefined): Promise<MonthResult> {
+      const creator = await findAccessibleCreator(conn, auth, id);
+      const settings = await settingsService.get(auth.tenant);
+      const asOf = Date.now();
+      const month = resolveMonth(requested, settings, asOf);
+      const [byCreator, backstage] = await Promise.all([
+        loadMonthSessions(conn, auth.tenant, month, settings.timeZone, asOf, creator._id),
+        loadMonthBackstage(conn, auth.tenant, month, creator._id),
+      ]);
+      const sessions = inMonth(byCreator.get(String(creator._id)) ?? [], month, settings.timeZone);
+      await attachGiftTimes(conn, auth.tenant, month, settings.timeZone, sessions);
+      return computeMonth({ month, asOf, settings, backstage: backstage.get(String(creator._id)) ?? null, sessions });
+    },
+
+    async board(auth: AuthContext, query: { month?: string; managerId?: string }): Promise<Board> {
+      const settings = await settingsService.get(auth.tenant);
+      const asOf = Date.now();
+      const month = resolveMonth(query.month, settings, asOf);
+      const data = await boardData(auth, month, settings.timeZone, asOf);
+      const scope = creatorAccessFilter(auth);
+      let visible = scope.managerId ? data.creators.filter((c) => String(c.managerId) === scope.managerId) : data.creators;
+      if (query.managerId) visible = visible.filter((c) => String(c.managerId) === query.managerId);
+      const running = await refreshRunning(auth.tenant, visible, asOf);
+
+      const items: BoardItem[] = visible.map((c) => {
+        const key = String(c._id);
+        const loaded = data.sessions.get(key) ?? [];
+        const fresh = running.get(key);
+        // The cached copy of a running session is replaced by its fresh figures; a session that ended since is kept as loaded.
+        const sessions = inMonth(fresh ? [...loaded.filter((s) => s.id !== fresh.id), fresh] : loaded, month, settings.timeZone);
+        const m = computeMonth({ month, asOf, settings, backstage: data.backstage.get(key) ?? null, sessions });
+        const { lastLiveAt } = liveAndLast(loaded);
+        const last = fresh ? asOf : (lastLiveAt ?? data.olderLastLive.get(key) ?? null);
+        return {
+          creatorId: key,
+          handle: c.handle,
+          displayName: c.displayName ?? '',
+          avatarUrl: c.avatarUrl ?? c.tiktok?.avatarUrl ?? null,
+          managerId: c.managerId ? String(c.managerId) : null,
+          live: {
+            isLive: !!fresh,
+            sessionId: fresh ? fresh.id : null,
+            startedAt: fresh ? new Date(fresh.startedAt).toISOString() : null,
+            diamonds: fresh?.diamonds ?? 0,
+            viewers: fresh?.viewers ?? 0,
+          },
+          lastLiveAt: last !== null ? new Date(last).toISOString() : null,
+          month: { diamonds: m.diamonds, liveSeconds: m.liveSeconds, validDays: m.validDays, sessions: m.sessions, quit: m.quit, projection: m.projection, tier: m.tier, earnings: m.earnings },
+        };
+      });
+      items.sort((a, b) => b.month.diamonds - a.month.diamonds || a.handle.localeCompare(b.handle));
+
+      const currency = settings.earnings.currency;
+      const empty = () => ({ creators: 0, liveNow: 0, diamonds: 0, liveSeconds: 0, validDays: 0, sessions: 0, projectedDiamonds: 0, earnings: { creator: { amount: 0, currency }, agency: { amount: 0, currency } } });
+      const agency = empty();
+      const perManager = new Map<string, ReturnType<typeof empty>>();
+      for (const item of items) {
+        const mKey = item.managerId ?? '';
+        let t = perManager.get(mKey);
+        if (!t) perManager.set(mKey, (t = empty()));
+        for (const total of [agency, t]) {
+          total.creators++;
+          if (item.live.isLive) total.liveNow++;
+          total.diamonds += item.month.diamonds;
+          total.liveSeconds += item.month.liveSeconds;
+          total.validDays += item.month.validDays;
+          total.sessions += item.month.sessions;
+          total.projectedDiamonds += item.month.projection.diamonds;
+          total.earnings.creator.amount += item.month.earnings.creator.amount;
+          total.earnings.agency.amount += item.month.earnings.agency.amount;
+        }
+      }
+      const managers = [...perManager.entries()]
+        .map(([managerId, t]) => ({ managerId: managerId || null, name: managerId ? (data.managers.get(managerId) ?? '') : 'Unassigned', ...t }))
+        .sort((a, b) => b.diamonds - a.diamonds);
+      return { month, timeZone: settings.timeZone, asOf: new Date(asOf).toISOString(), items, totals: { agency, managers } };
+    },
+  };
+}
+export type MonthService = ReturnType<typeof createMonthService>;
