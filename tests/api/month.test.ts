@@ -198,3 +198,20 @@ describe('CSV exports', () => {
     expect(lines[1]).toContain('mike_plays');
   });
 });
+
+describe('another agency', () => {
+  it("sees none of this agency's month, board, settings or exports", async () => {
+    const other = await signupAgency(app, 'Other Agency');
+    expect((await other.inject({ method: 'GET', url: `/api/v1/creators/${ids['luna.live']}/month` })).statusCode).toBe(404);
+    expect((await other.inject({ method: 'GET', url: '/api/v1/agency/settings' })).json().timeZone).toBe('UTC');
+    const board = (await other.inject({ method: 'GET', url: '/api/v1/board?month=2026-07' })).json();
+    expect(board.items).toEqual([]);
+    expect(board.totals.agency.diamonds).toBe(0);
+    for (const url of ['/api/v1/board?month=2026-07&format=csv', '/api/v1/live/sessions?format=csv', '/api/v1/creators?format=csv', '/api/v1/deals?format=csv']) {
+      const res = await other.inject({ method: 'GET', url });
+      expect(res.statusCode).toBe(200);
+      expect(res.body.trim().split('\r\n')).toHaveLength(1);
+      for (const id of Object.values(ids)) expect(res.body).not.toContain(id);
+    }
+  });
+});
