@@ -39,12 +39,25 @@ interface BoardData {
   loadedAt: number;
 }
 
-/** Board data cached per agency, month and zone while the roster version holds (imports, session ends and Backstage bump it). */
+/**
+ * Board data is cached per agency, month and zone. FerretDB/SQLite scans the whole sessions collection for any
+ * query but an `_id` lookup, so a large agency's month costs seconds to load: the cache is refreshed when the
+ * roster version moves (imports, session ends, Backstage) or after a minute, and when the last load was slow the
+ * stale copy is served while one refresh runs in the background. Running sessions are always read fresh.
+ */
 const BOARD_TTL_MS = 60_000;
+const SYNC_RELOAD_BELOW_MS = 1_000;
+
+interface BoardCacheEntry {
+  version: number;
+  data: BoardData | null;
+  loading: Promise<BoardData> | null;
+  loadMs: number;
+}
 
 export function createMonthService(conn: Connection, settingsService: SettingsService, versions: TenantVersions) {
   const creators = creatorModel(conn);
-  const cache = new Map<string, { version: number; data: Promise<BoardData> }>();
+  const cache = new Map<string, BoardCacheEntry>();
 
   async function loadBoardData(tenant: Types.ObjectId, month: string, timeZone: string, asOf: number): Promise<BoardData> {
     const [creatorDocs, sessions, backstage, users] = await Promise.all([
@@ -74,16 +87,30 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
   async function boardData(auth: AuthContext, month: string, timeZone: string, asOf: number): Promise<BoardData> {
     const key = `${auth.tenantId}|${month}|${timeZone}`;
     const { roster: version } = await versions.get(auth.tenantId);
-    const hit = cache.get(key);
-    if (hit && hit.version === version) {
-      const data = await hit.data.catch(() => null);
-      if (data && Date.now() - data.loadedAt < BOARD_TTL_MS) return data;
+    let entry = cache.get(key);
+    if (!entry) {
+      entry = { version, data: null, loading: null, loadMs: 0 };
+      cache.set(key, entry);
+      if (cache.size > 2000) cache.delete(cache.keys().next().value!);
     }
-    const data = loadBoardData(auth.tenant, month, timeZone, asOf);
-    cache.set(key, { version, data });
-    if (cache.size > 2000) cache.delete(cache.keys().next().value!);
-    data.catch(() => cache.delete(key));
-    return data;
+    const fresh = entry.data && entry.version === version && Date.now() - entry.data.loadedAt < BOARD_TTL_MS;
+    if (fresh) return entry.data!;
+    if (!entry.loading) {
+      const e = entry;
+      const started = Date.now();
+      e.loading = loadBoardData(auth.tenant, month, timeZone, asOf)
+        .then((data) => {
+          Object.assign(e, { data, version, loadMs: Date.now() - started });
+          return data;
+        })
+        .finally(() => {
+          e.loading = null;
+        });
+      e.loading.catch(() => undefined);
+    }
+    // A slow agency gets the previous copy while the refresh runs; a small one waits for the new one.
+    if (entry.data && entry.loadMs >= SYNC_RELOAD_BELOW_MS) return entry.data;
+    return entry.loading!;
   }
 
   /** Running sessions move every second: their figures are read fresh (by `_id`) on every board request. */
@@ -91,9 +118,16 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
     const ids = visible.filter((c) => c.live?.isLive && c.live.sessionId).map((c) => c.live.sessionId!);
     const fresh = new Map<string, LoadedSession>();
     if (!ids.length) return fresh;
-    const docs = await liveSessionModel(conn)
-      .find({ _id: { $in: ids }, tenantId: tenant }, { creatorId: 1, startedAt: 1, diamonds: 1, viewers: 1, status: 1, durationSeconds: 1 })
-      .lean<{ _id: Types.ObjectId; creatorId: Types.ObjectId; startedAt: Date; diamonds: number; viewers: number; status: string; durationSeconds: number }[]>();
+    // One `_id` lookup each: the only query that does not scan the sessions collection.
+    const sessions = liveSessionModel(conn);
+    const found = await Promise.all(
+      ids.map((id) =>
+        sessions
+          .findOne({ _id: id, tenantId: tenant }, { creatorId: 1, startedAt: 1, diamonds: 1, viewers: 1, status: 1, durationSeconds: 1 })
+          .lean<{ _id: Types.ObjectId; creatorId: Types.ObjectId; startedAt: Date; diamonds: number; viewers: number; status: string; durationSeconds: number }>(),
+      ),
+    );
+    const docs = found.filter((d) => d !== null);
     for (const d of docs) {
       if (d.status !== 'live') continue;
       const startedAt = d.startedAt.getTime();
