@@ -5,6 +5,7 @@ import { FINAL_IMPORT_STATUSES, type ImportRecord, type ServerConfig } from '../
 import { sendToBackground, type AuthState } from '../../lib/messages';
 import { resolveCreatorId } from '../../lib/resolve-creator';
 import { uploadImport } from '../../lib/upload-import';
+import { AgencySettings } from './AgencySettings';
 
 function ApiUrlSection({ onSaved }: { onSaved: () => void }) {
   const [apiUrl, setApiUrl] = useState('');
@@ -180,6 +181,7 @@ export function OptionsPage() {
         )}
       </section>
       {auth?.signedIn && <ImportSection />}
+      {auth?.signedIn && <AgencySettings isAdmin={auth.user?.role === 'admin'} />}
     </main>
   );
 }
