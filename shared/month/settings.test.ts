@@ -16,13 +16,13 @@ describe('agency settings validation names the field', () => {
     { name: 'valid', settings: valid, fields: [] },
     { name: 'the defaults', settings: DEFAULT_AGENCY_SETTINGS, fields: [] },
     { name: 'bad time zone', settings: { ...valid, timeZone: 'Europe/Atlantis' }, fields: ['timeZone'] },
-    { name: 'unsorted tiers', settings: { ...valid, tiers: [valid.tiers[1], valid.tiers[0]] }, fields: ['tiers[1].diamonds'] },
-    { name: 'equal tiers', settings: { ...valid, tiers: [valid.tiers[0], { name: 'B', diamonds: 100_000 }] }, fields: ['tiers[1].diamonds'] },
-    { name: 'two rates from the same day', settings: { ...valid, earnings: { ...valid.earnings, rates: [{ from: '2026-01-01', per1000Diamonds: 1 }, { from: '2026-01-01', per1000Diamonds: 2 }] } }, fields: ['earnings.rates[1]'] },
+    { name: 'unsorted tiers', settings: { ...valid, tiers: [valid.tiers[1], valid.tiers[0]] }, fields: ['tiers.1.diamonds'] },
+    { name: 'equal tiers', settings: { ...valid, tiers: [valid.tiers[0], { name: 'B', diamonds: 100_000 }] }, fields: ['tiers.1.diamonds'] },
+    { name: 'two rates from the same day', settings: { ...valid, earnings: { ...valid.earnings, rates: [{ from: '2026-01-01', per1000Diamonds: 1 }, { from: '2026-01-01', per1000Diamonds: 2 }] } }, fields: ['earnings.rates.1'] },
     {
       name: 'a rate ending after the next starts',
       settings: { ...valid, earnings: { ...valid.earnings, rates: [{ from: '2026-03-01', per1000Diamonds: 2 }, { from: '2026-01-01', to: '2026-03-01', per1000Diamonds: 1 }] } },
-      fields: ['earnings.rates[0]'],
+      fields: ['earnings.rates.0'],
     },
     { name: 'bad currency and share', settings: { ...valid, earnings: { ...valid.earnings, currency: 'usd', agencySharePercent: 120 } }, fields: ['earnings.currency', 'earnings.agencySharePercent'] },
   ];

@@ -56,26 +56,26 @@ export function validateAgencySettings(s: AgencySettings): SettingsProblem[] {
   }
   const names = new Set<string>();
   s.tiers.forEach((tier, i) => {
-    if (!tier.name.trim()) problems.push({ field: `tiers[${i}].name`, message: 'a tier needs a name.' });
-    if (names.has(tier.name)) problems.push({ field: `tiers[${i}].name`, message: `the tier name "${tier.name}" is used twice.` });
+    if (!tier.name.trim()) problems.push({ field: `tiers.${i}.name`, message: 'a tier needs a name.' });
+    if (names.has(tier.name)) problems.push({ field: `tiers.${i}.name`, message: `the tier name "${tier.name}" is used twice.` });
     names.add(tier.name);
     const prev = s.tiers[i - 1];
     if (prev && !(tier.diamonds > prev.diamonds)) {
-      problems.push({ field: `tiers[${i}].diamonds`, message: `tiers must be sorted by diamonds, lowest first: "${tier.name}" (${tier.diamonds}) does not exceed "${prev.name}" (${prev.diamonds}).` });
+      problems.push({ field: `tiers.${i}.diamonds`, message: `tiers must be sorted by diamonds, lowest first: "${tier.name}" (${tier.diamonds}) does not exceed "${prev.name}" (${prev.diamonds}).` });
     }
     for (const k of ['liveHours', 'validDays'] as const) {
       const here = tier[k];
       const before = prev?.[k];
       if (here !== undefined && before !== undefined && here < before) {
-        problems.push({ field: `tiers[${i}].${k}`, message: `a higher tier cannot ask for fewer ${k === 'liveHours' ? 'LIVE hours' : 'valid days'} than "${prev!.name}".` });
+        problems.push({ field: `tiers.${i}.${k}`, message: `a higher tier cannot ask for fewer ${k === 'liveHours' ? 'LIVE hours' : 'valid days'} than "${prev!.name}".` });
       }
     }
-    if (tier.validDays !== undefined && tier.validDays > 31) problems.push({ field: `tiers[${i}].validDays`, message: 'a month has at most 31 days.' });
+    if (tier.validDays !== undefined && tier.validDays > 31) problems.push({ field: `tiers.${i}.validDays`, message: 'a month has at most 31 days.' });
   });
   const rates = s.earnings.rates;
   rates.forEach((r, i) => {
-    if (!DATE_RE.test(r.from)) problems.push({ field: `earnings.rates[${i}].from`, message: 'must be a date YYYY-MM-DD.' });
-    if (r.to !== undefined && (!DATE_RE.test(r.to) || r.to < r.from)) problems.push({ field: `earnings.rates[${i}].to`, message: 'must be a date YYYY-MM-DD on or after "from".' });
+    if (!DATE_RE.test(r.from)) problems.push({ field: `earnings.rates.${i}.from`, message: 'must be a date YYYY-MM-DD.' });
+    if (r.to !== undefined && (!DATE_RE.test(r.to) || r.to < r.from)) problems.push({ field: `earnings.rates.${i}.to`, message: 'must be a date YYYY-MM-DD on or after "from".' });
   });
   const sorted = rates.map((r, i) => ({ ...r, i })).sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
   for (let k = 1; k < sorted.length; k++) {
@@ -83,7 +83,7 @@ export function validateAgencySettings(s: AgencySettings): SettingsProblem[] {
     const b = sorted[k];
     // Without an end, a rate runs until the next one starts; two rates starting the same day, or one ending after the next starts, overlap.
     if (a.from === b.from || (a.to !== undefined && a.to >= b.from)) {
-      problems.push({ field: `earnings.rates[${b.i}]`, message: `overlaps the rate from ${a.from}${a.to ? ` to ${a.to}` : ''}.` });
+      problems.push({ field: `earnings.rates.${b.i}`, message: `overlaps the rate from ${a.from}${a.to ? ` to ${a.to}` : ''}.` });
     }
   }
   if (!/^[A-Z]{3}$/.test(s.earnings.currency)) problems.push({ field: 'earnings.currency', message: 'must be an ISO 4217 code such as "USD".' });
