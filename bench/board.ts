@@ -5,6 +5,7 @@
  * documents in the same run. Targets: board p99 < 300 ms (embedded database), CSV ≥ 0.5× the raw read rate,
  * RSS growth < 50 MB.
  */
+import { request as httpRequest } from 'node:http';
 import { Types } from 'mongoose';
 import { monthCalendar, zonedMonth } from '@shared/month';
 import { buildApp } from '../server/src/app';
@@ -18,6 +19,20 @@ const SESSIONS_EACH = Number(process.env.BENCH_SESSIONS ?? 60);
 const LIVE_NOW = 20;
 const BOARD_REQUESTS = Number(process.env.BENCH_BOARD_REQUESTS ?? 100);
 const MB = 1024 * 1024;
+
+/** GET without fetch's 300 s header timeout (the first board request of a month builds the rollups). */
+function get(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
@@ -84,15 +99,21 @@ try {
   // ---- board ----
   const boardUrl = `${base}/api/v1/board`;
   let started = performance.now();
-  const first = await (await fetch(boardUrl, { headers })).json();
+  const first = JSON.parse((await get(boardUrl, headers)).body);
   const cold = performance.now() - started;
+  // A new process (or instance) finds the rollups in the database: only the creators and chunks are read.
+  const { createMonthService } = await import('../server/src/modules/month/service');
+  const { createSettingsService } = await import('../server/src/modules/month/settings');
+  const other = createMonthService(app.db, createSettingsService(app.db), app.tenantVersions);
+  started = performance.now();
+  await other.board({ tenantId: agency.id, tenant: tenantId, userId: '', role: 'admin' } as never, {});
+  const warmInstance = performance.now() - started;
   if (first.items.length !== CREATORS) throw new Error(`board: expected ${CREATORS} items, got ${first.items?.length}`);
   if (!first.items[0].live.isLive && first.items.filter((i: { live: { isLive: boolean } }) => i.live.isLive).length !== LIVE_NOW) throw new Error('board: live creators missing');
   const latencies: number[] = [];
   for (let i = 0; i < BOARD_REQUESTS; i++) {
     started = performance.now();
-    const res = await fetch(boardUrl, { headers });
-    await res.arrayBuffer();
+    const res = await get(boardUrl, headers);
     if (res.status !== 200) throw new Error(`board: ${res.status}`);
     latencies.push(performance.now() - started);
   }
@@ -123,7 +144,8 @@ try {
   if (rows !== raw) throw new Error(`csv: ${rows} rows, raw driver read ${raw}`);
 
   table([
-    { target: 'GET /api/v1/board (cold: loads the month)', 'p50 ms': fmt(cold), 'p99 ms': fmt(cold), 'rows/s': '', 'RSS growth MB': '' },
+    { target: 'GET /api/v1/board, first ever (builds the month rollups from 120,000 sessions)', 'p50 ms': fmt(cold), 'p99 ms': fmt(cold), 'rows/s': '', 'RSS growth MB': '' },
+    { target: 'board, another instance (rollups from the database)', 'p50 ms': fmt(warmInstance), 'p99 ms': fmt(warmInstance), 'rows/s': '', 'RSS growth MB': '' },
     { target: `GET /api/v1/board (${BOARD_REQUESTS} requests)`, 'p50 ms': fmt(pct(latencies, 50)), 'p99 ms': fmt(pct(latencies, 99)), 'rows/s': '', 'RSS growth MB': '' },
     { target: 'raw driver find() of the sessions (baseline)', 'p50 ms': '', 'p99 ms': '', 'rows/s': fmt(raw / rawSeconds, 0), 'RSS growth MB': '' },
     { target: 'GET /api/v1/live/sessions?format=csv', 'p50 ms': '', 'p99 ms': '', 'rows/s': fmt(rows / csvSeconds, 0), 'RSS growth MB': fmt((rssPeak - rssBefore) / MB) },

@@ -199,6 +199,20 @@ describe('CSV exports', () => {
   });
 });
 
+describe('the board after more sessions arrive', () => {
+  it('shows a session imported after the board was read (the creator totals moved, so its month is re-read)', async () => {
+    const before = (await admin.inject({ method: 'GET', url: '/api/v1/board?month=2026-07' })).json();
+    const luna = before.items.find((i: { handle: string }) => i.handle === 'luna.live');
+    const csv = 'Username,Start time (UTC),Duration,Diamonds\r\nluna.live,2026-07-20 10:00,1h 0m,5000\r\n';
+    expect((await upload(admin, { name: 'later.csv', content: csv })).json()).toMatchObject({ inserted: 1 });
+    const after = (await admin.inject({ method: 'GET', url: '/api/v1/board?month=2026-07' })).json();
+    const again = after.items.find((i: { handle: string }) => i.handle === 'luna.live');
+    expect(again.month.diamonds).toBe(luna.month.diamonds + 5000);
+    expect(again.month.sessions).toBe(luna.month.sessions + 1);
+    expect(after.totals.agency.diamonds).toBe(before.totals.agency.diamonds + 5000);
+  });
+});
+
 describe('another agency', () => {
   it("sees none of this agency's month, board, settings or exports", async () => {
     const other = await signupAgency(app, 'Other Agency');

@@ -9,6 +9,7 @@ import { creatorModel, type CreatorDoc } from '../creators/model';
 import { userModel } from '../auth/model';
 import { liveSessionModel } from '../live/session-model';
 import { attachGiftTimes, inMonth, loadMonthBackstage, loadMonthSessions, type LoadedSession } from './loader';
+import { loadRollups, toMonthSessions, type CreatorRollup } from './rollup';
 import type { SettingsService } from './settings';
 import type { TenantVersions } from '../auth/tenant-versions';
 
@@ -18,32 +19,19 @@ export function resolveMonth(requested: string | undefined, settings: AgencySett
   return requested;
 }
 
-/** What a board row needs from one creator's loaded sessions. */
-function liveAndLast(sessions: LoadedSession[] | undefined): { running: LoadedSession | null; lastLiveAt: number | null } {
-  let running: LoadedSession | null = null;
-  let last: number | null = null;
-  for (const s of sessions ?? []) {
-    if (s.live && (!running || s.startedAt > running.startedAt)) running = s;
-    const end = s.live ? Date.now() : s.endedAt;
-    if (last === null || end > last) last = end;
-  }
-  return { running, lastLiveAt: last };
-}
-
 interface BoardData {
   creators: CreatorDoc[];
-  sessions: Map<string, LoadedSession[]>;
+  rollups: Map<string, CreatorRollup>;
   backstage: Awaited<ReturnType<typeof loadMonthBackstage>>;
-  olderLastLive: Map<string, number>;
   managers: Map<string, string>;
   loadedAt: number;
 }
 
 /**
- * Board data is cached per agency, month and zone. FerretDB/SQLite scans the whole sessions collection for any
- * query but an `_id` lookup, so a large agency's month costs seconds to load: the cache is refreshed when the
- * roster version moves (imports, session ends, Backstage) or after a minute, and when the last load was slow the
- * stale copy is served while one refresh runs in the background. Running sessions are always read fresh.
+ * Board data is cached in process per agency, month and zone while the roster version holds (at most a minute).
+ * A miss reads the creators, the month's Backstage periods and the rollup chunks (rollup.ts: `_id` lookups);
+ * only creators whose totals moved are re-read from the sessions. When a load was slow anyway, the previous copy
+ * is served while one refresh runs in the background. Running sessions are always read fresh.
  */
 const BOARD_TTL_MS = 60_000;
 const SYNC_RELOAD_BELOW_MS = 1_000;
@@ -59,32 +47,17 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
   const creators = creatorModel(conn);
   const cache = new Map<string, BoardCacheEntry>();
 
-  async function loadBoardData(tenant: Types.ObjectId, month: string, timeZone: string, asOf: number): Promise<BoardData> {
-    const [creatorDocs, sessions, backstage, users] = await Promise.all([
-      creators.find({ tenantId: tenant }, { handle: 1, displayName: 1, avatarUrl: 1, managerId: 1, live: 1, 'tiktok.avatarUrl': 1 }).lean<CreatorDoc[]>(),
-      loadMonthSessions(conn, tenant, month, timeZone, asOf),
+  async function loadBoardData(tenant: Types.ObjectId, month: string, timeZone: string): Promise<BoardData> {
+    const [creatorDocs, backstage, users] = await Promise.all([
+      creators.find({ tenantId: tenant }, { handle: 1, displayName: 1, avatarUrl: 1, managerId: 1, live: 1, totals: 1, 'tiktok.avatarUrl': 1 }).lean<CreatorDoc[]>(),
       loadMonthBackstage(conn, tenant, month),
       userModel(conn).find({ tenantId: tenant }, { name: 1, email: 1 }).lean<{ _id: Types.ObjectId; name: string; email: string }[]>(),
     ]);
-    const all = [...sessions.values()].flat();
-    await attachGiftTimes(conn, tenant, month, timeZone, all.filter((s) => !s.live));
-    // "Last LIVE" for creators with nothing since the month began: one more read, of their older sessions only.
-    const olderLastLive = new Map<string, number>();
-    const missing = creatorDocs.filter((c) => !sessions.has(String(c._id))).map((c) => c._id);
-    if (missing.length) {
-      const older = await liveSessionModel(conn)
-        .find({ tenantId: tenant, creatorId: { $in: missing } }, { creatorId: 1, startedAt: 1, endedAt: 1, durationSeconds: 1 })
-        .lean<{ creatorId: Types.ObjectId; startedAt: Date; endedAt: Date | null; durationSeconds: number }[]>();
-      for (const s of older) {
-        const end = s.endedAt ? s.endedAt.getTime() : s.startedAt.getTime() + (s.durationSeconds ?? 0) * 1000;
-        const key = String(s.creatorId);
-        if ((olderLastLive.get(key) ?? 0) < end) olderLastLive.set(key, end);
-      }
-    }
-    return { creators: creatorDocs, sessions, backstage, olderLastLive, managers: new Map(users.map((u) => [String(u._id), u.name || u.email])), loadedAt: Date.now() };
+    const rollups = await loadRollups(conn, tenant, month, timeZone, creatorDocs);
+    return { creators: creatorDocs, rollups, backstage, managers: new Map(users.map((u) => [String(u._id), u.name || u.email])), loadedAt: Date.now() };
   }
 
-  async function boardData(auth: AuthContext, month: string, timeZone: string, asOf: number): Promise<BoardData> {
+  async function boardData(auth: AuthContext, month: string, timeZone: string): Promise<BoardData> {
     const key = `${auth.tenantId}|${month}|${timeZone}`;
     const { roster: version } = await versions.get(auth.tenantId);
     let entry = cache.get(key);
@@ -98,7 +71,7 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
     if (!entry.loading) {
       const e = entry;
       const started = Date.now();
-      e.loading = loadBoardData(auth.tenant, month, timeZone, asOf)
+      e.loading = loadBoardData(auth.tenant, month, timeZone)
         .then((data) => {
           Object.assign(e, { data, version, loadMs: Date.now() - started });
           return data;
@@ -164,7 +137,7 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
       const settings = await settingsService.get(auth.tenant);
       const asOf = Date.now();
       const month = resolveMonth(query.month, settings, asOf);
-      const data = await boardData(auth, month, settings.timeZone, asOf);
+      const data = await boardData(auth, month, settings.timeZone);
       const scope = creatorAccessFilter(auth);
       let visible = scope.managerId ? data.creators.filter((c) => String(c.managerId) === scope.managerId) : data.creators;
       if (query.managerId) visible = visible.filter((c) => String(c.managerId) === query.managerId);
@@ -172,13 +145,13 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
 
       const items: BoardItem[] = visible.map((c) => {
         const key = String(c._id);
-        const loaded = data.sessions.get(key) ?? [];
+        const rollup = data.rollups.get(key);
+        const ended = rollup ? toMonthSessions(rollup) : [];
         const fresh = running.get(key);
-        // The cached copy of a running session is replaced by its fresh figures; a session that ended since is kept as loaded.
-        const sessions = inMonth(fresh ? [...loaded.filter((s) => s.id !== fresh.id), fresh] : loaded, month, settings.timeZone);
+        // Rollups hold ended sessions only (they are what creator totals count); the running one is added fresh.
+        const sessions = fresh ? [...ended, fresh] : ended;
         const m = computeMonth({ month, asOf, settings, backstage: data.backstage.get(key) ?? null, sessions });
-        const { lastLiveAt } = liveAndLast(loaded);
-        const last = fresh ? asOf : (lastLiveAt ?? data.olderLastLive.get(key) ?? null);
+        const last = fresh ? asOf : (rollup?.last ?? null);
         return {
           creatorId: key,
           handle: c.handle,
