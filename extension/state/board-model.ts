@@ -31,3 +31,10 @@ export function loadBoard(maxAgeMs = 60_000): Promise<void> {
 export function boardRowOf(creatorId: string) {
   return board.value?.items.find((i) => i.creatorId === creatorId);
 }
+
+type BoardItem = Board['items'][number];
+
+/** The Board view's order: live now first (by running diamonds), then everyone by month diamonds. */
+export function boardOrder(items: readonly BoardItem[]): BoardItem[] {
+  return [...items].sort((a, b) => Number(b.live.isLive) - Number(a.live.isLive) || (a.live.isLive ? b.live.diamonds - a.live.diamonds : 0) || b.month.diamonds - a.month.diamonds);
+}

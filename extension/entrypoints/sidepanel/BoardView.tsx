@@ -2,12 +2,10 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { formatCompact, formatMoney } from '../../lib/format';
 import { sendToBackground } from '../../lib/messages';
 import { monthApi, PACE_LABEL, paceClass, timeAgo, type Board } from '../../lib/month-client';
-import { board as sharedBoard, loadBoard } from '../../state/board-model';
+import { board as sharedBoard, boardOrder, loadBoard } from '../../state/board-model';
 import { ProgressBar } from './MonthBlock';
 import type { PanelState } from './panel-state';
 import './month.css';
-
-type Item = Board['items'][number];
 
 /** Opens a board row's card: from the roster already loaded, else fetched. */
 async function openFromBoard(state: PanelState, creatorId: string): Promise<void> {
@@ -15,10 +13,6 @@ async function openFromBoard(state: PanelState, creatorId: string): Promise<void
   state.openCreator(known ?? (await sendToBackground('creator.get', { id: creatorId })));
 }
 
-/** Live-now first (by running diamonds), then everyone by month diamonds. */
-export function boardOrder(items: readonly Item[]): Item[] {
-  return [...items].sort((a, b) => Number(b.live.isLive) - Number(a.live.isLive) || (a.live.isLive ? b.live.diamonds - a.live.diamonds : 0) || b.month.diamonds - a.month.diamonds);
-}
 
 /** The agency (or the manager's team) this month, with a CSV button. */
 export function BoardView({ state }: { state: PanelState }) {
