@@ -65,13 +65,18 @@ export function toMonthSessions(r: CreatorRollup): MonthSession[] {
 }
 
 /** The rollups of every creator given, re-reading (in one query) only those whose totals moved since. */
-export async function loadRollups(conn: Connection, tenant: Types.ObjectId, month: string, timeZone: string, creators: CreatorDoc[]): Promise<Map<string, CreatorRollup>> {
+/** `wholeRoster`: `creators` is every creator of the agency, so entries of creators not in it (deleted) are dropped. */
+export async function loadRollups(conn: Connection, tenant: Types.ObjectId, month: string, timeZone: string, creators: CreatorDoc[], wholeRoster: boolean): Promise<Map<string, CreatorRollup>> {
   const model = monthRollupModel(conn);
   const prefix = `${tenant}|${month}|${timeZone}|`;
-  const chunks = await Promise.all(
-    Array.from({ length: CHUNKS }, (_, i) => model.findOne({ _id: `${prefix}${i}`, tenantId: tenant }).lean<RollupChunkDoc>()),
+  const wanted = wholeRoster ? Array.from({ length: CHUNKS }, (_, i) => i) : [...new Set(creators.map((c) => chunkOf(String(c._id))))];
+  const stored: Record<string, CreatorRollup>[] = Array.from({ length: CHUNKS }, () => ({}));
+  await Promise.all(
+    wanted.map(async (i) => {
+      const doc = await model.findOne({ _id: `${prefix}${i}`, tenantId: tenant }).lean<RollupChunkDoc>();
+      stored[i] = doc?.creators ?? {};
+    }),
   );
-  const stored = chunks.map((c) => c?.creators ?? {});
   const out = new Map<string, CreatorRollup>();
   const stale: CreatorDoc[] = [];
   for (const c of creators) {
@@ -140,7 +145,7 @@ export async function loadRollups(conn: Connection, tenant: Types.ObjectId, mont
   const known = new Set(creators.map((c) => String(c._id)));
   await Promise.all(
     [...touched].map((i) => {
-      const kept = Object.fromEntries(Object.entries(stored[i]).filter(([id]) => known.has(id)));
+      const kept = wholeRoster ? Object.fromEntries(Object.entries(stored[i]).filter(([id]) => known.has(id))) : stored[i];
       return model.replaceOne({ _id: `${prefix}${i}`, tenantId: tenant }, { _id: `${prefix}${i}`, tenantId: tenant, creators: kept, updatedAt: new Date() }, { upsert: true });
     }),
   );

@@ -8,7 +8,7 @@ import { creatorAccessFilter, findAccessibleCreator } from '../creators/access';
 import { creatorModel, type CreatorDoc } from '../creators/model';
 import { userModel } from '../auth/model';
 import { liveSessionModel } from '../live/session-model';
-import { attachGiftTimes, inMonth, loadMonthBackstage, loadMonthSessions, type LoadedSession } from './loader';
+import { loadMonthBackstage, type LoadedSession } from './loader';
 import { loadRollups, toMonthSessions, type CreatorRollup } from './rollup';
 import type { SettingsService } from './settings';
 import type { TenantVersions } from '../auth/tenant-versions';
@@ -53,7 +53,7 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
       loadMonthBackstage(conn, tenant, month),
       userModel(conn).find({ tenantId: tenant }, { name: 1, email: 1 }).lean<{ _id: Types.ObjectId; name: string; email: string }[]>(),
     ]);
-    const rollups = await loadRollups(conn, tenant, month, timeZone, creatorDocs);
+    const rollups = await loadRollups(conn, tenant, month, timeZone, creatorDocs, true);
     return { creators: creatorDocs, rollups, backstage, managers: new Map(users.map((u) => [String(u._id), u.name || u.email])), loadedAt: Date.now() };
   }
 
@@ -124,12 +124,15 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
       const settings = await settingsService.get(auth.tenant);
       const asOf = Date.now();
       const month = resolveMonth(requested, settings, asOf);
-      const [byCreator, backstage] = await Promise.all([
-        loadMonthSessions(conn, auth.tenant, month, settings.timeZone, asOf, creator._id),
+      // The same rollups as the board (`_id` lookups; the sessions are re-read only when the creator's totals moved).
+      const [rollups, backstage, running] = await Promise.all([
+        loadRollups(conn, auth.tenant, month, settings.timeZone, [creator], false),
         loadMonthBackstage(conn, auth.tenant, month, creator._id),
+        refreshRunning(auth.tenant, [creator], asOf),
       ]);
-      const sessions = inMonth(byCreator.get(String(creator._id)) ?? [], month, settings.timeZone);
-      await attachGiftTimes(conn, auth.tenant, month, settings.timeZone, sessions);
+      const rollup = rollups.get(String(creator._id));
+      const fresh = running.get(String(creator._id));
+      const sessions = [...(rollup ? toMonthSessions(rollup) : []), ...(fresh ? [fresh] : [])];
       return computeMonth({ month, asOf, settings, backstage: backstage.get(String(creator._id)) ?? null, sessions });
     },
 
