@@ -92,7 +92,7 @@ export function BoardView({ state }: { state: PanelState }) {
               <th>Creator</th>
               <th class="num">Month</th>
               <th>Pace</th>
-              <th class="num">Tier</th>
+              <th class="num">Proj. tier</th>
             </tr>
           </thead>
           <tbody>
