@@ -92,7 +92,8 @@ export async function loadRollups(conn: Connection, tenant: Types.ObjectId, mont
   const fresh = new Map<string, CreatorRollup>(stale.map((c) => [String(c._id), { stamp: stampOf(c), s: [], last: null }]));
   const docs = await liveSessionModel(conn)
     .find(
-      { tenantId: tenant, creatorId: { $in: stale.map((c) => c._id) }, status: 'ended' },
+      // Most of the roster stale (a first build): FerretDB scans anyway, so skip matching a long $in list per document.
+      { tenantId: tenant, status: 'ended', ...(stale.length * 2 > creators.length && wholeRoster ? {} : { creatorId: { $in: stale.map((c) => c._id) } }) },
       { creatorId: 1, source: 1, startedAt: 1, endedAt: 1, durationSeconds: 1, diamonds: 1, reconciliation: 1, startTimeKnown: 1 },
     )
     .lean<LiveSessionDoc[]>();
