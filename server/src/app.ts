@@ -29,6 +29,7 @@ import { creatorsRoutes } from './modules/creators/routes';
 import { dealsRoutes } from './modules/deals/routes';
 import { importsRoutes } from './modules/imports/routes';
 import { liveCreatorRoutes, liveRoutes, setupLive } from './modules/live/index';
+import { monthRoutes } from './modules/month/routes';
 import { usersRoutes } from './modules/users/routes';
 import { notificationsRoutes } from './modules/notifications/routes';
 import { tiktokPlugin } from './modules/tiktok/plugin';
@@ -222,6 +223,7 @@ export async function buildApp(config: AppConfig, provided: Partial<AppRuntime> 
       await api.register(tiktokRoutes);
       await api.register(notificationsRoutes, { prefix: '/notifications' });
       await api.register(auditRoutes, { prefix: '/audit' });
+      await api.register(monthRoutes);
     },
     { prefix: '/api/v1' },
   );

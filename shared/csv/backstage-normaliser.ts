@@ -30,7 +30,12 @@ export interface NormalisedBackstage {
   newFollowers?: number;
   liveStreams?: number;
   lastMonth?: BackstageFigures;
+  /** The row says "The creator has quit the network": their month is kept, never projected. */
+  quit?: boolean;
 }
+
+/** Backstage's note on a creator who left the agency, in whichever column it appears. */
+export const QUIT_NETWORK_RE = /quit the network/i;
 
 const COUNTS = ['validLiveDays', 'newFollowers', 'liveStreams'] as const;
 const SCIENTIFIC_RE = /^\d+(?:[.,]\d+)?e\+?\d+$/i;
@@ -81,10 +86,14 @@ export function createBackstageRowNormaliser(ctx: NormaliserContext): (row: read
       problem('INVALID_CREATOR_ID', `${col.creatorTikTokId!.header}: "${creatorTikTokId}": ${hint}`);
     }
 
-    const diamonds = readNumber(row, diamondsCol, 'integer', decimal);
+    const quit = row.some((cell) => QUIT_NETWORK_RE.test(cell));
+    let diamonds = readNumber(row, diamondsCol, 'integer', decimal);
+    // A quit creator's row may carry the note instead of figures: their month stops at what TikTok counted, i.e. 0 here.
+    if (quit && (!diamonds.ok || diamonds.value === null)) diamonds = { ok: true, value: 0 };
     if (!diamonds.ok) problem(diamonds.code, diamonds.message);
     else if (diamonds.value === null) problem('MISSING_VALUE', `${diamondsCol.header}: empty; write 0 for a creator without diamonds.`);
-    const duration = parseDuration(row[durationCol.index] ?? '', durationCol.unit ?? 'hours', 'h:m', decimal);
+    let duration = parseDuration(row[durationCol.index] ?? '', durationCol.unit ?? 'hours', 'h:m', decimal);
+    if (quit && (!duration.ok || duration.value === null)) duration = { ok: true, value: 0 };
     if (!duration.ok) problem(duration.code, `${durationCol.header}: ${duration.message}`);
     else if (duration.value === null) problem('MISSING_VALUE', `${durationCol.header}: empty; write 0 for a creator who did not go LIVE.`);
 
@@ -92,6 +101,7 @@ export function createBackstageRowNormaliser(ctx: NormaliserContext): (row: read
     for (const key of COUNTS) {
       const c = col[key];
       if (!c) continue;
+      if (quit && QUIT_NETWORK_RE.test(row[c.index] ?? '')) continue;
       const n = readNumber(row, c, 'integer', decimal, key === 'newFollowers');
       if (!n.ok) problem(n.code, n.message);
       else if (n.value !== null) counts[key] = n.value;
@@ -119,10 +129,11 @@ export function createBackstageRowNormaliser(ctx: NormaliserContext): (row: read
       liveSeconds: duration.value!,
     };
     if (creatorTikTokId !== undefined) value.creatorTikTokId = creatorTikTokId;
+    if (quit) value.quit = true;
     const group = text(row, col.group);
-    if (group !== undefined) value.group = group;
+    if (group !== undefined && !QUIT_NETWORK_RE.test(group)) value.group = group;
     const manager = text(row, col.manager);
-    if (manager !== undefined) value.manager = manager;
+    if (manager !== undefined && !QUIT_NETWORK_RE.test(manager)) value.manager = manager;
     for (const key of COUNTS) if (counts[key] !== undefined) value[key] = counts[key];
     if (Object.keys(lastMonth).length > 0) value.lastMonth = lastMonth;
     return { ok: true, line, value };

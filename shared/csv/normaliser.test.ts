@@ -155,6 +155,19 @@ describe('backstage rows', () => {
     if (r.ok === false) expect(r.message).toMatch(message);
   });
 
+  it.each([
+    ['in the group column, figures kept', 3, '1,234,567'],
+    ['in place of the figures', 4, '0'],
+  ] as Array<[string, number, string]>)('marks a creator who quit the network (%s)', (_name, index, diamonds) => {
+    const row = [...good];
+    row[index] = 'The creator has quit the network';
+    if (index === 4) row[5] = 'The creator has quit the network';
+    const r = made.normalise(row, 3);
+    expect(r).toMatchObject({ ok: true, value: { quit: true, diamonds: Number(diamonds.replace(/,/g, '')) } });
+    if (r.ok === true) expect(r.value.group).toBeUndefined();
+    expect(made.normalise(good, 3)).not.toHaveProperty('value.quit');
+  });
+
   it('skips a totals row', () => {
     expect(made.normalise(['Total', '', '', '', '5', '1h', '1', '', ''], 9)).toEqual({ line: 9, skip: 'totals' });
   });

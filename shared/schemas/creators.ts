@@ -99,6 +99,7 @@ export const ListCreatorsQuery = Type.Object(
     live: Type.Optional(Type.Boolean()),
     limit: Type.Optional(Limit),
     cursor: Type.Optional(Cursor),
+    format: Type.Optional(Type.Literal('csv', { description: 'CSV export of the whole filtered list (streamed)' })),
   },
   { additionalProperties: false },
 );

@@ -9,3 +9,4 @@ export * from './tiktok';
 export * from './live';
 export * from './imports';
 export * from './audit';
+export * from './month';

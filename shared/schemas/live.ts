@@ -53,6 +53,8 @@ export const LiveSession = Type.Object({
   shares: Type.Optional(Type.Integer()),
   /** Why a listener session ended: `stream_end`, `suspended` (TikTok's moderation), `offline`, `room_changed`, `tracking_stopped`, `unobserved` (nobody saw it end). */
   endReason: Type.Optional(Type.String()),
+  /** True when an imported session and a listener session were matched as the same LIVE (imports/README.md). */
+  reconciled: Type.Optional(Type.Boolean()),
 });
 export type LiveSession = Static<typeof LiveSession>;
 export const LiveSessionPage = Page(LiveSession);
@@ -67,6 +69,7 @@ export const ListLiveSessionsQuery = Type.Object(
     to: Type.Optional(IsoDateTime),
     limit: Type.Optional(Limit),
     cursor: Type.Optional(Cursor),
+    format: Type.Optional(Type.Literal('csv', { description: 'CSV export of the whole filtered list (streamed)' })),
   },
   { additionalProperties: false },
 );

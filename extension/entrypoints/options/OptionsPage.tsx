@@ -6,6 +6,7 @@ import { sendToBackground, type AuthState } from '../../lib/messages';
 import { resolveCreatorId } from '../../lib/resolve-creator';
 import { BUNDLED_SOURCE_URL } from '../../lib/source-url';
 import { IMPORT_ACCEPT, downloadErrorsCsv, getImport, reportSummary, saveBlob, timeZoneNames, uploadImport } from '@shared/upload/import-client.js';
+import { AgencySettings } from './AgencySettings';
 
 function ApiUrlSection({ onSaved }: { onSaved: () => void }) {
   const [apiUrl, setApiUrl] = useState('');
@@ -234,6 +235,7 @@ export function OptionsPage() {
         )}
       </section>
       {auth?.signedIn && <ImportSection />}
+      {auth?.signedIn && <AgencySettings isAdmin={auth.user?.role === 'admin'} />}
       <footer class="muted" data-testid="source-footer">
         <a href={config?.sourceUrl ?? BUNDLED_SOURCE_URL} target="_blank" rel="noopener">
           Source code

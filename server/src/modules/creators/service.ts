@@ -22,6 +22,22 @@ function handleOrError(input: string, field = 'handle'): string {
   return handle;
 }
 
+/** The roster list's filter (also the CSV export's); null when the caller asks for another manager's creators. */
+export function creatorListFilter(auth: AuthContext, query: Omit<ListCreatorsQuery, 'limit' | 'cursor' | 'format'>): Record<string, unknown> | null {
+  const filter: Record<string, unknown> = { ...creatorAccessFilter(auth) };
+  if (query.managerId) {
+    if (auth.role === 'manager' && query.managerId !== auth.userId) return null;
+    filter.managerId = query.managerId;
+  }
+  if (query.tag) filter.tags = query.tag;
+  if (query.live !== undefined) filter['live.isLive'] = query.live;
+  if (query.q) {
+    const prefix = new RegExp(`^${escapeRegExp(query.q.trim().replace(/^@/, '').toLowerCase())}`);
+    filter.$or = [{ handle: prefix }, { displayNameLower: prefix }];
+  }
+  return filter;
+}
+
 export function createCreatorsService(conn: Connection, lifecycle: CreatorLifecycle) {
   const creators = creatorModel(conn);
   const users = createUsersService(conn);
@@ -42,17 +58,8 @@ export function createCreatorsService(conn: Connection, lifecycle: CreatorLifecy
   return {
     async list(auth: AuthContext, query: ListCreatorsQuery): Promise<PageOf<Creator>> {
       const limit = query.limit ?? 50;
-      const filter: Record<string, unknown> = { ...creatorAccessFilter(auth) };
-      if (query.managerId) {
-        if (auth.role === 'manager' && query.managerId !== auth.userId) return { items: [], nextCursor: null };
-        filter.managerId = query.managerId;
-      }
-      if (query.tag) filter.tags = query.tag;
-      if (query.live !== undefined) filter['live.isLive'] = query.live;
-      if (query.q) {
-        const prefix = new RegExp(`^${escapeRegExp(query.q.trim().replace(/^@/, '').toLowerCase())}`);
-        filter.$or = [{ handle: prefix }, { displayNameLower: prefix }];
-      }
+      const filter = creatorListFilter(auth, query);
+      if (!filter) return { items: [], nextCursor: null };
       if (query.cursor) filter.handle = { $gt: decodeCursor<{ h: string }>(query.cursor, ['h']).h };
       const docs = await creators
         .find(filter)

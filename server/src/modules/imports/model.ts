@@ -204,6 +204,8 @@ export interface BackstagePeriodDoc {
   group?: string;
   manager?: string;
   creatorTikTokId?: string;
+  /** The export said "The creator has quit the network" (shared/month marks them, never projects them). */
+  quit?: boolean;
   importId: Types.ObjectId;
   updatedAt: Date;
 }
@@ -222,6 +224,7 @@ const backstagePeriodSchema = new Schema<BackstagePeriodDoc>(
     group: String,
     manager: String,
     creatorTikTokId: String,
+    quit: Boolean,
     importId: Schema.Types.ObjectId,
     updatedAt: Date,
   },
