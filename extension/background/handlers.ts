@@ -80,6 +80,8 @@ export function createRequestHandlers(deps: Deps): RequestHandlers {
     },
     'auth.logout': async () => {
       await session.ready;
+      // Issue 15: the server ends the token too; signing out locally must not wait on (or fail with) the network.
+      if (session.token()) await api.logout().catch(() => undefined);
       await clearCache(db);
       await endSession();
       return authState();

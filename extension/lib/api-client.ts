@@ -62,6 +62,8 @@ export function createApiClient(options: ApiClientOptions) {
     config: () => request<ServerConfig>('GET', '/api/v1/config', { auth: false }),
     login: (email: string, password: string) => request<AuthResponse>('POST', '/api/v1/auth/login', { body: { email, password }, auth: false }),
     me: () => request<{ user: User; agency: Agency }>('GET', '/api/v1/auth/me'),
+    /** Ends this token on the server (its jti is refused from now on, its live streams close). */
+    logout: () => request<void>('POST', '/api/v1/auth/logout'),
 
     listCreators: (query: { q?: string; tag?: string; live?: boolean; limit?: number; cursor?: string | null } = {}) =>
       request<Page<Creator>>('GET', '/api/v1/creators', { query }),

@@ -29,7 +29,18 @@ export type SessionEnd = LiveSessionEndEvent;
 /** Import statuses after which the record no longer changes (the server's IMPORT_STATUSES minus `processing`). */
 export const FINAL_IMPORT_STATUSES: ReadonlySet<ImportStatus> = new Set(['completed', 'failed'] satisfies ImportStatus[]);
 
-export interface ServerConfig { sandbox: boolean; liveSandbox: boolean; pkceEncoding: 'hex' | 'base64url'; version: string }
+export type TikTokMode = 'sandbox' | 'tiktok';
+/** `GET /api/v1/config`. `tiktok`/`live`/`sourceUrl` are absent on servers older than the modes. */
+export interface ServerConfig {
+  tiktok?: { mode: TikTokMode };
+  live?: { mode: TikTokMode };
+  sourceUrl?: string;
+  license?: string;
+  sandbox: boolean;
+  liveSandbox: boolean;
+  pkceEncoding: 'hex' | 'base64url';
+  version: string;
+}
 
 export interface Page<T> { items: T[]; nextCursor: string | null }
 

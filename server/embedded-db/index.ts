@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +83,8 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 export interface EmbeddedDb {
   uri: string;
   port: number;
+  /** The database process (its own process group). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -94,6 +96,19 @@ export interface EmbeddedDbOptions {
   log?: (line: string) => void;
 }
 
+const RUNNING_FILE = 'running.json';
+
+/** The URI of the embedded database a running server started over `dataDir`, or null when none runs. */
+export function runningEmbeddedDbUri(dataDir: string): string | null {
+  try {
+    const info = JSON.parse(readFileSync(join(dataDir, RUNNING_FILE), 'utf8')) as { uri: string; pid: number };
+    process.kill(info.pid, 0); // throws when that process is gone
+    return info.uri;
+  } catch {
+    return null;
+  }
+}
+
 /** Starts FerretDB on loopback and resolves once it accepts connections. */
 export async function startEmbeddedDb(options: EmbeddedDbOptions): Promise<EmbeddedDb> {
   const binary = ensureEmbeddedDbBinary(options.log);
@@ -101,18 +116,42 @@ export async function startEmbeddedDb(options: EmbeddedDbOptions): Promise<Embed
   mkdirSync(options.dataDir, { recursive: true });
   const args = ['-listen', `127.0.0.1:${port}`, '-data', options.dataDir];
   if (options.postgresqlUrl) args.push('-postgresql', options.postgresqlUrl);
-  const child = spawn(binary, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  await waitForPort(port, child, 30_000);
+  // Its own process group (`detached`): Ctrl-C in a terminal signals the whole foreground group at once, and the
+  // database must outlive the API's shutdown (final flush, lease release) — we stop it last, ourselves.
+  const child = spawn(binary, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  // Still ours to end when we end: on any exit of this process (including an uncaught crash) …
+  const killOnExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  // … and when this process is killed outright (SIGKILL runs no handler): a watchdog in the database's group
+  // ends it once our pid is gone.
+  const watchdog = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${child.pid} 2>/dev/null; do sleep 1; done; kill -TERM ${child.pid} 2>/dev/null`], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  watchdog.unref();
+  try {
+    await waitForPort(port, child, 30_000);
+  } catch (err) {
+    killOnExit();
+    throw err;
+  }
+  // Where it listens, for tools run beside the server (`npm run audit:totals`): see runningEmbeddedDbUri.
+  writeFileSync(join(options.dataDir, RUNNING_FILE), JSON.stringify({ uri: `mongodb://127.0.0.1:${port}/`, pid: child.pid, ownerPid: process.pid }));
   let stopped: Promise<void> | undefined;
   return {
     uri: `mongodb://127.0.0.1:${port}/`,
     port,
+    pid: child.pid!,
     stop() {
       stopped ??= new Promise<void>((res) => {
         if (child.exitCode !== null) return res();
         const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
         child.once('exit', () => {
           clearTimeout(kill);
+          process.removeListener('exit', killOnExit);
+          rmSync(join(options.dataDir, RUNNING_FILE), { force: true });
           res();
         });
         child.kill('SIGTERM');

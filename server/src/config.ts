@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LiveConnectionSettings } from './modules/live/connector';
+import { browsableRepositoryUrl } from '@shared/source-url';
+import { PROJECT_EXTENSION_ORIGIN } from '@shared/extension-origin';
 
 export interface EncryptionKey {
   id: string;
@@ -35,13 +36,42 @@ export interface AppConfig {
   redisUrl?: string;
   /** Prefix of every Redis key and channel (several deployments, or test runs, may share one Redis). */
   redisKeyPrefix: string;
+  /**
+   * Where every network user can get this server's complete source (AGPL-3.0 section 13): SOURCE_URL, or the
+   * repository URL from package.json.
+   */
+  sourceUrl: string;
+  /** ALLOW_SANDBOX_IN_PRODUCTION=true: a production server may run a side on the sandbox (main.ts warns). */
+  allowSandboxInProduction: boolean;
   tiktok: TikTokConfig;
   live: LiveConfig;
+  security: SecurityConfig;
 }
 
+/** Issue 15's limits and secrets, read in one block (loadSecurityConfig). */
+export interface SecurityConfig {
+  /** POST /api/v1/users per admin per minute. */
+  userCreateRateLimitPerMinute: number;
+  /** Open live streams per user; the oldest is closed when a new one would exceed it. */
+  streamMaxPerUser: number;
+  /** Open live streams per server instance; above it new ones answer 503 STREAM_CAPACITY_REACHED. */
+  streamMaxPerInstance: number;
+  /** How often an open live stream re-checks its token (removal, role or password change, sign-out). */
+  streamAuthCheckMs: number;
+  /** Sandbox mode: the client secret shared with the sandbox TikTok (it signs webhooks); generated per install into DATA_DIR/secrets.json. */
+  sandboxClientSecret: string;
+}
+
+/** Where one side of TikTok is: the bundled sandbox, or TikTok itself (or whatever the overrides point at). */
+export type TikTokMode = 'sandbox' | 'tiktok';
+export const TIKTOK_MODES: readonly TikTokMode[] = ['sandbox', 'tiktok'];
+
 export interface TikTokConfig {
-  /** No client key configured: the bundled sandbox TikTok is started and used. */
-  sandbox: boolean;
+  /**
+   * Login Kit and Display API. `sandbox`: main.ts starts the bundled sandbox and hands its URLs to the app
+   * (development without TIKTOK_CLIENT_KEY). `tiktok`: authBaseUrl/apiBaseUrl with the client key.
+   */
+  mode: TikTokMode;
   clientKey: string;
   clientSecret: string;
   authBaseUrl: string;
@@ -53,13 +83,18 @@ export interface TikTokConfig {
   syncConcurrency: number;
   /** How many recent videos a sync fetches (pages of 20). */
   syncVideoCount: number;
-  /** Port of the sandbox TikTok that npm start runs when no client key is configured. */
+  /** Port of the sandbox TikTok that npm start runs in sandbox mode. */
   sandboxPort: number;
 }
 
 export interface LiveConfig {
-  /** None of the TIKTOK_LIVE_* variables set: the bundled sandbox LIVE is started and used. */
-  sandbox: boolean;
+  /**
+   * TikTok LIVE. `sandbox`: main.ts starts the bundled sandbox LIVE and hands its connection settings to the app.
+   * `tiktok`: tiktok-live-connector's own defaults (TikTok's hosts, its default sign server) with the API key;
+   * signUrl/webHost/caFile override them (a self-hosted sign server, tests).
+   */
+  mode: TikTokMode;
+  /** Overrides the library's default sign server (`SignConfig.basePath`). */
   signUrl?: string;
   signApiKey?: string;
   /** host:port serving both TikTok's web and webcast hosts. */
@@ -69,10 +104,10 @@ export interface LiveConfig {
   /** Reconnect a listener when no event arrived for this long. */
   watchdogSeconds: number;
   /**
-   * Ready connection settings for the listeners. main.ts sets them from the sandbox it starts when `sandbox`
-   * is true; unset with explicit TIKTOK_LIVE_* values (the live module reads those).
+   * Outbound proxy for every LIVE connection (HTTP requests and the WebSocket): TIKTOK_LIVE_PROXY, else
+   * HTTPS_PROXY / https_proxy. TikTok blocks data-centre addresses more than anything else.
    */
-  connectionSettings?: LiveConnectionSettings;
+  proxyUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -130,6 +165,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('NODE_ENV', `must be development, production or test, got "${nodeEnv}"`);
   }
   const production = nodeEnv === 'production';
+  const allowSandboxInProduction = bool(env, 'ALLOW_SANDBOX_IN_PRODUCTION');
   const dataDir = resolve(env.DATA_DIR || './data');
   const host = env.HOST || '127.0.0.1';
   const port = int(env, 'PORT', 3000, 0, 65535);
@@ -146,6 +182,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   } catch {
     throw new ConfigError('PUBLIC_URL', `must be an absolute URL, got "${publicUrl}"`);
   }
+  const security = loadSecurityConfig(env);
+  const tiktok = loadTikTokConfig(env, production, allowSandboxInProduction, () => sandboxClientSecret(env, dataDir));
   const jwtExpiresIn = env.JWT_EXPIRES_IN || '12h';
   if (!/^\d+[smhd]$/.test(jwtExpiresIn)) throw new ConfigError('JWT_EXPIRES_IN', 'must look like 30m, 12h or 7d');
   return {
@@ -158,17 +196,26 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtSecret,
     jwtExpiresIn,
     tokenEncryptionKeys: parseEncryptionKeys(keyRaw),
-    corsOrigins: (env.CORS_ORIGINS || 'chrome-extension://*')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    // The project's own extension (its id is fixed by the manifest key) plus whatever CORS_ORIGINS adds.
+    corsOrigins: [
+      ...new Set([
+        PROJECT_EXTENSION_ORIGIN,
+        ...(env.CORS_ORIGINS ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ]),
+    ],
     authRateLimitPerMinute: int(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 20, 1),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     importMaxBytes: int(env, 'IMPORT_MAX_BYTES', 50 * 1024 * 1024, 1024),
     redisUrl: redisUrl(env),
     redisKeyPrefix: env.REDIS_KEY_PREFIX || 'liveroster:',
-    tiktok: loadTikTokConfig(env, production),
-    live: loadLiveConfig(env),
+    sourceUrl: env.SOURCE_URL ? url(env, 'SOURCE_URL', '') : repositoryUrl(),
+    allowSandboxInProduction,
+    tiktok,
+    live: loadLiveConfig(env, production, allowSandboxInProduction),
+    security: { ...security, sandboxClientSecret: tiktok.mode === 'sandbox' ? tiktok.clientSecret : '' },
   };
 }
 
@@ -176,6 +223,52 @@ function redisUrl(env: Env): string | undefined {
   const value = env.REDIS_URL || undefined;
   if (value && !/^rediss?:\/\//.test(value)) throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
   return value;
+}
+
+function loadSecurityConfig(env: Env): Omit<SecurityConfig, 'sandboxClientSecret'> {
+  return {
+    userCreateRateLimitPerMinute: int(env, 'USER_CREATE_RATE_LIMIT_PER_MINUTE', 30, 1),
+    streamMaxPerUser: int(env, 'STREAM_MAX_PER_USER', 10, 1, 1000),
+    streamMaxPerInstance: int(env, 'STREAM_MAX_PER_INSTANCE', 2000, 1),
+    streamAuthCheckMs: int(env, 'STREAM_AUTH_CHECK_MS', 2000, 100, 60_000),
+  };
+}
+
+/**
+ * The sandbox TikTok's client secret (it signs the sandbox's webhooks), generated per install into DATA_DIR/secrets.json.
+ * Never the public constant: a forged authorization.removed signed with it would disconnect every agency's creators.
+ * Read only in sandbox mode: a real deployment writes no sandbox secret.
+ */
+function sandboxClientSecret(env: Env, dataDir: string): string {
+  return localSecret(env, 'SANDBOX_CLIENT_SECRET', dataDir, false, () => randomBytes(24).toString('base64url'));
+}
+
+function bool(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+/** The browsable repository URL from package.json (`git+https://….git` → `https://…`). */
+export function repositoryUrl(packageJson: string = readFileSync(new URL('../../package.json', import.meta.url), 'utf8')): string {
+  const url = browsableRepositoryUrl((JSON.parse(packageJson) as { repository?: string | { url?: string } }).repository);
+  if (!url) throw new ConfigError('SOURCE_URL', 'is required: package.json names no repository');
+  return url;
+}
+
+/**
+ * One side's mode. An explicit TIKTOK_MODE / TIKTOK_LIVE_MODE wins; otherwise the side is TikTok when it is
+ * configured (`configured`), and always in production: the sandbox there only with ALLOW_SANDBOX_IN_PRODUCTION.
+ */
+function modeFor(env: Env, variable: string, configured: boolean, production: boolean, allowSandboxInProduction: boolean): TikTokMode {
+  const raw = env[variable];
+  if (raw && !TIKTOK_MODES.includes(raw as TikTokMode)) throw new ConfigError(variable, `must be sandbox or tiktok, got "${raw}"`);
+  const wanted = (raw as TikTokMode | undefined) ?? (configured ? 'tiktok' : production && !allowSandboxInProduction ? 'tiktok' : 'sandbox');
+  if (wanted === 'sandbox' && production && !allowSandboxInProduction) {
+    throw new ConfigError(variable, 'sandbox is refused when NODE_ENV=production (set ALLOW_SANDBOX_IN_PRODUCTION=true for a demo)');
+  }
+  return wanted;
 }
 
 function url(env: Env, name: string, fallback: string): string {
@@ -188,21 +281,25 @@ function url(env: Env, name: string, fallback: string): string {
   return value;
 }
 
-function loadTikTokConfig(env: Env, production: boolean): TikTokConfig {
+function loadTikTokConfig(env: Env, production: boolean, allowSandboxInProduction: boolean, sandboxSecret: () => string): TikTokConfig {
   const clientKey = env.TIKTOK_CLIENT_KEY || '';
-  const sandbox = !clientKey;
-  if (sandbox && production && env.ALLOW_SANDBOX_IN_PRODUCTION !== 'true') {
-    throw new ConfigError('TIKTOK_CLIENT_KEY', 'is required when NODE_ENV=production (or set ALLOW_SANDBOX_IN_PRODUCTION=true for a demo)');
+  const mode = modeFor(env, 'TIKTOK_MODE', !!clientKey, production, allowSandboxInProduction);
+  const sandbox = mode === 'sandbox';
+  if (!sandbox && !clientKey) {
+    throw new ConfigError(
+      'TIKTOK_CLIENT_KEY',
+      production ? 'is required when NODE_ENV=production (or set ALLOW_SANDBOX_IN_PRODUCTION=true for a demo on the sandbox)' : 'is required when TIKTOK_MODE=tiktok',
+    );
   }
   if (!sandbox && !env.TIKTOK_CLIENT_SECRET) throw new ConfigError('TIKTOK_CLIENT_SECRET', 'is required when TIKTOK_CLIENT_KEY is set');
   const pkce = env.TIKTOK_PKCE_ENCODING || 'hex';
   if (pkce !== 'hex' && pkce !== 'base64url') throw new ConfigError('TIKTOK_PKCE_ENCODING', `must be hex or base64url, got "${pkce}"`);
   if (env.TIKTOK_REDIRECT_URI) url(env, 'TIKTOK_REDIRECT_URI', '');
   return {
-    sandbox,
-    // In sandbox mode main.ts fills in the sandbox's own key, secret and URLs once it listens.
+    mode,
+    // The sandbox is started with these; its URLs reach the app beside the config (AppRuntime), not in it.
     clientKey: sandbox ? 'sandbox_client_key' : clientKey,
-    clientSecret: sandbox ? 'sandbox_client_secret' : env.TIKTOK_CLIENT_SECRET!,
+    clientSecret: sandbox ? sandboxSecret() : env.TIKTOK_CLIENT_SECRET!,
     sandboxPort: int(env, 'TIKTOK_SANDBOX_PORT', 4455, 0, 65535),
     authBaseUrl: url(env, 'TIKTOK_AUTH_BASE_URL', 'https://www.tiktok.com'),
     apiBaseUrl: url(env, 'TIKTOK_API_BASE_URL', 'https://open.tiktokapis.com'),
@@ -214,8 +311,21 @@ function loadTikTokConfig(env: Env, production: boolean): TikTokConfig {
   };
 }
 
-function loadLiveConfig(env: Env): LiveConfig {
-  const explicit = ['TIKTOK_LIVE_SIGN_URL', 'TIKTOK_LIVE_WEB_HOST'].some((k) => env[k]);
+function loadLiveConfig(env: Env, production: boolean, allowSandboxInProduction: boolean): LiveConfig {
+  // The API key alone means TikTok with the library's defaults; the host overrides mean a TikTok-compatible server.
+  const configured = ['TIKTOK_LIVE_SIGN_API_KEY', 'TIKTOK_LIVE_SIGN_URL', 'TIKTOK_LIVE_WEB_HOST', 'TIKTOK_LIVE_CA_FILE'].some((k) => env[k]);
+  const mode = modeFor(env, 'TIKTOK_LIVE_MODE', configured, production, allowSandboxInProduction);
+  const proxyUrl = env.TIKTOK_LIVE_PROXY || env.HTTPS_PROXY || env.https_proxy || undefined;
+  if (proxyUrl) {
+    const variable = env.TIKTOK_LIVE_PROXY ? 'TIKTOK_LIVE_PROXY' : env.HTTPS_PROXY ? 'HTTPS_PROXY' : 'https_proxy';
+    let parsed: URL;
+    try {
+      parsed = new URL(proxyUrl);
+    } catch {
+      throw new ConfigError(variable, `must be a proxy URL like http://host:port, got "${proxyUrl}"`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(variable, `must be an http:// or https:// proxy URL, got "${parsed.protocol}"`);
+  }
   if (env.TIKTOK_LIVE_SIGN_URL) url(env, 'TIKTOK_LIVE_SIGN_URL', '');
   if (env.TIKTOK_LIVE_WEB_HOST && !/^[A-Za-z0-9.-]+(:\d+)?$/.test(env.TIKTOK_LIVE_WEB_HOST)) {
     throw new ConfigError('TIKTOK_LIVE_WEB_HOST', `must be host or host:port, got "${env.TIKTOK_LIVE_WEB_HOST}"`);
@@ -224,7 +334,8 @@ function loadLiveConfig(env: Env): LiveConfig {
     throw new ConfigError('TIKTOK_LIVE_CA_FILE', `file "${env.TIKTOK_LIVE_CA_FILE}" does not exist`);
   }
   return {
-    sandbox: !explicit,
+    mode,
+    proxyUrl,
     signUrl: env.TIKTOK_LIVE_SIGN_URL || undefined,
     signApiKey: env.TIKTOK_LIVE_SIGN_API_KEY || undefined,
     webHost: env.TIKTOK_LIVE_WEB_HOST || undefined,

@@ -39,8 +39,9 @@ export function headerProblemMessage(d: FormatDetection): string {
  * `normalise(row, line)` that runs once per data row with no per-row setup. `line` is the
  * spreadsheet row number (header = 1), which is what a person sees when fixing the file.
  */
-export function createCsvNormaliser(options: CsvNormaliserOptions): CsvNormaliser | CsvHeaderProblem {
-  const detection = detectFormat(options.headers);
+export function createCsvNormaliser(options: CsvNormaliserOptions, detected?: FormatDetection): CsvNormaliser | CsvHeaderProblem {
+  // A caller that already read the header passes its detection: the format is detected once per file.
+  const detection = detected ?? detectFormat(options.headers);
   if (detection.format === null) return { ok: false, detection, message: headerProblemMessage(detection) };
   if (detection.format === 'sessions') {
     const ctx = createNormaliserContext(detection, options, 'seconds');

@@ -1,6 +1,6 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { errorReportCsv, neutraliseFormula, toCsvLine } from './csv-writer';
+import { errorReportCsv, neutraliseFormula, restoreNeutralisedCell, toCsvLine } from './csv-writer';
 
 describe('neutraliseFormula', () => {
   it.each([
@@ -44,4 +44,15 @@ describe('errorReportCsv', () => {
     const csv = errorReportCsv([{ line: 5, message: 'Diamonds: "twelve" is not a number' }, { line: 9, message: '=cmd' }]);
     expect(csv).toBe('\ufeffLine,Problem\r\n5,"Diamonds: ""twelve"" is not a number"\r\n9,\'=cmd\r\n');
   });
+});
+
+describe('restoreNeutralisedCell', () => {
+  it.each([
+    ["'@luna", '@luna'],
+    ["'-5", '-5'],
+    ["'=SUM(A1)", '=SUM(A1)'],
+    ["'tis", "'tis"],
+    ["'", "'"],
+    ['plain', 'plain'],
+  ])('%s → %s', (cell, expected) => expect(restoreNeutralisedCell(cell)).toBe(expected));
 });

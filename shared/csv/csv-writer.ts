@@ -12,6 +12,14 @@ export function neutraliseFormula(cell: string): string {
   return cell.length > 0 && FORMULA_STARTS.has(cell[0]) ? `'${cell}` : cell;
 }
 
+/**
+ * Undoes `neutraliseFormula` on a cell read back from a file we wrote (the error CSV a person fixed and
+ * uploads again): `'@luna` is the handle `@luna`, `'-5` the number -5. Any other leading `'` stays.
+ */
+export function restoreNeutralisedCell(cell: string): string {
+  return cell.length > 1 && cell[0] === "'" && FORMULA_STARTS.has(cell[1]) ? cell.slice(1) : cell;
+}
+
 /** One CSV line (with CRLF, as Excel writes): text neutralised and quoted where needed. */
 export function toCsvLine(cells: readonly (string | number | null | undefined)[], delimiter: ',' | ';' | '\t' = ','): string {
   let out = '';

@@ -91,3 +91,20 @@ export function detectFormat(headers: readonly string[]): FormatDetection {
     needsCreatorId: closest === 'sessions' && !has('creatorHandle'),
   };
 }
+
+/** Fields each format's rows keep (session documents / Backstage periods); anything else is not stored. */
+const KEPT: Record<CsvFormat, ReadonlySet<CanonicalField>> = {
+  sessions: new Set<CanonicalField>(['creatorHandle', 'startedAt', 'date', 'endedAt', 'duration', 'diamonds', 'gifts', 'gifters', 'viewers', 'peakViewers', 'avgViewers', 'newFollowers', 'likes', 'comments', 'shares']),
+  backstage: new Set<CanonicalField>(['dataPeriod', 'creatorHandle', 'creatorTikTokId', 'group', 'manager', 'diamonds', 'duration', 'validLiveDays', 'newFollowers', 'liveStreams']),
+};
+const KEPT_LAST_MONTH = new Set<CanonicalField>(['diamonds', 'duration', 'validLiveDays', 'newFollowers', 'liveStreams']);
+
+/**
+ * Headers of the file that the import does not store: unknown ones, repeats of an earlier column, and
+ * columns understood but not kept by this format (a "Likes" column in a Backstage export). The report
+ * names them, so no column disappears without a word.
+ */
+export function columnsNotStored(d: FormatDetection & { format: CsvFormat }): string[] {
+  const understood = d.columns.filter((c) => (c.lastMonth ? d.format !== 'backstage' || !KEPT_LAST_MONTH.has(c.field) : !KEPT[d.format].has(c.field))).map((c) => c.header);
+  return [...understood, ...d.unrecognised, ...d.duplicates];
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectFormat } from './detect-format';
+import { columnsNotStored, detectFormat, type CsvFormat, type FormatDetection } from './detect-format';
 import { isTotalsLabel, normaliseHeaderKey, resolveHeader, startsWithTotalsLabel, type CanonicalField } from './header-aliases';
 
 describe('normaliseHeaderKey', () => {
@@ -127,4 +127,15 @@ describe('totals labels', () => {
   it.each([['Total (5 LIVEs)', true], ['Totales del mes', true], ['2026-07-01', false], ['Tuesday', false]] as const)('%j starts with a totals label: %s', (cell, expected) => {
     expect(startsWithTotalsLabel(cell)).toBe(expected);
   });
+});
+
+describe('columnsNotStored', () => {
+  const notStored = (headers: string[]) => columnsNotStored(detectFormat(headers) as FormatDetection & { format: CsvFormat });
+  it.each<[string, string[], string[]]>([
+    ['a full sessions export keeps every column', ['Username', 'Start time', 'Duration', 'Diamonds', 'Gifts', 'Gifters', 'Viewers', 'Peak viewers', 'Avg. viewers', 'New followers', 'Likes', 'Comments', 'Shares'], []],
+    ['unknown columns are named', ['Username', 'Start time', 'Duration', 'Diamonds', 'Mood'], ['Mood']],
+    ['a Backstage-only column in a sessions file', ['Username', 'Start time', 'Duration', 'Diamonds', 'Likes', 'Gifts', 'Manager'], ['Manager']],
+    ['a session-only column in a Backstage file', ['Data period', "Creator's username", 'Diamonds', 'LIVE duration', 'Likes'], ['Likes']],
+    ['a repeated column', ['Username', 'Start time', 'Duration', 'Diamonds', 'Diamonds'], ['Diamonds']],
+  ])('%s', (_name, headers, expected) => expect(notStored(headers)).toEqual(expected));
 });

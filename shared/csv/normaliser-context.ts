@@ -1,4 +1,5 @@
-import { ORDER_LABEL, parseDateTime, sniffDateOrder, type DateOrder } from './dates';
+import { ORDER_LABEL, parseDateTime, sniffDateOrder, toUtcMs, type DateOrder, type DateTimeParts } from './dates';
+import { zonedWallTimeToUtcMs } from './time-zone';
 import type { ColumnMapping, FormatDetection } from './detect-format';
 import type { DurationUnit } from './durations';
 import type { CanonicalField } from './header-aliases';
@@ -9,8 +10,14 @@ import type { CsvErrorCode } from './result';
 /** Outcome of one data row. Check `ok === true`, `ok === false` (a bad row), else `skip`. */
 export type RowResult<T> =
   | { ok: true; line: number; value: T }
-  | { ok: false; line: number; code: CsvErrorCode; message: string }
+  | { ok: false; line: number; code: CsvErrorCode; message: string; problems: RowProblem[]; creatorHandle?: string }
   | { ok?: undefined; line: number; skip: 'blank' | 'totals' };
+
+/** One thing wrong with a row; a bad row lists every one it has (`message` joins them). */
+export interface RowProblem {
+  code: CsvErrorCode;
+  message: string;
+}
 
 export interface CsvNormaliserOptions {
   /** The header row as parsed. */
@@ -19,8 +26,12 @@ export interface CsvNormaliserOptions {
   sampleRows?: readonly (readonly string[])[];
   /** Date order chosen by the person uploading; skips sniffing. */
   dateOrder?: DateOrder;
-  /** Offset for times that state none, minutes east of UTC (the agency's zone). Default 0 (UTC). */
+  /** Offset for times that state none, minutes east of UTC. Ignored when `timeZone` is set. Default 0 (UTC). */
   defaultUtcOffsetMinutes?: number;
+  /** IANA zone for times that state no offset (the uploader's choice or the agency's zone); DST-aware. */
+  timeZone?: string;
+  /** How the report names that zone (e.g. `Europe/Berlin (the agency's time zone)`); default the zone's name. */
+  timeZoneLabel?: string;
 }
 
 /** What every row normaliser knows about its file, decided once before the first row. */
@@ -31,6 +42,8 @@ export interface NormaliserContext {
   dateOrder: DateOrder;
   decimal: DecimalSeparator;
   defaultOffsetMinutes: number;
+  /** UTC ms of a date (+ seconds) as written: its own offset if it states one, else the file's zone. */
+  toUtc: (date: NonNullable<DateTimeParts['date']>, seconds: number | null, offsetMinutes: number | null) => number;
   assumptions: string[];
   /** Cells that identify a row (dates, period, handle); all empty + numbers present = totals row. */
   identityColumns: ColumnMapping[];
@@ -94,12 +107,18 @@ export function createNormaliserContext(detection: FormatDetection, options: Csv
   }
 
   const defaultOffsetMinutes = options.defaultUtcOffsetMinutes ?? 0;
+  const timeZone = options.timeZone && options.timeZone !== 'UTC' ? options.timeZone : null;
+  const zoneLabel = options.timeZoneLabel ?? (options.timeZone ? (options.timeZone === 'UTC' ? 'UTC' : options.timeZone) : offsetLabel(defaultOffsetMinutes));
+  const toUtc: NormaliserContext['toUtc'] = (date, seconds, offsetMinutes) => {
+    if (offsetMinutes !== null || !timeZone) return toUtcMs(date, seconds, offsetMinutes ?? defaultOffsetMinutes);
+    return zonedWallTimeToUtcMs(toUtcMs(date, seconds, 0), timeZone);
+  };
   const startCols = [col.startedAt, col.date].filter((c): c is ColumnMapping => !!c);
   if (startCols.length && !startCols.some((c) => c.offsetMinutes !== undefined)) {
     for (const v of columnValues(sample, startCols)) {
       const p = parseDateTime(v, dateOrder);
       if (p.ok && p.value && p.value.seconds !== null && p.value.offsetMinutes === null) {
-        assumptions.push(`Start times state no time zone; read as ${offsetLabel(defaultOffsetMinutes)}.`);
+        assumptions.push(`Start times state no time zone; read as ${zoneLabel}.`);
         break;
       }
     }
@@ -123,6 +142,7 @@ export function createNormaliserContext(detection: FormatDetection, options: Csv
     dateOrder,
     decimal,
     defaultOffsetMinutes,
+    toUtc,
     assumptions,
     identityColumns: detection.columns.filter((c) => DATE_FIELDS.includes(c.field) || c.field === 'creatorHandle'),
     labelColumns: detection.columns.filter((c) => TEXT_FIELDS.includes(c.field) || DATE_FIELDS.includes(c.field)),
@@ -130,9 +150,22 @@ export function createNormaliserContext(detection: FormatDetection, options: Csv
   };
 }
 
-/** A bad row's outcome. */
-export function rowError(line: number, code: CsvErrorCode, message: string): { ok: false; line: number; code: CsvErrorCode; message: string } {
-  return { ok: false, line, code, message };
+/** A bad row's outcome with one problem. */
+export function rowError(line: number, code: CsvErrorCode, message: string): { ok: false; line: number; code: CsvErrorCode; message: string; problems: RowProblem[] } {
+  return { ok: false, line, code, message, problems: [{ code, message }] };
+}
+
+/**
+ * A bad row's outcome listing every problem found (the first one's code leads). `creatorHandle`, when the
+ * row named a valid one, lets the importer add a roster problem of that creator to the list.
+ */
+export function rowProblems(line: number, problems: RowProblem[], creatorHandle?: string): { ok: false; line: number; code: CsvErrorCode; message: string; problems: RowProblem[]; creatorHandle?: string } {
+  return { ok: false, line, code: problems[0].code, message: problems.map((p) => p.message).join('; '), problems, ...(creatorHandle !== undefined && { creatorHandle }) };
+}
+
+/** A row with fewer cells than the header: a broken line (a line break in an unquoted cell) or cells left out. */
+export function missingValuesMessage(row: readonly string[], width: number): string {
+  return `This row has ${row.length} value${row.length === 1 ? '' : 's'} but the header has ${width} columns: a line break inside a cell needs quotes, and every column needs its cell (even if empty).`;
 }
 
 /** True when every cell is empty or whitespace (papaparse gives `['']` for a blank line). */

@@ -23,7 +23,9 @@ describe('session rows', () => {
     ['duration from a full end date-time', ['luna', '2026-07-01', '23:30', '2026-07-02 01:30', '', '10', '', ''], { durationSeconds: 7200 }],
     ['only a date: start time unknown', ['luna', '2026-07-01', '', '', '3600', '10', '', ''], { startedAt: '2026-07-01T00:00:00.000Z', startTimeKnown: false }],
     ['no username: the upload names the creator', ['', '2026-07-01', '20:00', '', '60', '0', '', ''], { creatorHandle: undefined, diamonds: 0 }],
-    ['a short row (trailing cells missing)', ['luna', '2026-07-01', '20:00', '', '60', '10'], { diamonds: 10, viewers: undefined }],
+    ['a short row (trailing cells missing)', ['luna', '2026-07-01', '20:00', '', '60', '10'], { error: /^This row has 6 values but the header has 8 columns/, code: 'TOO_FEW_VALUES' }],
+    ['every problem of a row', ['luna', '2026-07-01', '20:00', '', '-60', '-5', '', ''], { error: /^Duration: "-60" is not a duration.*; Diamonds: -5 is negative$/, code: 'INVALID_DURATION' }],
+    ['a bad date and bad diamonds', ['luna', '2026-02-30', '20:00', '', '60', 'x', '', ''], { error: /^Date: "2026-02-30" is not a calendar date.*; Diamonds: "x" is not a number$/, code: 'INVALID_DATE' }],
     ['trailing empty extra cells', ['luna', '2026-07-01', '20:00', '', '60', '10', '', '', '', ''], { diamonds: 10 }],
     ['blank', ['', ' ', '', '', '', '', '', ''], { skip: 'blank' }],
     ['papaparse blank line', [''], { skip: 'blank' }],
@@ -101,6 +103,13 @@ describe('per-file decisions', () => {
     expect(n.normalise(row('2026-07-01'), 2)).toMatchObject({ ok: true, value: { startedAt: '2026-07-01T13:00:00.000Z' } });
   });
 
+  it('reads times without an offset in an IANA zone, with the offset of each date (DST)', () => {
+    const n = sessions({ sampleRows: [row('2026-07-01')], timeZone: 'Europe/Berlin' });
+    expect(n.assumptions).toContain('Start times state no time zone; read as Europe/Berlin.');
+    expect(n.normalise(row('2026-07-01'), 2)).toMatchObject({ ok: true, value: { startedAt: '2026-07-01T18:00:00.000Z' } });
+    expect(n.normalise(row('2026-01-15'), 3)).toMatchObject({ ok: true, value: { startedAt: '2026-01-15T19:00:00.000Z' } });
+  });
+
   it('says which unit it assumed for bare-number durations', () => {
     const n = sessions({ sampleRows: [row('2026-07-01')] });
     expect(n.assumptions.join(' ')).toMatch(/"Duration" holds bare numbers; read as seconds .*"Duration \(min\)"/);
@@ -144,6 +153,19 @@ describe('backstage rows', () => {
     const r = made.normalise(row, 4);
     expect(r.ok).toBe(false);
     if (r.ok === false) expect(r.message).toMatch(message);
+  });
+
+  it.each([
+    ['in the group column, figures kept', 3, '1,234,567'],
+    ['in place of the figures', 4, '0'],
+  ] as Array<[string, number, string]>)('marks a creator who quit the network (%s)', (_name, index, diamonds) => {
+    const row = [...good];
+    row[index] = 'The creator has quit the network';
+    if (index === 4) row[5] = 'The creator has quit the network';
+    const r = made.normalise(row, 3);
+    expect(r).toMatchObject({ ok: true, value: { quit: true, diamonds: Number(diamonds.replace(/,/g, '')) } });
+    if (r.ok === true) expect(r.value.group).toBeUndefined();
+    expect(made.normalise(good, 3)).not.toHaveProperty('value.quit');
   });
 
   it('skips a totals row', () => {

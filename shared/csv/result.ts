@@ -12,7 +12,8 @@ export type CsvErrorCode =
   | 'INVALID_PERIOD'
   | 'INVALID_HANDLE'
   | 'INVALID_CREATOR_ID'
-  | 'TOO_MANY_VALUES';
+  | 'TOO_MANY_VALUES'
+  | 'TOO_FEW_VALUES';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; code: CsvErrorCode; message: string };
 
@@ -34,8 +35,12 @@ export function isEmptyCell(raw: string | undefined): boolean {
   return t.length === 0 || (t.length <= 4 && PLACEHOLDERS.has(t.toLowerCase()));
 }
 
-/** Quotes a cell value for a message, shortened so a pasted essay does not flood the report. */
+/**
+ * Quotes a cell value for a message, shortened so a pasted essay does not flood the report. The value
+ * is shown as written (no JSON escaping: a person reads `"=HYPERLINK("http://…"`, not `\"`); control
+ * characters become spaces so the message stays on one line.
+ */
 export function quoteValue(raw: string): string {
-  const t = raw.trim();
-  return JSON.stringify(t.length > 40 ? `${t.slice(0, 37)}...` : t);
+  const t = raw.trim().replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  return `"${t.length > 40 ? `${t.slice(0, 37)}...` : t}"`;
 }

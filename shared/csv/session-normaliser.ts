@@ -1,8 +1,8 @@
-import { parseDateTime, toUtcMs, type DateTimeParts } from './dates';
+import { parseDateTime, type DateTimeParts } from './dates';
 import type { ColumnMapping } from './detect-format';
 import { parseDuration } from './durations';
 import { parseHandleCell } from './handle';
-import { extraValuesMessage, isBlankRow, isTotalsRow, readNumber, rowError, type NormaliserContext, type RowResult } from './normaliser-context';
+import { extraValuesMessage, isBlankRow, isTotalsRow, missingValuesMessage, readNumber, rowError, rowProblems, type NormaliserContext, type RowProblem, type RowResult } from './normaliser-context';
 
 /** One LIVE from a LIVE Studio / LIVE Center export, ready to store with `source: "import"`. */
 export interface NormalisedSession {
@@ -44,86 +44,98 @@ export function createSessionRowNormaliser(ctx: NormaliserContext): (row: readon
 
   return function normaliseSessionRow(row, line) {
     if (isBlankRow(row)) return { line, skip: 'blank' };
+    // Every problem of the row is collected, so one fix-and-re-upload round is enough.
+    const problems: RowProblem[] = [];
+    const problem = (code: RowProblem['code'], message: string) => void problems.push({ code, message });
     if (row.length > ctx.width) {
       const extra = extraValuesMessage(row, ctx.width);
       if (extra) return rowError(line, 'TOO_MANY_VALUES', extra);
     }
     if (isTotalsRow(row, ctx)) return { line, skip: 'totals' };
+    if (row.length < ctx.width) problem('TOO_FEW_VALUES', missingValuesMessage(row, ctx.width));
 
     let creatorHandle: string | undefined;
     if (col.creatorHandle) {
       const raw = row[col.creatorHandle.index];
       if (raw && raw.trim()) {
         const h = parseHandleCell(raw);
-        if (!h.ok) return rowError(line, h.code, `${col.creatorHandle.header}: ${h.message}`);
-        creatorHandle = h.value;
+        if (!h.ok) problem(h.code, `${col.creatorHandle.header}: ${h.message}`);
+        else creatorHandle = h.value;
       }
     }
 
     // Start: a date-time column, or a date column plus a time (of day) in the start column.
     let start: DateTimeParts | null = null;
     let day: DateTimeParts | null = null;
+    let startBad = false;
     if (col.startedAt) {
       const p = parseDateTime(row[col.startedAt.index] ?? '', dateOrder);
-      if (!p.ok) return rowError(line, p.code, `${col.startedAt.header}: ${p.message}`);
-      start = p.value;
+      if (!p.ok) { startBad = true; problem(p.code, `${col.startedAt.header}: ${p.message}`); }
+      else start = p.value;
     }
     if (col.date && !start?.date) {
       const p = parseDateTime(row[col.date.index] ?? '', dateOrder);
-      if (!p.ok) return rowError(line, p.code, `${col.date.header}: ${p.message}`);
-      day = p.value;
+      if (!p.ok) { startBad = true; problem(p.code, `${col.date.header}: ${p.message}`); }
+      else day = p.value;
     }
     const date = start?.date ?? day?.date;
-    if (!date) {
+    if (!date && !startBad) {
       const names = [col.startedAt, col.date].filter(Boolean).map((c) => `"${c!.header}"`).join(' or ');
-      return rowError(line, 'MISSING_VALUE', `No start date: fill in ${names}.`);
+      problem('MISSING_VALUE', `No start date: fill in ${names}.`);
     }
     const seconds = start?.seconds ?? day?.seconds ?? null;
-    const offset = start?.offsetMinutes ?? day?.offsetMinutes ?? col.startedAt?.offsetMinutes ?? col.date?.offsetMinutes ?? ctx.defaultOffsetMinutes;
-    const startMs = toUtcMs(date, seconds, offset);
+    const statedOffset = start?.offsetMinutes ?? day?.offsetMinutes ?? col.startedAt?.offsetMinutes ?? col.date?.offsetMinutes ?? null;
+    const startMs = date ? ctx.toUtc(date, seconds, statedOffset) : null;
 
     let durationSeconds: number | null = null;
+    let durationBad = false;
     if (col.duration) {
       const d = parseDuration(row[col.duration.index] ?? '', durationUnit, 'm:s', decimal);
-      if (!d.ok) return rowError(line, d.code, `${col.duration.header}: ${d.message}`);
-      durationSeconds = d.value;
+      if (!d.ok) { durationBad = true; problem(d.code, `${col.duration.header}: ${d.message}`); }
+      else durationSeconds = d.value;
     }
-    if (durationSeconds === null && col.endedAt) {
+    if (durationSeconds === null && !durationBad && col.endedAt) {
       const e = parseDateTime(row[col.endedAt.index] ?? '', dateOrder);
-      if (!e.ok) return rowError(line, e.code, `${col.endedAt.header}: ${e.message}`);
-      if (e.value && e.value.seconds !== null) {
-        const endOffset = e.value.offsetMinutes ?? col.endedAt.offsetMinutes ?? offset;
-        let endMs = toUtcMs(e.value.date ?? date, e.value.seconds, endOffset);
+      if (!e.ok) { durationBad = true; problem(e.code, `${col.endedAt.header}: ${e.message}`); }
+      else if (e.value && e.value.seconds !== null && date && startMs !== null) {
+        const endOffset = e.value.offsetMinutes ?? col.endedAt.offsetMinutes ?? statedOffset;
+        let endMs = ctx.toUtc(e.value.date ?? date, e.value.seconds, endOffset);
         if (!e.value.date && endMs < startMs) endMs += DAY_MS; // a time past midnight
-        if (endMs < startMs) return rowError(line, 'INVALID_DATE', `${col.endedAt.header}: the LIVE ends before it starts.`);
-        durationSeconds = Math.round((endMs - startMs) / 1000);
+        if (endMs < startMs) { durationBad = true; problem('INVALID_DATE', `${col.endedAt.header}: the LIVE ends before it starts.`); }
+        else durationSeconds = Math.round((endMs - startMs) / 1000);
+      } else if (e.value && e.value.seconds !== null) {
+        durationBad = true; // no start to measure from: the start's problem is reported
       }
     }
-    if (durationSeconds === null) {
+    if (durationSeconds === null && !durationBad) {
       const c = col.duration ?? col.endedAt!;
-      return rowError(line, 'MISSING_VALUE', `${c.header}: empty; every LIVE needs its duration.`);
+      problem('MISSING_VALUE', `${c.header}: empty; every LIVE needs its duration.`);
     }
-    if (durationSeconds > MAX_SESSION_SECONDS) {
-      return rowError(line, 'INVALID_DURATION', `${(col.duration ?? col.endedAt)!.header}: ${Math.round(durationSeconds / 3600)} hours is too long for one LIVE; if the column is in minutes, name it e.g. "Duration (min)".`);
+    if (durationSeconds !== null && durationSeconds > MAX_SESSION_SECONDS) {
+      problem('INVALID_DURATION', `${(col.duration ?? col.endedAt)!.header}: ${Math.round(durationSeconds / 3600)} hours is too long for one LIVE; if the column is in minutes, name it e.g. "Duration (min)".`);
     }
 
     const diamonds = readNumber(row, diamondsCol, 'integer', decimal);
-    if (!diamonds.ok) return rowError(line, diamonds.code, diamonds.message);
-    if (diamonds.value === null) return rowError(line, 'MISSING_VALUE', `${diamondsCol.header}: empty; write 0 for a LIVE without diamonds.`);
+    if (!diamonds.ok) problem(diamonds.code, diamonds.message);
+    else if (diamonds.value === null) problem('MISSING_VALUE', `${diamondsCol.header}: empty; write 0 for a LIVE without diamonds.`);
 
-    const value: NormalisedSession = {
-      startedAt: new Date(startMs).toISOString(),
-      startTimeKnown: seconds !== null,
-      durationSeconds,
-      diamonds: diamonds.value,
-    };
-    if (creatorHandle !== undefined) value.creatorHandle = creatorHandle;
+    const counts: Partial<Record<OptionalCount, number>> = {};
     for (let i = 0; i < optional.length; i++) {
       const { key, c, kind } = optional[i];
       const n = readNumber(row, c, kind, decimal, key === 'newFollowers');
-      if (!n.ok) return rowError(line, n.code, n.message);
-      if (n.value !== null) value[key] = n.value;
+      if (!n.ok) problem(n.code, n.message);
+      else if (n.value !== null) counts[key] = n.value;
     }
+    if (problems.length) return rowProblems(line, problems, creatorHandle);
+
+    const value: NormalisedSession = {
+      startedAt: new Date(startMs!).toISOString(),
+      startTimeKnown: seconds !== null,
+      durationSeconds: durationSeconds!,
+      diamonds: (diamonds as { value: number }).value,
+    };
+    if (creatorHandle !== undefined) value.creatorHandle = creatorHandle;
+    for (const key of OPTIONAL_COUNTS) if (counts[key] !== undefined) value[key] = counts[key];
     return { ok: true, line, value };
   };
 }

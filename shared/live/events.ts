@@ -77,6 +77,8 @@ export interface LiveEndEvent {
   kind: 'end';
   msgId: string;
   at: number;
+  /** TikTok ended it (STREAM_SUSPENDED: moderation), not the creator. */
+  suspended?: boolean;
 }
 
 export type LiveEvent = LiveGiftEvent | LiveViewersEvent | LiveLikeEvent | LiveMemberEvent | LiveChatEvent | LiveEndEvent;

@@ -26,9 +26,13 @@ describe('toLiveEvent (table)', () => {
     { name: 'member subscribed is not a join', event: 'member', raw: { common, user, action: 3 }, expected: null },
     { name: 'chat', event: 'chat', raw: { common, user, content: 'hello' }, expected: { kind: 'chat', text: 'hello', userId: '7001' } },
     { name: 'streamEnd has no msgId', event: 'streamEnd', raw: { action: 3 }, expected: { kind: 'end', msgId: '', at: 42 } },
+    { name: 'streamEnd STREAM_SUSPENDED (4) is marked suspended', event: 'streamEnd', raw: { action: 4 }, expected: { kind: 'end', suspended: true } },
     { name: 'unknown event', event: 'social', raw: { common }, expected: null },
     { name: 'msgId "0" means none', event: 'chat', raw: { common: { msgId: '0' }, user, content: '' }, expected: { msgId: '' } },
   ];
+  it('a streamEnd the creator ended (STREAM_ENDED, 3) is not suspended', () => {
+    expect(toLiveEvent('streamEnd', { action: 3 }, 1)).not.toHaveProperty('suspended');
+  });
   for (const testCase of cases) {
     it(testCase.name, () => {
       const event = toLiveEvent(testCase.event, testCase.raw, 42);

@@ -15,6 +15,9 @@
 import type { LiveEvent } from './events';
 
 /** Event names as `WebcastEvent` spells them in tiktok-live-connector 2.x. */
+/** tiktok-live-proto's ControlAction.CONTROL_ACTION_STREAM_SUSPENDED: the stream was ended by moderation. */
+export const CONTROL_ACTION_STREAM_SUSPENDED = 4;
+
 export const LIVE_EVENT_NAMES = ['gift', 'roomUser', 'like', 'member', 'chat', 'streamEnd'] as const;
 export type LiveEventName = (typeof LIVE_EVENT_NAMES)[number];
 
@@ -92,7 +95,8 @@ export function toLiveEvent(eventName: string, raw: unknown, receivedAt: number)
     case 'chat':
       return { kind: 'chat', msgId, at: receivedAt, ...userOf(message), text: str(message?.content) };
     case 'streamEnd':
-      return { kind: 'end', msgId, at: receivedAt };
+      // ControlAction: 3 STREAM_ENDED (by the creator), 4 STREAM_SUSPENDED (by TikTok's moderation).
+      return { kind: 'end', msgId, at: receivedAt, ...(num(message?.action) === CONTROL_ACTION_STREAM_SUSPENDED && { suspended: true }) };
     default:
       return null;
   }

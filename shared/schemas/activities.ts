@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 import { Cursor, Id, IsoDateTime, Limit, Page } from './common';
 
 export const USER_ACTIVITY_TYPES = ['note', 'call', 'email', 'meeting', 'task'] as const;
-export const SYSTEM_ACTIVITY_TYPES = ['deal', 'live_session', 'import', 'tiktok'] as const;
+export const SYSTEM_ACTIVITY_TYPES = ['deal', 'live_session', 'import', 'tiktok', 'account_health'] as const;
 export type ActivityType = (typeof USER_ACTIVITY_TYPES)[number] | (typeof SYSTEM_ACTIVITY_TYPES)[number];
 
 export const Activity = Type.Object({

@@ -34,6 +34,9 @@ export const CreatorLive = Type.Object({
   tracking: Type.Boolean(),
   isLive: Type.Boolean(),
   sessionId: Type.Optional(Id),
+  /** GET /creators/:id and /creators/by-handle/:handle: the running session's diamonds and seconds so far (0 when not live); `totals` count finished sessions only. */
+  diamonds: Type.Optional(Type.Integer()),
+  seconds: Type.Optional(Type.Integer()),
 });
 
 export const CreatorTotals = Type.Object({
@@ -96,6 +99,7 @@ export const ListCreatorsQuery = Type.Object(
     live: Type.Optional(Type.Boolean()),
     limit: Type.Optional(Limit),
     cursor: Type.Optional(Cursor),
+    format: Type.Optional(Type.Literal('csv', { description: 'CSV export of the whole filtered list (streamed)' })),
   },
   { additionalProperties: false },
 );

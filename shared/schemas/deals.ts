@@ -54,7 +54,7 @@ export const UpdateDealBody = Type.Object(
 export type UpdateDealBody = Static<typeof UpdateDealBody>;
 
 export const ListDealsQuery = Type.Object(
-  { creatorId: Type.Optional(Id), stage: Type.Optional(DealStage), limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) },
+  { creatorId: Type.Optional(Id), stage: Type.Optional(DealStage), limit: Type.Optional(Limit), cursor: Type.Optional(Cursor), format: Type.Optional(Type.Literal('csv', { description: 'CSV export of the whole filtered list (streamed)' })) },
   { additionalProperties: false },
 );
 export type ListDealsQuery = Static<typeof ListDealsQuery>;

@@ -31,6 +31,19 @@ export const ERROR_CATALOGUE = {
   RATE_LIMITED: { status: 429, message: 'Too many requests; wait and retry.' },
   INTERNAL: { status: 500, message: 'Internal Server Error' },
   UNAVAILABLE: { status: 503, message: 'The service is not ready.' },
+  // Issue 15 (security hardening).
+  TOKEN_MISSING_EXPIRY: { status: 401, message: 'The token has no expiry (exp); sign in again.' },
+  TOKEN_ALGORITHM_NOT_ALLOWED: { status: 401, message: 'The token is signed with an algorithm this server does not accept; sign in again.' },
+  TOKEN_NOT_YET_VALID: { status: 401, message: 'The token is not valid yet (nbf is in the future).' },
+  TOKEN_REVOKED: { status: 401, message: 'This session has ended (signed out, password or role changed); sign in again.' },
+  ADMIN_PASSWORD_PROTECTED: { status: 403, message: "Another admin's password can only be changed by that admin." },
+  CURRENT_PASSWORD_WRONG: { status: 403, message: 'The current password is wrong.' },
+  PASSWORD_TOO_WEAK: { status: 400, message: 'The password is too easy to guess; use a longer phrase that is not your name or email.' },
+  INVALID_CURSOR: { status: 400, message: 'The cursor is not valid; start again from the first page.' },
+  STREAM_LIMIT_REACHED: { status: 429, message: 'Too many open live streams for this user; the oldest was closed.' },
+  STREAM_CAPACITY_REACHED: { status: 503, message: 'This server holds as many live streams as it can; retry shortly.' },
+  // issue 10 (nothing lost)
+  DATABASE_UNAVAILABLE: { status: 503, message: 'The database is not reachable right now; retry in a few seconds (LIVE listeners keep counting meanwhile).' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -22,6 +22,8 @@ export const ImportFormFields = Type.Object(
     addMissingCreators: Type.Optional(Type.Enum(['true', 'false', '1', '0', 'on', 'off'])),
     /** Date order of A/B/YYYY dates when the file cannot prove it. */
     dateOrder: Type.Optional(Type.Enum(['MDY', 'DMY'])),
+    /** IANA time zone (e.g. `Europe/Berlin`) for times the file states without an offset; default the agency's zone. */
+    timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     /** A caller-chosen reference (e.g. a UUID) to find the import with `GET /imports?clientRef=` while it uploads. */
     clientRef: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' })),
   },
@@ -46,6 +48,8 @@ export const ImportRecord = Type.Object({
   skipped: Type.Integer(),
   /** Imported sessions matched to a LIVE the listener recorded (the import's figures became the reference). */
   reconciled: Type.Integer(),
+  /** Diamonds this import added to creator totals (net of LIVEs the listener had already counted). */
+  diamondsAdded: Type.Integer(),
   creatorsAdded: Type.Integer(),
   /** The first 100 row errors; all of them: `GET /imports/:id/errors.csv`. */
   errors: Type.Array(ImportRowError),
@@ -55,9 +59,16 @@ export const ImportRecord = Type.Object({
   assumptions: Type.Array(Type.String()),
   /** Set when status is failed: why. */
   message: Type.Union([Type.String(), Type.Null()]),
+  /** Bytes of the file processed so far. */
   bytesRead: Type.Integer(),
-  /** The upload's size as announced by the client (Content-Length), null when unknown. */
+  /** The file's exact size in bytes (the file itself, not the multipart body); null for records from before it was kept. */
   bytesTotal: Type.Union([Type.Integer(), Type.Null()]),
+  /** What the file was: CSV text or an .xlsx workbook. */
+  fileType: Type.Union([Type.Enum(['csv', 'xlsx']), Type.Null()]),
+  /** The IANA time zone used for times without an offset (the upload's `timeZone`, else the agency's). */
+  timeZone: Type.Union([Type.String(), Type.Null()]),
+  /** Columns of the file that were not imported (unknown to the importer, or repeating an earlier column). */
+  ignoredColumns: Type.Array(Type.String()),
   creatorId: Type.Union([Id, Type.Null()]),
   clientRef: Type.Union([Type.String(), Type.Null()]),
   createdBy: Id,

@@ -8,3 +8,5 @@ export * from './activities';
 export * from './tiktok';
 export * from './live';
 export * from './imports';
+export * from './audit';
+export * from './month';

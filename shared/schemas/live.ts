@@ -47,6 +47,14 @@ export const LiveSession = Type.Object({
   likes: Type.Optional(Type.Integer()),
   uniqueGifters: Type.Optional(Type.Integer()),
   newMembers: Type.Optional(Type.Integer()),
+  /** Imported sessions whose export had the column: total (unique) viewers, comments, shares. */
+  totalViewers: Type.Optional(Type.Integer()),
+  comments: Type.Optional(Type.Integer()),
+  shares: Type.Optional(Type.Integer()),
+  /** Why a listener session ended: `stream_end`, `suspended` (TikTok's moderation), `offline`, `room_changed`, `tracking_stopped`, `unobserved` (nobody saw it end). */
+  endReason: Type.Optional(Type.String()),
+  /** True when an imported session and a listener session were matched as the same LIVE (imports/README.md). */
+  reconciled: Type.Optional(Type.Boolean()),
 });
 export type LiveSession = Static<typeof LiveSession>;
 export const LiveSessionPage = Page(LiveSession);
@@ -61,6 +69,7 @@ export const ListLiveSessionsQuery = Type.Object(
     to: Type.Optional(IsoDateTime),
     limit: Type.Optional(Limit),
     cursor: Type.Optional(Cursor),
+    format: Type.Optional(Type.Literal('csv', { description: 'CSV export of the whole filtered list (streamed)' })),
   },
   { additionalProperties: false },
 );
@@ -116,5 +125,6 @@ export const LiveSessionEndEvent = Type.Object({
   creatorId: Id,
   sessionId: Id,
   summary: Type.Object({ durationSeconds: Type.Integer(), diamonds: Type.Integer(), gifts: Type.Integer(), peakViewers: Type.Integer(), avgViewers: Type.Number() }),
+  endReason: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 export type LiveSessionEndEvent = Static<typeof LiveSessionEndEvent>;

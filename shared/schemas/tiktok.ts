@@ -75,7 +75,7 @@ export const CreatorMetrics = Type.Object({
 });
 export type CreatorMetrics = Static<typeof CreatorMetrics>;
 
-export const NOTIFICATION_TYPES = ['tiktok_expired'] as const;
+export const NOTIFICATION_TYPES = ['tiktok_expired', 'live_suspended'] as const;
 
 export const Notification = Type.Object({
   id: Id,

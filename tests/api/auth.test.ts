@@ -79,11 +79,16 @@ describe('users and roles', () => {
     expect(after.statusCode).toBe(401);
   });
 
-  it('a role change applies to the next request', async () => {
+  it('a role change ends the sessions issued before it; the next sign-in carries the new role', async () => {
     const admin = await signupAgency(app);
     const manager = await addManager(app, admin);
     await admin.inject({ method: 'PATCH', url: `/api/v1/users/${manager.userId}`, payload: { role: 'admin' } });
-    expect((await manager.inject({ method: 'GET', url: '/api/v1/users' })).statusCode).toBe(200);
+    const stale = await manager.inject({ method: 'GET', url: '/api/v1/users' });
+    expect(stale.statusCode).toBe(401);
+    expect(stale.json().error.code).toBe('TOKEN_REVOKED');
+    const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: manager.email, password: 'manager password 1' } });
+    const fresh = await app.inject({ method: 'GET', url: '/api/v1/users', headers: { authorization: `Bearer ${login.json().token}` } });
+    expect(fresh.statusCode).toBe(200);
   });
 
   it('the last admin cannot be removed or demoted', async () => {

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureText } from '../../shared/csv/test-helpers';
-import { multipartBody, sessionsCsv, type MultipartFile } from '../../server/src/modules/imports/testing';
+import { multipartBody, sessionsCsv, type MultipartFile } from '../helpers/imports';
 import { addManager, createTestApp, signupAgency, type Session } from '../helpers/app';
 
 let app: FastifyInstance;
@@ -109,10 +109,11 @@ describe('LIVE sessions export', () => {
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     const lines = csv.body.replace(/^\ufeff/, '').trim().split('\r\n');
-    expect(lines[0]).toBe('Line,Problem');
+    expect(lines[0]).toBe('Line,Problem,Username,Start time,Duration,Diamonds');
     expect(lines).toHaveLength(151);
-    // "@ghost_0 is not on your roster…" would run as a formula in a spreadsheet: written as '@ghost_0…
-    expect(lines[1]).toMatch(/^2,"'@ghost_0 is not on your roster/);
+    // "@ghost_0 is not on your roster…" would run as a formula in a spreadsheet: written as '@ghost_0…,
+    // and so is the row's own cell; numbers stay numbers.
+    expect(lines[1]).toMatch(/^2,"'@ghost_0 is not on your roster.*",'@ghost_0,2026-05-01 20:00,60,1$/);
   });
 });
 
@@ -129,12 +130,18 @@ describe('roster rules', () => {
 });
 
 describe('limits and refusals', () => {
-  it('415 for a request that is not multipart and for an Excel workbook', async () => {
+  it('415 for a request that is not multipart and for an old .xls or a PDF; 422 for a broken .xlsx', async () => {
     const json = await admin.inject({ method: 'POST', url: '/api/v1/imports', payload: { file: 'x' } });
     expect(json.statusCode).toBe(415);
-    const xlsx = await upload(admin, { name: 'export.xlsx', content: Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(100, 1)]), type: 'application/octet-stream' });
-    expect(xlsx.statusCode).toBe(415);
-    expect(xlsx.json().error.message).toContain('Save As');
+    const xls = await upload(admin, { name: 'export.xls', content: Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0]), Buffer.alloc(100, 1)]), type: 'application/octet-stream' });
+    expect(xls.statusCode).toBe(415);
+    expect(xls.json().error).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', details: { reason: 'NOT_A_SPREADSHEET' } });
+    expect(xls.json().error.message).toContain('Save As');
+    const pdf = await upload(admin, { name: 'x.pdf', content: '%PDF-1.7 binary\u0000' });
+    expect(pdf.statusCode).toBe(415);
+    const broken = await upload(admin, { name: 'export.xlsx', content: Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(100, 1)]), type: 'application/octet-stream' });
+    expect(broken.statusCode).toBe(422);
+    expect(broken.json().error).toMatchObject({ code: 'UNPROCESSABLE', details: { reason: 'BROKEN_WORKBOOK' } });
   });
 
   it('422 for an empty file and for headers it does not know, naming the headers found', async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSessionStore } from '../../server/src/modules/live/session-store';
 import { liveSessionModel } from '../../server/src/modules/live/session-model';
 import { createStreamPublisher } from '../../server/src/modules/live/stream-log';
-import { multipartBody } from '../../server/src/modules/imports/testing';
+import { multipartBody } from '../helpers/imports';
 import { createTestApp, signupAgency, type Session } from '../helpers/app';
 
 let app: FastifyInstance;

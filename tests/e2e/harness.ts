@@ -58,7 +58,7 @@ export async function startTestServer(label: string, env: Record<string, string>
   const live = await startSandboxLive();
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer({ ...config, live: { ...config.live, sandbox: false, connectionSettings: live.settings } }, () => undefined);
+    server = await startServer(config, () => undefined, { liveConnection: live.settings });
   } catch (error) {
     await live.stop();
     throw error;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../server/src/app';
 import { loadConfig, type AppConfig } from '../../server/src/config';
+import type { AppRuntime } from '../../server/src/runtime';
 import { testDbUri } from './db';
 
 export function testConfig(env: Record<string, string> = {}): AppConfig {
@@ -23,9 +24,13 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
   });
 }
 
-export async function createTestApp(env: Record<string, string> = {}, configure?: (config: AppConfig) => AppConfig): Promise<FastifyInstance> {
+/**
+ * The app on a fresh test database. `configure` changes what the environment said; `runtime` hands in runtime
+ * objects beside it (a test's sandbox LIVE: `{ liveConnection: live.settings }`).
+ */
+export async function createTestApp(env: Record<string, string> = {}, configure?: (config: AppConfig) => AppConfig, runtime: Partial<AppRuntime> = {}): Promise<FastifyInstance> {
   const base = testConfig(env);
-  const app = await buildApp(configure ? configure(base) : base);
+  const app = await buildApp(configure ? configure(base) : base, runtime);
   await app.ready();
   return app;
 }

@@ -9,8 +9,8 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Types } from 'mongoose';
 import type { Session } from '../helpers/app';
-import { recordSessionForTests } from '../../server/src/modules/live/testing/record-session';
-import { multipartBody } from '../../server/src/modules/imports/testing';
+import { recordSessionForTests } from '../helpers/live/record-session';
+import { multipartBody } from '../helpers/imports';
 
 export const PUBLIC_ROUTES: Record<string, string> = {
   'GET /healthz': 'process liveness, no data',
@@ -24,6 +24,7 @@ export const PUBLIC_ROUTES: Record<string, string> = {
   'GET /upload': 'the CSV upload page: static HTML, signs in and calls the authenticated API itself',
   'GET /upload/upload.js': 'static script of the upload page',
   'GET /upload/upload.css': 'static styles of the upload page',
+  'GET /upload/import-client.js': 'static script: the shared upload client (shared/upload/), no data',
   'GET /connect/callback': 'TikTok’s redirect back to the hosted page: authorised by the single-use state bound to one invite',
 };
 
@@ -89,6 +90,22 @@ export const CUSTOM_CALLS: Record<string, CustomCall> = {
     const viaQuery = await attacker.inject({ method: 'GET', url: `/api/v1/live/stream?follow=false&lastEventId=0&access_token=not.a.token`, headers: { authorization: '' } });
     if (viaQuery.statusCode !== 401) throw new Error(`live stream: a foreign query token got ${viaQuery.statusCode}, expected 401`);
     return attacker.inject({ method: 'GET', url: `/api/v1/live/stream?follow=false&lastEventId=0&access_token=${attacker.token}`, headers: { authorization: '' } });
+  },
+  // Sign-out ends the token it is called with: walk it with a second token of the attacker, so the suite's own
+  // session survives, and check that it did (logout ends one token, nobody else's).
+  'POST /api/v1/auth/logout': async (attacker) => {
+    const login = await attacker.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { authorization: '' }, payload: { email: attacker.email, password: 'correct horse battery' } });
+    const res = await attacker.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { authorization: `Bearer ${login.json().token}` } });
+    if (res.statusCode !== 204) throw new Error(`logout: ${res.statusCode} ${res.body.slice(0, 200)}`);
+    const still = await attacker.inject({ method: 'GET', url: '/api/v1/auth/me' });
+    if (still.statusCode !== 200) throw new Error(`logout of one token ended another session: ${still.statusCode}`);
+    return res;
+  },
+  // A password change ends the caller's sessions: walk it with a wrong current password (403, nothing changes).
+  'POST /api/v1/auth/password': async (attacker) => {
+    const res = await attacker.inject({ method: 'POST', url: '/api/v1/auth/password', payload: { currentPassword: 'not the password', newPassword: 'an entirely new passphrase 1' } });
+    if (res.statusCode !== 403) throw new Error(`password change with a wrong current password: ${res.statusCode} ${res.body.slice(0, 200)}`);
+    return res;
   },
 };
 

@@ -4,7 +4,9 @@ import { SignInForm } from '../../components/SignInForm';
 import { FINAL_IMPORT_STATUSES, type ImportRecord, type ServerConfig } from '../../lib/api-types';
 import { sendToBackground, type AuthState } from '../../lib/messages';
 import { resolveCreatorId } from '../../lib/resolve-creator';
-import { uploadImport } from '../../lib/upload-import';
+import { BUNDLED_SOURCE_URL } from '../../lib/source-url';
+import { IMPORT_ACCEPT, downloadErrorsCsv, getImport, reportSummary, saveBlob, timeZoneNames, uploadImport } from '@shared/upload/import-client.js';
+import { AgencySettings } from './AgencySettings';
 
 function ApiUrlSection({ onSaved }: { onSaved: () => void }) {
   const [apiUrl, setApiUrl] = useState('');
@@ -48,34 +50,45 @@ function ApiUrlSection({ onSaved }: { onSaved: () => void }) {
   );
 }
 
+/** The import part of the options page: the shared upload client (shared/upload/), as on the API's upload page. */
 function ImportSection() {
   const [progress, setProgress] = useState<number | null>(null);
   const [report, setReport] = useState<ImportRecord | null>(null);
   const [error, setError] = useState<string | null>(null);
+
+  async function target() {
+    const [{ apiUrl }, token] = await Promise.all([sendToBackground('settings.get'), sendToBackground('auth.token')]);
+    if (!token) throw new Error('Sign in first');
+    return { apiUrl, token };
+  }
 
   async function upload(event: Event) {
     event.preventDefault();
     const form = event.currentTarget as HTMLFormElement;
     const data = new FormData(form);
     const file = data.get('file');
-    if (!(file instanceof File) || !file.size) return setError('Pick a CSV file');
+    if (!(file instanceof File) || !file.size) return setError('Pick a CSV or .xlsx file');
     setError(null);
     setReport(null);
     setProgress(0);
     try {
-      const [{ apiUrl }, token] = await Promise.all([sendToBackground('settings.get'), sendToBackground('auth.token')]);
-      if (!token) throw new Error('Sign in first');
+      const api = await target();
       const handle = String(data.get('creator') ?? '');
       const creatorId = handle ? await resolveCreatorId(handle) : undefined;
       if (handle && !creatorId) throw new Error(`@${handle.replace(/^@/, '')} is not in the roster`);
-      let record = await uploadImport({ apiUrl, token, file, creatorId, addMissingCreators: data.get('addMissing') === 'on', onProgress: setProgress });
+      let record = await uploadImport({
+        ...api,
+        file,
+        creatorId,
+        addMissingCreators: data.get('addMissing') === 'on',
+        timeZone: String(data.get('timeZone') ?? '').trim(),
+        onProgress: setProgress,
+      });
       setReport(record);
       // Large files may still be processing when the upload answers: follow until a final status.
       for (let i = 0; i < 120 && !FINAL_IMPORT_STATUSES.has(record.status); i++) {
         await new Promise((r) => setTimeout(r, 1000));
-        const res = await fetch(`${apiUrl}/api/v1/imports/${encodeURIComponent(record.id)}`, { headers: { authorization: `Bearer ${token}` } });
-        if (!res.ok) break;
-        record = (await res.json()) as ImportRecord;
+        record = await getImport(api, record.id);
         setReport(record);
       }
     } catch (e) {
@@ -85,12 +98,33 @@ function ImportSection() {
     }
   }
 
+  async function downloadErrors(id: string) {
+    try {
+      saveBlob(await downloadErrorsCsv(await target(), id), `import-${id}-errors.csv`);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }
+
   return (
     <section>
-      <h2>Import LIVE history (CSV)</h2>
+      <h2>Import LIVE history (CSV or Excel)</h2>
       <form onSubmit={upload} class="row" style={{ flexWrap: 'wrap' }}>
-        <input id="import-file" name="file" type="file" accept=".csv,text/csv" class="grow" />
-        <input id="import-creator" name="creator" placeholder="@creator (if rows don't name one)" class="grow" />
+        <label class="grow">
+          File <input id="import-file" name="file" type="file" accept={IMPORT_ACCEPT} />
+        </label>
+        <label class="grow">
+          Creator <input id="import-creator" name="creator" placeholder="@creator (if rows don't name one)" />
+        </label>
+        <label class="grow">
+          Time zone{' '}
+          <input id="import-time-zone" name="timeZone" list="import-time-zones" placeholder="The agency's time zone" autocomplete="off" />
+          <datalist id="import-time-zones">
+            {timeZoneNames().map((z) => (
+              <option key={z} value={z} />
+            ))}
+          </datalist>
+        </label>
         <label class="inline">
           <input id="import-add-missing" name="addMissing" type="checkbox" /> Add missing creators
         </label>
@@ -98,31 +132,46 @@ function ImportSection() {
           Upload
         </button>
       </form>
-      {progress !== null && <progress id="import-progress" max={1} value={progress} />}
+      {progress !== null && <progress id="import-progress" aria-label="Upload progress" max={1} value={progress} />}
       {error && <p class="error" role="alert" data-testid="import-error">{error}</p>}
       {report && (
         <div data-testid="import-report" data-status={report.status}>
-          <p>
-            {report.status}: {report.rows} rows · {report.inserted} inserted · {report.duplicates} duplicates · {report.failed} failed
-          </p>
+          <p>{report.status}</p>
+          <ul data-testid="import-summary">
+            {reportSummary(report).map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
           {report.message && <p class="error" data-testid="import-message">{report.message}</p>}
+          {report.assumptions.length > 0 && (
+            <ul data-testid="import-assumptions">
+              {report.assumptions.map((a) => (
+                <li key={a}>{a}</li>
+              ))}
+            </ul>
+          )}
           {report.errors.length > 0 && (
-            <table class="report">
-              <thead>
-                <tr>
-                  <th>Line</th>
-                  <th>Problem</th>
-                </tr>
-              </thead>
-              <tbody>
-                {report.errors.map((e) => (
-                  <tr key={`${e.line}-${e.message}`}>
-                    <td>{e.line}</td>
-                    <td>{e.message}</td>
+            <>
+              <table class="report">
+                <thead>
+                  <tr>
+                    <th>Line</th>
+                    <th>Problem</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {report.errors.map((e) => (
+                    <tr key={`${e.line}-${e.message}`}>
+                      <td>{e.line}</td>
+                      <td>{e.message}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <button id="import-download-errors" type="button" onClick={() => void downloadErrors(report.id)}>
+                Download the rows to fix (CSV)
+              </button>
+            </>
           )}
         </div>
       )}
@@ -130,7 +179,13 @@ function ImportSection() {
   );
 }
 
-/** Options: API URL, sign-in state, sandbox indicator, CSV import. */
+/** Which sides of the server are the sandbox, from what /config says (live.mode, tiktok.mode); null: none, or not said. */
+function sandboxSides(config: ServerConfig | null): string | null {
+  const sides = [config?.tiktok?.mode === 'sandbox' && 'TikTok (profiles)', config?.live?.mode === 'sandbox' && 'TikTok LIVE'].filter(Boolean);
+  return sides.length ? sides.join(' and ') : null;
+}
+
+/** Options: API URL, sign-in state, sandbox indicator, CSV import, source link. */
 export function OptionsPage() {
   const [auth, setAuth] = useState<AuthState | null>(null);
   const [config, setConfig] = useState<ServerConfig | null>(null);
@@ -155,8 +210,8 @@ export function OptionsPage() {
     <main class="options">
       <header class="row">
         <h1 class="grow">LiveRoster</h1>
-        {config?.sandbox && (
-          <span class="badge sandbox" data-testid="sandbox-badge" title="This server talks to the local sandbox TikTok, not the real one">
+        {sandboxSides(config) && (
+          <span class="badge sandbox" data-testid="sandbox-badge" title={`This server's ${sandboxSides(config)} is the local sandbox, not TikTok`}>
             SANDBOX
           </span>
         )}
@@ -180,6 +235,13 @@ export function OptionsPage() {
         )}
       </section>
       {auth?.signedIn && <ImportSection />}
+      {auth?.signedIn && <AgencySettings isAdmin={auth.user?.role === 'admin'} />}
+      <footer class="muted" data-testid="source-footer">
+        <a href={config?.sourceUrl ?? BUNDLED_SOURCE_URL} target="_blank" rel="noopener">
+          Source code
+        </a>{' '}
+        · LiveRoster is free software (AGPL-3.0)
+      </footer>
     </main>
   );
 }

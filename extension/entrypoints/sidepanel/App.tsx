@@ -1,4 +1,5 @@
 import { SignInForm } from '../../components/SignInForm';
+import { BoardView } from './BoardView';
 import { CreatorCard } from './CreatorCard';
 import type { PanelState } from './panel-state';
 import { RosterView } from './RosterView';
@@ -33,10 +34,14 @@ export function App({ state }: { state: PanelState }) {
           <button id="tab-card" class={state.view.value === 'card' ? 'active' : ''} onClick={() => (state.view.value = 'card')}>
             {state.onScreen.value ? `On screen: @${state.onScreen.value.handle}` : 'Creator'}
           </button>
+          <button id="tab-board" class={state.view.value === 'board' ? 'active' : ''} onClick={() => (state.view.value = 'board')}>
+            Board
+          </button>
         </nav>
       )}
       {(auth?.signedIn || !auth) && state.view.value === 'roster' && <RosterView state={state} />}
       {auth?.signedIn && state.view.value === 'card' && <CreatorCard state={state} />}
+      {auth?.signedIn && state.view.value === 'board' && <BoardView state={state} />}
     </div>
   );
 }

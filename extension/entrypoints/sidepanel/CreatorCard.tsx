@@ -3,6 +3,8 @@ import type { Creator, CreatorMetrics } from '../../lib/api-types';
 import { formatCompact, formatMoney, formatPercent } from '../../lib/format';
 import { Sparkline } from '../../components/Sparkline';
 import { LiveTallyPanel } from './LiveTallyPanel';
+import { MonthBlock } from './MonthBlock';
+import { SessionsList } from './SessionsList';
 import type { PanelState } from './panel-state';
 
 function TikTokConnection({ state, creator }: { state: PanelState; creator: Creator }) {
@@ -161,8 +163,10 @@ export function CreatorCard({ state }: { state: PanelState }) {
       {tally && <LiveTallyPanel tally={tally} />}
       <Metrics creator={creator} metrics={card.metrics.value} />
       <div class="row muted totals">
-        💎 {formatCompact(creator.totals.diamonds)} all-time · {creator.totals.sessions} sessions
+        💎 {formatCompact(creator.totals.diamonds + (tally?.diamonds ?? 0))} all-time · {creator.totals.sessions + (tally ? 1 : 0)} sessions
       </div>
+      <MonthBlock creatorId={creator.id} />
+      <SessionsList creatorId={creator.id} />
       <section>
         <h3>Deals</h3>
         {card.deals.value.length === 0 ? (

@@ -2,6 +2,7 @@ import type { Creator } from '../../lib/api-types';
 import { formatCompact } from '../../lib/format';
 import { VirtualList } from '../../components/VirtualList';
 import type { PanelState } from './panel-state';
+import { RosterMonth } from './RosterMonth';
 
 const ROW_HEIGHT = 48;
 
@@ -30,6 +31,7 @@ function Row({ state, creator }: { state: PanelState; creator: Creator }) {
         <span class="handle ellipsis muted">@{creator.handle}</span>
       </span>
       <RowLive state={state} creatorId={creator.id} />
+      <RosterMonth creatorId={creator.id} />
     </button>
   );
 }

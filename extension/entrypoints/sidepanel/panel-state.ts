@@ -19,7 +19,7 @@ export function createPanelState() {
   const auth = signal<AuthState | null>(null);
   const onScreen = signal<OnScreenCreator | null>(null);
   const stream = signal<LiveStreamStatus>('closed');
-  const view = signal<'roster' | 'card'>('roster');
+  const view = signal<'roster' | 'card' | 'board'>('roster');
   const refreshError = signal<string | null>(null);
   let firstPaintMarked = false;
 

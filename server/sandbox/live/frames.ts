@@ -216,10 +216,11 @@ export function chatMessage(ctx: MessageContext, input: { user: SandboxUser; tex
   }, ctx.msgId);
 }
 
-export function streamEndMessage(ctx: MessageContext): EncodedWebcastMessage {
+/** The stream-end control message: STREAM_ENDED (the creator ended it) or STREAM_SUSPENDED (TikTok's moderation did). */
+export function streamEndMessage(ctx: MessageContext, suspended = false): EncodedWebcastMessage {
   return wrap('WebcastControlMessage', WebcastControlMessage, {
     common: common('WebcastControlMessage', ctx.msgId, ctx.roomId, ctx.now),
-    action: ControlAction.CONTROL_ACTION_STREAM_ENDED,
+    action: suspended ? ControlAction.CONTROL_ACTION_STREAM_SUSPENDED : ControlAction.CONTROL_ACTION_STREAM_ENDED,
   }, ctx.msgId);
 }
 

@@ -167,10 +167,13 @@ export class SandboxRooms {
     return this.snapshotOf(account.room);
   }
 
-  /** Ends the stream: a stream-end control message to every socket, room status 4, sockets closed shortly after. */
-  endStream(handle: string): RoomSnapshot {
+  /**
+   * Ends the stream: a stream-end control message to every socket, room status 4, sockets closed shortly after.
+   * `suspended`: TikTok's moderation ended it (control action STREAM_SUSPENDED instead of STREAM_ENDED).
+   */
+  endStream(handle: string, options: { suspended?: boolean } = {}): RoomSnapshot {
     const room = this.liveRoom(handle);
-    this.enqueue(room, (ctx) => streamEndMessage(ctx));
+    this.enqueue(room, (ctx) => streamEndMessage(ctx, options.suspended));
     room.status = ROOM_STATUS_OFFLINE;
     room.endedAt = this.now();
     this.delivery.flush(room);

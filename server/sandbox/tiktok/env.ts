@@ -1,8 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import type { SandboxTikTokOptions } from './types';
 
-/** Credentials the sandbox uses when none are configured; the API must be given the same pair. */
+/**
+ * The client key the sandbox uses when none is configured. There is no default secret: it signs webhooks, and a
+ * public constant would let anyone forge `authorization.removed` on a demo server. The API generates one per
+ * install (SANDBOX_CLIENT_SECRET in DATA_DIR/secrets.json); a standalone sandbox without TIKTOK_CLIENT_SECRET
+ * makes a random one and prints it (main.ts), and the API must be given the same pair.
+ */
 export const SANDBOX_CLIENT_KEY = 'sandbox_client_key';
-export const SANDBOX_CLIENT_SECRET = 'sandbox_client_secret';
 
 /** Options for a standalone sandbox from environment variables (see main.ts). */
 export function sandboxOptionsFromEnv(env: Record<string, string | undefined>): SandboxTikTokOptions & { port: number; host: string } {
@@ -12,7 +17,7 @@ export function sandboxOptionsFromEnv(env: Record<string, string | undefined>): 
     port: Number(env.TIKTOK_SANDBOX_PORT ?? 4455),
     host: env.TIKTOK_SANDBOX_HOST ?? '127.0.0.1',
     clientKey: env.TIKTOK_CLIENT_KEY || SANDBOX_CLIENT_KEY,
-    clientSecret: env.TIKTOK_CLIENT_SECRET || SANDBOX_CLIENT_SECRET,
+    clientSecret: env.TIKTOK_CLIENT_SECRET || randomBytes(24).toString('base64url'),
     appName: env.TIKTOK_SANDBOX_APP_NAME || undefined,
     pkceEncoding: encoding === 'base64url' ? 'base64url' : 'hex',
     webhookUrl: env.TIKTOK_WEBHOOK_URL || undefined,

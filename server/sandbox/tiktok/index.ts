@@ -6,4 +6,4 @@ export { signWebhook, DEFAULT_WEBHOOK_RETRY_DELAYS_MS } from './webhooks';
 export { DEMO_ACCOUNTS } from './accounts';
 export { DISPLAY_ERRORS, COVER_URL_TTL_SECONDS, type DisplayErrorCode } from './display-routes';
 export * from './types';
-export { SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET, sandboxOptionsFromEnv } from './env';
+export { SANDBOX_CLIENT_KEY, sandboxOptionsFromEnv } from './env';

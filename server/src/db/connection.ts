@@ -10,6 +10,8 @@ export async function connectDatabase(uri: string): Promise<Connection> {
     // and FerretDB v1 does not support them on SQLite.
     retryWrites: false,
     serverSelectionTimeoutMS: 10_000,
+    // Notice a database that went away (and came back) within seconds: availability.ts follows the heartbeats.
+    heartbeatFrequencyMS: 2_000,
     maxPoolSize: 50,
   });
   await conn.asPromise();

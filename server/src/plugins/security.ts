@@ -40,6 +40,19 @@ export const securityPlugin = fp<SecurityOptions>(
       exposedHeaders: ['retry-after', 'idempotent-replayed'],
       maxAge: 600,
     });
+    // API answers hold tokens and agency data: no browser or proxy may keep a copy. Other answers (health,
+    // webhooks, pages) default to the same unless they set a policy; static scripts, styles and images may be cached.
+    app.addHook('onSend', async (request, reply, payload) => {
+      const path = request.url.split('?', 1)[0];
+      const current = reply.getHeader('cache-control');
+      if (path.startsWith('/api/')) {
+        if (!String(current ?? '').includes('no-store')) reply.header('cache-control', 'no-store');
+      } else if (current === undefined && !/\.(js|css|png|svg|ico|map)$/.test(path)) {
+        // Pages that chose their own policy (the upload page revalidates) keep it.
+        reply.header('cache-control', 'no-store');
+      }
+      return payload;
+    });
     await app.register(rateLimit, {
       global: false,
       errorResponseBuilder: (_request, context) => {

@@ -18,9 +18,17 @@ const STYLE = `
   .muted { color: #5d5d6b; font-size: .9rem; }
   .ok { color: #0a7a3b; } .bad { color: #b3261e; }
   ul { padding-left: 1.2rem; }
+  footer { max-width: 28rem; margin: -3rem auto 2rem; text-align: center; }
+  footer a { color: #5d5d6b; }
 `;
 
-function layout(title: string, body: string, sandbox: boolean): string {
+/** What every page shows besides its content: the SANDBOX banner, and the source offer (AGPL-3.0 section 13). */
+export interface PageSite {
+  sandbox: boolean;
+  sourceUrl: string;
+}
+
+function layout(title: string, body: string, site: PageSite): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -31,15 +39,16 @@ function layout(title: string, body: string, sandbox: boolean): string {
 <style>${STYLE}</style>
 </head>
 <body>
-${sandbox ? '<div class="sandbox" role="status">SANDBOX: this connects to LiveRoster’s local sandbox TikTok, not to TikTok.</div>' : ''}
+${site.sandbox ? '<div class="sandbox" role="status">SANDBOX: this connects to LiveRoster’s local sandbox TikTok, not to TikTok.</div>' : ''}
 <main>
 ${body}
 </main>
+<footer class="muted"><a href="${escapeHtml(site.sourceUrl)}" rel="noopener">Source code</a> · LiveRoster is free software (AGPL-3.0)</footer>
 </body>
 </html>`;
 }
 
-export function invitePage(input: { token: string; handle: string; sandbox: boolean }): string {
+export function invitePage(input: { token: string; handle: string; site: PageSite }): string {
   return layout(
     'Connect your TikTok account',
     `<h1>Connect your TikTok account</h1>
@@ -53,34 +62,34 @@ export function invitePage(input: { token: string; handle: string; sandbox: bool
 <form method="post" action="/connect/${encodeURIComponent(input.token)}/start">
   <button type="submit">Connect TikTok</button>
 </form>`,
-    input.sandbox,
+    input.site,
   );
 }
 
-export function invalidInvitePage(sandbox: boolean): string {
+export function invalidInvitePage(site: PageSite): string {
   return layout(
     'Link not valid',
     `<h1 class="bad">This link is not valid any more</h1>
 <p>It may have expired, been used already, or been replaced. Ask your agency for a new connect link.</p>`,
-    sandbox,
+    site,
   );
 }
 
-export function connectedPage(input: { handle: string; sandbox: boolean }): string {
+export function connectedPage(input: { handle: string; site: PageSite }): string {
   return layout(
     'TikTok connected',
     `<h1 class="ok">TikTok connected</h1>
 <p>Thank you. <strong>@${escapeHtml(input.handle)}</strong> is now connected to your agency in LiveRoster. You can close this page.</p>`,
-    input.sandbox,
+    input.site,
   );
 }
 
-export function failedPage(input: { message: string; sandbox: boolean }): string {
+export function failedPage(input: { message: string; site: PageSite }): string {
   return layout(
     'Connection failed',
     `<h1 class="bad">TikTok was not connected</h1>
 <p>${escapeHtml(input.message)}</p>
 <p class="muted">Open the link from your agency again to retry, or ask them for a new one.</p>`,
-    input.sandbox,
+    input.site,
   );
 }

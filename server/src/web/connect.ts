@@ -32,7 +32,7 @@ function html(reply: FastifyReply, status: number, body: string) {
 
 export async function connectPageRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.tiktok.ctx;
-  const sandbox = app.config.tiktok.sandbox;
+  const site = { sandbox: app.config.tiktok.mode === 'sandbox', sourceUrl: app.config.sourceUrl };
   await app.register(formbody);
   // logLevel warn: the per-request info lines would log the link token that is part of the path.
   const limited = { logLevel: 'warn' as const, config: { rateLimit: { max: 60, timeWindow: '1 minute' } } };
@@ -41,12 +41,12 @@ export async function connectPageRoutes(app: FastifyInstance): Promise<void> {
     const query = request.query as { code?: string; state?: string; error?: string; error_description?: string };
     if (query.error) {
       const message = query.error === 'access_denied' ? 'You declined the authorization on TikTok.' : `TikTok reported: ${query.error_description ?? query.error}.`;
-      return html(reply, 400, failedPage({ message, sandbox }));
+      return html(reply, 400, failedPage({ message, site }));
     }
-    if (!query.code || !query.state) return html(reply, 400, failedPage({ message: 'TikTok did not send an authorization code back.', sandbox }));
+    if (!query.code || !query.state) return html(reply, 400, failedPage({ message: 'TikTok did not send an authorization code back.', site }));
     try {
       const creator = await completeInviteCallback(ctx, { code: query.code, state: query.state });
-      return html(reply, 200, connectedPage({ handle: creator.handle, sandbox }));
+      return html(reply, 200, connectedPage({ handle: creator.handle, site }));
     } catch (err) {
       const appError = toAppError(err);
       if (!(appError instanceof AppError)) throw err;
@@ -56,21 +56,21 @@ export async function connectPageRoutes(app: FastifyInstance): Promise<void> {
           : appError.code === 'INVALID_STATE'
             ? 'This connection attempt expired or was already used.'
             : ERROR_CATALOGUE[appError.code].message;
-      return html(reply, appError.statusCode, failedPage({ message, sandbox }));
+      return html(reply, appError.statusCode, failedPage({ message, site }));
     }
   });
 
   app.get('/connect/:token', { ...limited, schema: { ...schema, params: TokenParams } }, async (request, reply) => {
     const { token } = request.params as { token: string };
     const open = await findInvite(ctx, token);
-    if (!open) return html(reply, 404, invalidInvitePage(sandbox));
-    return html(reply, 200, invitePage({ token, handle: open.creator.handle, sandbox }));
+    if (!open) return html(reply, 404, invalidInvitePage(site));
+    return html(reply, 200, invitePage({ token, handle: open.creator.handle, site }));
   });
 
   app.post('/connect/:token/start', { ...limited, schema: { ...schema, params: TokenParams } }, async (request, reply) => {
     const { token } = request.params as { token: string };
     const url = await startInviteAuthorize(ctx, token);
-    if (!url) return html(reply, 404, invalidInvitePage(sandbox));
+    if (!url) return html(reply, 404, invalidInvitePage(site));
     return reply.header('cache-control', 'no-store').redirect(url, 303);
   });
 }

@@ -23,7 +23,7 @@ export function toActivity(doc: ActivityDoc): Activity {
 export interface SystemActivity {
   tenantId: Types.ObjectId;
   creatorId: Types.ObjectId | string;
-  type: 'deal' | 'live_session' | 'import' | 'tiktok';
+  type: 'deal' | 'live_session' | 'import' | 'tiktok' | 'account_health';
   body: string;
   data?: Record<string, unknown>;
   authorId?: string | null;

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AuthResponse, LoginBody, MeResponse, SignupBody } from '@shared/schemas/auth';
+import { Type } from 'typebox';
+import { AuthResponse, ChangePasswordBody, LoginBody, MeResponse, SignupBody } from '@shared/schemas/auth';
 import { StandardErrors } from '@shared/schemas/common';
 import { createAuthService } from './service';
 
@@ -25,11 +26,38 @@ export const authPublicRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = as
   });
 };
 
-/** Authenticated: who am I. */
-export const authMeRoutes: FastifyPluginAsyncTypebox = async (app) => {
+/** Authenticated: who am I, sign out, change my password. */
+export const authMeRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, opts) => {
   const service = createAuthService(app.db, app.issueToken);
+  const security = [{ bearerAuth: [] }];
   app.get('/me', {
-    schema: { tags: ['auth'], summary: 'The signed-in user and agency', security: [{ bearerAuth: [] }], response: { 200: MeResponse, ...StandardErrors } },
+    schema: { tags: ['auth'], summary: 'The signed-in user and agency', security, response: { 200: MeResponse, ...StandardErrors } },
     handler: async (request) => service.me(request.auth.tenantId, request.auth.userId),
+  });
+
+  app.post('/logout', {
+    schema: {
+      tags: ['auth'],
+      summary: 'Sign out: this token is refused from now on (and its live streams close)',
+      security,
+      response: { 204: Type.Null(), ...StandardErrors },
+    },
+    handler: async (request, reply) => {
+      await app.revokeToken(request.user);
+      return reply.code(204).send(null);
+    },
+  });
+
+  app.post('/password', {
+    // The current password is checked here: limited like login, per user.
+    config: { rateLimit: { max: opts.rateLimitPerMinute, timeWindow: '1 minute', keyGenerator: (request) => `password:${request.auth?.userId ?? request.ip}` } },
+    schema: {
+      tags: ['auth'],
+      summary: 'Change my password (ends every other session; answers a fresh token)',
+      security,
+      body: ChangePasswordBody,
+      response: { 200: AuthResponse, ...StandardErrors },
+    },
+    handler: async (request) => service.changePassword(request.auth.tenantId, request.auth.userId, request.body),
   });
 };

@@ -31,6 +31,8 @@ export interface CreatorDoc {
   live: { tracking: boolean; isLive: boolean; sessionId?: Types.ObjectId | null };
   /** Running totals kept with $inc as sessions end or are imported; never aggregated on read. */
   totals: { diamonds: number; liveSeconds: number; sessions: number };
+  /** Tokens of totals additions not yet settled by their source (totals.ts): a repeat of one adds nothing. */
+  pendingTotals?: string[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -67,6 +69,7 @@ const creatorSchema = new Schema<CreatorDoc>(
       liveSeconds: { type: Number, default: 0 },
       sessions: { type: Number, default: 0 },
     },
+    pendingTotals: { type: [String], default: undefined },
   },
   { timestamps: true },
 );

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { IdParams, StandardErrors } from '@shared/schemas/common';
 import { CreateCreatorBody, Creator, CreatorPage, HandleParams, ListCreatorsQuery, UpdateCreatorBody } from '@shared/schemas/creators';
+import { sendCsv, wantsCsv } from '../../lib/csv-reply';
+import { CREATOR_HEADER, createExportsService } from '../exports/service';
 import { createRosterCache } from './roster-cache';
 import { createCreatorsService } from './service';
 
@@ -16,6 +18,7 @@ export const creatorsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', {
     schema: { tags, security, summary: 'List the roster', querystring: ListCreatorsQuery, response: { 200: CreatorPage, ...StandardErrors } },
     handler: async (request, reply) => {
+      if (wantsCsv(request)) return sendCsv(reply, 'creators.csv', CREATOR_HEADER, await createExportsService(app.db).creators(request.auth, request.query));
       // Pages are cached per agency, caller scope and query while the roster version is unchanged.
       const { auth } = request;
       const key = `${auth.tenantId}|${auth.role === 'manager' ? auth.userId : '*'}|${request.url}`;

@@ -10,6 +10,7 @@ import { creatorAccessFilter, findAccessibleCreator } from './access';
 import { toCreator } from './dto';
 import type { CreatorLifecycle } from './lifecycle';
 import { creatorModel, type CreatorDoc } from './model';
+import { createCreatorTotals } from './totals';
 
 function handleOrError(input: string, field = 'handle'): string {
   const handle = normaliseHandle(input);
@@ -21,9 +22,26 @@ function handleOrError(input: string, field = 'handle'): string {
   return handle;
 }
 
+/** The roster list's filter (also the CSV export's); null when the caller asks for another manager's creators. */
+export function creatorListFilter(auth: AuthContext, query: Omit<ListCreatorsQuery, 'limit' | 'cursor' | 'format'>): Record<string, unknown> | null {
+  const filter: Record<string, unknown> = { ...creatorAccessFilter(auth) };
+  if (query.managerId) {
+    if (auth.role === 'manager' && query.managerId !== auth.userId) return null;
+    filter.managerId = query.managerId;
+  }
+  if (query.tag) filter.tags = query.tag;
+  if (query.live !== undefined) filter['live.isLive'] = query.live;
+  if (query.q) {
+    const prefix = new RegExp(`^${escapeRegExp(query.q.trim().replace(/^@/, '').toLowerCase())}`);
+    filter.$or = [{ handle: prefix }, { displayNameLower: prefix }];
+  }
+  return filter;
+}
+
 export function createCreatorsService(conn: Connection, lifecycle: CreatorLifecycle) {
   const creators = creatorModel(conn);
   const users = createUsersService(conn);
+  const totals = createCreatorTotals(conn);
 
   async function resolveManager(auth: AuthContext, requested: string | null | undefined): Promise<Types.ObjectId | null | undefined> {
     // A manager's creators are always their own: they cannot hand them to someone else.
@@ -40,17 +58,8 @@ export function createCreatorsService(conn: Connection, lifecycle: CreatorLifecy
   return {
     async list(auth: AuthContext, query: ListCreatorsQuery): Promise<PageOf<Creator>> {
       const limit = query.limit ?? 50;
-      const filter: Record<string, unknown> = { ...creatorAccessFilter(auth) };
-      if (query.managerId) {
-        if (auth.role === 'manager' && query.managerId !== auth.userId) return { items: [], nextCursor: null };
-        filter.managerId = query.managerId;
-      }
-      if (query.tag) filter.tags = query.tag;
-      if (query.live !== undefined) filter['live.isLive'] = query.live;
-      if (query.q) {
-        const prefix = new RegExp(`^${escapeRegExp(query.q.trim().replace(/^@/, '').toLowerCase())}`);
-        filter.$or = [{ handle: prefix }, { displayNameLower: prefix }];
-      }
+      const filter = creatorListFilter(auth, query);
+      if (!filter) return { items: [], nextCursor: null };
       if (query.cursor) filter.handle = { $gt: decodeCursor<{ h: string }>(query.cursor, ['h']).h };
       const docs = await creators
         .find(filter)
@@ -62,7 +71,8 @@ export function createCreatorsService(conn: Connection, lifecycle: CreatorLifecy
     },
 
     async get(auth: AuthContext, id: string): Promise<Creator> {
-      return toCreator(await findAccessibleCreator(conn, auth, id));
+      const doc = await findAccessibleCreator(conn, auth, id);
+      return totals.withRunningSession(doc, toCreator(doc));
     },
 
     async getByHandle(auth: AuthContext, rawHandle: string): Promise<Creator> {
@@ -70,7 +80,7 @@ export function createCreatorsService(conn: Connection, lifecycle: CreatorLifecy
       if (!handle) throw notFound('Creator');
       const doc = await creators.findOne({ handle, ...creatorAccessFilter(auth) }).lean<CreatorDoc>();
       if (!doc) throw notFound('Creator');
-      return toCreator(doc);
+      return totals.withRunningSession(doc, toCreator(doc));
     },
 
     async create(auth: AuthContext, body: CreateCreatorBody): Promise<Creator> {

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { IdParams, StandardErrors } from '@shared/schemas/common';
 import { CreateDealBody, Deal, DealPage, ListDealsQuery, UpdateDealBody } from '@shared/schemas/deals';
+import { sendCsv, wantsCsv } from '../../lib/csv-reply';
+import { DEAL_HEADER, createExportsService } from '../exports/service';
 import { createDealsService } from './service';
 
 const security = [{ bearerAuth: [] }];
@@ -14,7 +16,10 @@ export const dealsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/', {
     schema: { tags, security, querystring: ListDealsQuery, response: { 200: DealPage, ...StandardErrors } },
-    handler: async (request) => service.list(request.auth, request.query),
+    handler: async (request, reply) => {
+      if (wantsCsv(request)) return sendCsv(reply, 'deals.csv', DEAL_HEADER, await createExportsService(app.db).deals(request.auth, request.query));
+      return service.list(request.auth, request.query);
+    },
   });
   app.post('/', {
     config: { idempotent: true },

@@ -32,6 +32,13 @@ function parseDueDate(value: string | null | undefined): Date | null | undefined
   return new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00.000Z` : value);
 }
 
+/** The deals list's filter (also the CSV export's). */
+export async function dealListFilter(conn: Connection, auth: AuthContext, query: Pick<ListDealsQuery, 'creatorId' | 'stage'>): Promise<Record<string, unknown>> {
+  const filter: Record<string, unknown> = { tenantId: auth.tenant, ...(await creatorIdFilter(conn, auth, query.creatorId)) };
+  if (query.stage) filter.stage = query.stage;
+  return filter;
+}
+
 export function createDealsService(conn: Connection) {
   const deals = dealModel(conn);
 
@@ -48,8 +55,7 @@ export function createDealsService(conn: Connection) {
   return {
     async list(auth: AuthContext, query: ListDealsQuery): Promise<PageOf<Deal>> {
       const limit = query.limit ?? 50;
-      const filter: Record<string, unknown> = { tenantId: auth.tenant, ...(await creatorIdFilter(conn, auth, query.creatorId)) };
-      if (query.stage) filter.stage = query.stage;
+      const filter = await dealListFilter(conn, auth, query);
       if (query.cursor) filter._id = { $lt: new Types.ObjectId(decodeCursor<{ id: string }>(query.cursor, ['id']).id) };
       const docs = await deals.find(filter).sort({ _id: -1 }).limit(limit + 1).lean<DealDoc[]>();
       const page = docs.slice(0, limit);

@@ -5,6 +5,7 @@
  */
 import type { Connection, Types } from 'mongoose';
 import { backstageRowHash, type NormalisedBackstage } from '@shared/csv';
+import { tenantVersionsFor } from '../auth/tenant-versions';
 import type { ImportCreator } from './creator-resolver';
 import { backstagePeriodModel, type BackstagePeriodDoc } from './model';
 import type { ImportCounters } from './session-writer';
@@ -16,7 +17,7 @@ export interface PreparedBackstage {
   creator: ImportCreator;
 }
 
-const FIGURES = ['diamonds', 'liveSeconds', 'validLiveDays', 'newFollowers', 'liveStreams', 'group', 'manager', 'creatorTikTokId', 'periodEnd'] as const;
+const FIGURES = ['diamonds', 'liveSeconds', 'validLiveDays', 'newFollowers', 'liveStreams', 'group', 'manager', 'creatorTikTokId', 'periodEnd', 'quit'] as const;
 
 function sameFigures(a: Partial<BackstagePeriodDoc>, b: Partial<BackstagePeriodDoc>): boolean {
   return FIGURES.every((k) => (a[k] ?? null) === (b[k] ?? null)) && JSON.stringify(a.lastMonth ?? null) === JSON.stringify(b.lastMonth ?? null);
@@ -42,7 +43,7 @@ export function createBackstageWriter(conn: Connection, tenantId: Types.ObjectId
         importId,
         updatedAt: new Date(),
       };
-      for (const k of ['validLiveDays', 'newFollowers', 'liveStreams', 'lastMonth', 'group', 'manager', 'creatorTikTokId'] as const) {
+      for (const k of ['validLiveDays', 'newFollowers', 'liveStreams', 'lastMonth', 'group', 'manager', 'creatorTikTokId', 'quit'] as const) {
         if (v[k] !== undefined) (doc as unknown as Record<string, unknown>)[k] = v[k];
       }
       const seen = byId.get(doc._id);
@@ -73,6 +74,8 @@ export function createBackstageWriter(conn: Connection, tenantId: Types.ObjectId
       if (res.matchedCount === 1) counters.updated++;
       else counters.duplicates++;
     }
+    // Backstage figures feed the board and the roster's month (modules/month caches by roster version).
+    await tenantVersionsFor(conn)?.bump([String(tenantId)], 'rosterVersion');
   }
 
   return {

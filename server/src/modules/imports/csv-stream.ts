@@ -9,29 +9,23 @@ import { pipeline } from 'node:stream/promises';
 import Papa from 'papaparse';
 import { createCsvDecoder, detectDelimiter, firstLineEnd, type CsvDelimiter, type CsvEncoding } from '@shared/csv';
 
-/** The upload is not a CSV text file (answer 415). */
-export class NotCsvError extends Error {}
-/** The upload was cut at the size limit (answer 413). */
-export class FileTooLargeError extends Error {}
-/** No header line could be read (answer 422). */
-export class NoHeaderLineError extends Error {}
+import { ImportError } from './errors';
 
 const MAX_HEADER_BYTES = 1024 * 1024;
 
 const BINARY_MAGIC: { bytes: number[]; message: string }[] = [
-  { bytes: [0x50, 0x4b, 0x03, 0x04], message: 'This is an Excel workbook (.xlsx) or another zip file, not CSV: in Excel use File › Save As › "CSV UTF-8", then upload that file.' },
-  { bytes: [0xd0, 0xcf, 0x11, 0xe0], message: 'This is an old Excel workbook (.xls), not CSV: in Excel use File › Save As › "CSV UTF-8", then upload that file.' },
+  { bytes: [0xd0, 0xcf, 0x11, 0xe0], message: 'This is an old Excel workbook (.xls): in Excel use File › Save As › "Excel Workbook (.xlsx)" or "CSV UTF-8", then upload that file.' },
   { bytes: [0x25, 0x50, 0x44, 0x46], message: 'This is a PDF, not CSV: export the data from TikTok as a spreadsheet and save it as CSV.' },
   { bytes: [0x1f, 0x8b], message: 'This is a compressed (gzip) file, not CSV: unpack it and upload the CSV inside.' },
 ];
 
-/** Throws NotCsvError for binary files: known magic numbers, or NUL bytes in a file that isn't UTF-16. */
+/** Throws NOT_A_SPREADSHEET for binary files: known magic numbers, or NUL bytes in a file that isn't UTF-16. */
 export function assertTextFile(first: Uint8Array, encoding: CsvEncoding | null): void {
   for (const magic of BINARY_MAGIC) {
-    if (magic.bytes.every((b, i) => first[i] === b)) throw new NotCsvError(magic.message);
+    if (magic.bytes.every((b, i) => first[i] === b)) throw new ImportError('NOT_A_SPREADSHEET', magic.message);
   }
   if (encoding === 'utf-16le' || encoding === 'utf-16be') return;
-  if (first.includes(0)) throw new NotCsvError('This file is binary, not CSV text: save the spreadsheet as CSV and upload that file.');
+  if (first.includes(0)) throw new ImportError('NOT_A_SPREADSHEET', 'This file is binary, not CSV text or an Excel workbook (.xlsx): save the spreadsheet as CSV or .xlsx and upload that file.');
 }
 
 export interface CsvStreamInfo {
@@ -42,16 +36,12 @@ export interface CsvStreamInfo {
 export interface CsvStreamOptions {
   /** Bytes read so far (progress). */
   onBytes?: (total: number) => void;
-  /** True when the source was cut at the size limit (multipart `file.truncated`); checked at its end. */
-  truncated?: () => boolean;
-  /** Message of FileTooLargeError. */
-  tooLargeMessage?: string;
 }
 
 /**
  * Reads `source` to the end, calling `onRow` for every parsed row (header included) in order and
- * awaiting it. A file cut at the size limit throws FileTooLargeError before its last (partial) line
- * is parsed, so no half row is ever handed on.
+ * awaiting it. The source is a complete file (the upload is spooled and size-checked before any row is
+ * read, see upload.ts).
  */
 export async function streamCsvRows(
   source: AsyncIterable<Uint8Array>,
@@ -69,7 +59,6 @@ export async function streamCsvRows(
     const { value, done } = await it.next();
     if (done) {
       ended = true;
-      if (options.truncated?.()) throw new FileTooLargeError(options.tooLargeMessage ?? 'The file is too large.');
       if (!sniffed && pendingBytes) assertTextFile(pendingBytes, null);
       return decoder.end();
     }
@@ -97,7 +86,7 @@ export async function streamCsvRows(
     if (text) head += text;
     end = firstLineEnd(head);
     if (end >= 0 && !(end === head.length && head.endsWith('\r'))) break;
-    if (head.length > MAX_HEADER_BYTES) throw new NoHeaderLineError('The first line is longer than 1 MB: this is not a CSV export with a header row.');
+    if (head.length > MAX_HEADER_BYTES) throw new ImportError('NO_HEADER', 'The first line is longer than 1 MB: this is not a CSV export with a header row.', { headers: [] });
   }
   end = firstLineEnd(head);
   const { delimiter } = detectDelimiter(head);
@@ -118,6 +107,7 @@ export async function streamCsvRows(
   // rows and let the one in hand finish, so the caller sees a settled state.
   let aborted = false;
   let inHand: Promise<void> | null = null;
+  let fromOnRow: { err: unknown } | null = null;
   try {
     // (cast: the typings know no Duplex from papaparse)
     await (pipeline as unknown as (...streams: unknown[]) => Promise<void>)(Readable.from(text()), parser, async (rows: AsyncIterable<string[]>) => {
@@ -126,14 +116,21 @@ export async function streamCsvRows(
         const pending = onRow(row);
         if (pending) {
           inHand = Promise.resolve(pending);
-          await pending;
+          try {
+            await pending;
+          } catch (err) {
+            fromOnRow = { err };
+            throw err;
+          }
         }
       }
     });
   } catch (err) {
     aborted = true;
     await (inHand as Promise<void> | null)?.catch(() => {});
-    throw err;
+    // Tearing the streams down may surface as an AbortError: the caller's own error is the one that counts.
+    const own = fromOnRow as { err: unknown } | null; // (set inside the consumer: TS cannot see it)
+    throw own ? own.err : err;
   }
   return { encoding: decoder.encoding, delimiter };
 }

@@ -8,22 +8,24 @@
  *      means someone else's session: the insert itself is the claim, so two concurrent uploads of the
  *      same file each own the sessions they inserted and nobody else's
  *   3. `record`: entry `inserted` with the exact per-creator deltas of the inserted sessions
- *   4. `apply`:  per creator `updateOne({_id, pendingTotals: {$ne: token}}, {$inc, $push: token})` — the
- *      $inc and the marker land in one document write, so repeating it never counts twice
+ *   4. `apply`:  per creator, the totals' owner adds the batch's delta once per token (creators/totals.ts:
+ *      the $inc and the marker land in one document write, so repeating it never counts twice)
  *   5. delete the entry, then `$pull` the token from the creators
- * A crash at any point leaves an entry (or only a stray token in `pendingTotals`, harmless). The next
- * import of the agency calls `recoverStale`: entries whose import is dead (failed, or no heartbeat
+ * A crash at any point leaves an entry (or only a stray token in `pendingTotals`, harmless). The
+ * `imports-recovery` worker (recovery.ts, within a minute) and the next import of the agency call `recoverStale`: entries whose import is dead (failed, or no heartbeat
  * for `staleAfterMs`) are taken over by compare-and-set on `recoveredBy` and finished: `pending`
  * entries are rebuilt from the candidates that carry their token, `inserted` ones are re-applied.
  */
 import { Types, type Connection } from 'mongoose';
-import { creatorModel } from '../creators/model';
+import { reconciliationRecord } from '@shared/live';
+import { createCreatorTotals } from '../creators/totals';
 import { liveSessionModel, type LiveSessionDoc } from '../live/session-model';
 import { importBatchModel, importModel, type CreatorDelta, type ImportBatchDoc, type LedgerReconciliation } from './model';
 
 export function createTotalsLedger(conn: Connection) {
   const batches = importBatchModel(conn);
-  const creators = creatorModel(conn);
+  // Creator totals are changed by their owner only (creators/totals.ts), idempotent per batch token.
+  const totals = createCreatorTotals(conn);
   const sessions = liveSessionModel(conn);
   const imports = importModel(conn);
 
@@ -32,25 +34,18 @@ export function createTotalsLedger(conn: Connection) {
    * import does that at its end: a token left behind by a crash is harmless, its entry is gone).
    */
   async function apply(tenantId: Types.ObjectId, token: string, deltas: CreatorDelta[], afterInc?: () => Promise<void>, deferPull?: (creatorId: Types.ObjectId, token: string) => void): Promise<void> {
-    for (const d of deltas) {
-      if (!d.diamonds && !d.liveSeconds && !d.sessions) continue;
-      await creators.updateOne(
-        { _id: d.creatorId, tenantId, pendingTotals: { $ne: token } },
-        { $inc: { 'totals.diamonds': d.diamonds, 'totals.liveSeconds': d.liveSeconds, 'totals.sessions': d.sessions }, $push: { pendingTotals: token } },
-        { strict: false },
-      );
-    }
+    for (const d of deltas) await totals.addOnce(tenantId, d.creatorId, token, d);
     await afterInc?.();
     await batches.deleteOne({ _id: token, tenantId });
     for (const d of deltas) {
       if (deferPull) deferPull(d.creatorId, token);
-      else await creators.updateOne({ _id: d.creatorId, tenantId }, { $pull: { pendingTotals: token } }, { strict: false });
+      else await totals.settle(tenantId, d.creatorId, [token]);
     }
   }
 
   /** The deferred `$pull`s: one update per creator. */
   async function pullTokens(tenantId: Types.ObjectId, creatorId: Types.ObjectId, tokens: string[]): Promise<void> {
-    if (tokens.length) await creators.updateOne({ _id: creatorId, tenantId }, { $pull: { pendingTotals: { $in: tokens } } }, { strict: false });
+    await totals.settle(tenantId, creatorId, tokens);
   }
 
   /** Rebuilds the deltas of a `pending` entry from the sessions that carry its token. */
@@ -95,16 +90,7 @@ export function createTotalsLedger(conn: Connection) {
     const res = await sessions.updateOne(
       { _id: listenerId, tenantId, source: 'listener', $or: [{ reconciliation: null }, { 'reconciliation.matchedSessionId': imported._id }] },
       {
-        $set: {
-          reconciliation: {
-            matchedSessionId: imported._id,
-            listenerDiamonds,
-            importDiamonds: imported.diamonds,
-            difference: imported.diamonds - listenerDiamonds,
-            listenerSeconds,
-            importSeconds: imported.durationSeconds,
-          },
-        },
+        $set: { reconciliation: reconciliationRecord(imported._id, { diamonds: listenerDiamonds, seconds: listenerSeconds }, { diamonds: imported.diamonds, seconds: imported.durationSeconds }) },
       },
     );
     return res.matchedCount === 1;

@@ -27,7 +27,17 @@ export interface ImportDoc {
   failed: number;
   skipped: number;
   reconciled: number;
+  /** Net diamonds the import added to creator totals. */
+  diamondsAdded: number;
   creatorsAdded: number;
+  /** 'csv' or 'xlsx' (what the bytes were, not what the name said). */
+  fileType: 'csv' | 'xlsx' | null;
+  /** The header row as written (the error CSV repeats it beside each bad row's cells). */
+  headers: string[];
+  /** Headers the importer did not import (unknown, or repeating an earlier column). */
+  ignoredColumns: string[];
+  /** IANA zone used for times that state no offset. */
+  timeZone: string | null;
   /** The first 100 row errors (all of them are in import_errors). */
   firstErrors: { line: number; message: string }[];
   errorCount: number;
@@ -58,7 +68,12 @@ const importSchema = new Schema<ImportDoc>(
     failed: { type: Number, default: 0 },
     skipped: { type: Number, default: 0 },
     reconciled: { type: Number, default: 0 },
+    diamondsAdded: { type: Number, default: 0 },
     creatorsAdded: { type: Number, default: 0 },
+    fileType: { type: String, default: null },
+    headers: { type: [String], default: [] },
+    ignoredColumns: { type: [String], default: [] },
+    timeZone: { type: String, default: null },
     firstErrors: { type: [{ line: Number, message: String, _id: false }], default: [] },
     errorCount: { type: Number, default: 0 },
     dateOrder: { type: String, default: null },
@@ -81,9 +96,11 @@ export interface ImportErrorDoc {
   importId: Types.ObjectId;
   line: number;
   message: string;
+  /** The row's cells as read, for the error CSV. */
+  cells?: string[];
 }
 const importErrorSchema = new Schema<ImportErrorDoc>(
-  { importId: { type: Schema.Types.ObjectId, required: true }, line: { type: Number, required: true }, message: { type: String, required: true } },
+  { importId: { type: Schema.Types.ObjectId, required: true }, line: { type: Number, required: true }, message: { type: String, required: true }, cells: { type: [String], default: undefined } },
   { collection: 'import_errors', versionKey: false },
 );
 importErrorSchema.plugin(tenantScopePlugin);
@@ -187,6 +204,8 @@ export interface BackstagePeriodDoc {
   group?: string;
   manager?: string;
   creatorTikTokId?: string;
+  /** The export said "The creator has quit the network" (shared/month marks them, never projects them). */
+  quit?: boolean;
   importId: Types.ObjectId;
   updatedAt: Date;
 }
@@ -205,6 +224,7 @@ const backstagePeriodSchema = new Schema<BackstagePeriodDoc>(
     group: String,
     manager: String,
     creatorTikTokId: String,
+    quit: Boolean,
     importId: Schema.Types.ObjectId,
     updatedAt: Date,
   },

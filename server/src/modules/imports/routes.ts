@@ -4,14 +4,17 @@ import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { ErrorBody, IdParams, StandardErrors } from '@shared/schemas/common';
 import { BackstagePeriodList, ImportPage, ImportRecord, ListImportsQuery } from '@shared/schemas/imports';
-import type { DateOrder } from '@shared/csv';
+import { isValidTimeZone, type DateOrder } from '@shared/csv';
 import { AppError } from '../../plugins/errors';
-import { createImportsService, limitMessage } from './service';
+import { ImportError, toHttpError } from './errors';
+import type { ImportFaults } from './faults';
+import { createImportsService } from './service';
+import { agencyTimeZone } from './time-zone';
+import { limitMessage, MULTIPART_OVERHEAD, readUpload, releaseRequest, type SpooledFile } from './upload';
+import { registerImportRecovery } from './recovery';
 
 const security = [{ bearerAuth: [] }];
 const tags = ['imports'];
-/** Room for the form fields and multipart boundaries on top of the file itself. */
-const MULTIPART_OVERHEAD = 64 * 1024;
 const ImportErrors = { ...StandardErrors, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody };
 
 export interface ImportsRoutesOptions {
@@ -22,6 +25,8 @@ export interface ImportsRoutesOptions {
    * the minute; one creator's separate LIVEs are practically never 10 minutes apart.
    */
   reconcileToleranceMinutes?: number;
+  /** Crash-test fault injection for the import write path (faults.ts); production passes none. */
+  faults?: ImportFaults;
 }
 
 const FIELD_RULES: Record<string, (v: string) => string | null> = {
@@ -29,6 +34,7 @@ const FIELD_RULES: Record<string, (v: string) => string | null> = {
   addMissingCreators: (v) => (['true', 'false', '1', '0', 'on', 'off', ''].includes(v) ? null : 'must be true or false'),
   dateOrder: (v) => (v === '' || v === 'MDY' || v === 'DMY' ? null : 'must be MDY or DMY'),
   clientRef: (v) => (/^[A-Za-z0-9_-]{1,100}$/.test(v) ? null : 'must be 1–100 letters, digits, "_" or "-"'),
+  timeZone: (v) => (v === '' || isValidTimeZone(v) ? null : 'must be an IANA time zone name such as "Europe/Berlin" or "UTC"'),
 };
 
 /** CSV imports and the Backstage figures they store. */
@@ -40,64 +46,57 @@ export const importsRoutes: FastifyPluginAsyncTypebox<ImportsRoutesOptions> = as
     maxBytes,
     reconcileToleranceMs: (opts.reconcileToleranceMinutes ?? 10) * 60_000,
     staleAfterMs: 10 * 60_000,
+    faults: opts.faults,
   });
   app.creatorLifecycle.onDelete((tenantId, creatorId) => service.removeForCreator(tenantId, creatorId));
+  registerImportRecovery(app);
 
   app.post('/imports', {
     config: { idempotent: true },
     schema: {
       tags,
       security,
-      summary: 'Import a CSV of LIVE sessions or Backstage creator data',
+      summary: 'Import a CSV or .xlsx of LIVE sessions or Backstage creator data',
       description:
-        'multipart/form-data. Text fields BEFORE the file part (the file is processed while it streams in): `creatorId` (required when rows name no creator), ' +
-        '`addMissingCreators` (true: rows naming a creator not on the roster add them), `dateOrder` (MDY|DMY, for dates the file cannot prove), `clientRef` ' +
-        '(find the import with GET /imports?clientRef= while it runs). Then `file`. Answers when the file is processed; 413 over the size limit, 415 for ' +
-        'what is not CSV, 422 for an empty file or unrecognised headers (details.headers lists what was found).',
+        'multipart/form-data: ONE `file` (CSV, or an .xlsx workbook: its first sheet) and text fields: `creatorId` (required when rows name no creator), ' +
+        '`addMissingCreators` (true: rows naming a creator not on the roster add them), `dateOrder` (MDY|DMY, for dates the file cannot prove), `timeZone` ' +
+        "(IANA name, for times without an offset; default the agency's zone), `clientRef` (find the import with GET /imports?clientRef= while it runs). " +
+        'The upload is read to its end before anything is imported: 413 over the size limit or for a second file, 400 for an unknown field, with nothing imported. ' +
+        'Answers when the file is processed; 415 for what is neither CSV nor .xlsx, 422 for an empty file or unrecognised headers (details.headers lists what was found).',
       consumes: ['multipart/form-data'],
       response: { 201: ImportRecord, ...ImportErrors },
     },
     handler: async (request, reply) => {
-      if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the CSV as multipart/form-data, in a form field named "file".');
-      const length = Number(request.headers['content-length']);
-      if (Number.isFinite(length) && length > maxBytes + MULTIPART_OVERHEAD) throw new AppError('PAYLOAD_TOO_LARGE', limitMessage(maxBytes), { limitBytes: maxBytes });
-      const fields: Record<string, string> = {};
-      let result: Awaited<ReturnType<typeof service.run>> | null = null;
-      for await (const part of request.parts()) {
-        if (part.type === 'field') {
-          if (result) continue; // after the file: too late to apply (documented: fields come first)
-          const rule = FIELD_RULES[part.fieldname];
-          if (!rule) throw new AppError('VALIDATION_FAILED', `Unknown form field "${part.fieldname}".`, [{ field: part.fieldname, in: 'body', message: 'is not an allowed field' }]);
-          const value = String(part.value ?? '').trim();
-          const problem = rule(value);
-          if (problem) throw new AppError('VALIDATION_FAILED', `${part.fieldname} ${problem}.`, [{ field: part.fieldname, in: 'body', message: problem }]);
-          fields[part.fieldname] = value;
-          continue;
-        }
-        if (result) {
-          part.file.resume();
-          continue;
-        }
-        const file = part.file;
-        try {
-          result = await service.run(
-            request.auth,
-            {
-              creatorId: fields.creatorId || undefined,
-              addMissingCreators: ['true', '1', 'on'].includes(fields.addMissingCreators ?? ''),
-              dateOrder: (fields.dateOrder || undefined) as DateOrder | undefined,
-              clientRef: fields.clientRef || undefined,
-            },
-            { fileName: part.filename ?? '', stream: file, truncated: () => file.truncated, bytesTotal: Number.isFinite(length) ? length : null },
-          );
-        } catch (err) {
-          file.resume(); // let the rest of the upload drain so the client reads our answer
-          if (err instanceof AppError && err.code === 'PAYLOAD_TOO_LARGE') throw new AppError('PAYLOAD_TOO_LARGE', err.message, { limitBytes: maxBytes });
-          throw err;
-        }
+      let file: SpooledFile | null = null;
+      try {
+        if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data, in a form field named "file".');
+        const length = Number(request.headers['content-length']);
+        if (Number.isFinite(length) && length > maxBytes + MULTIPART_OVERHEAD) throw new ImportError('FILE_TOO_LARGE', limitMessage(maxBytes), { limitBytes: maxBytes });
+        // The whole upload is read (and refused if need be) before anything is imported.
+        const upload = await readUpload(request, { maxBytes, fieldRules: FIELD_RULES });
+        file = upload.file;
+        const { fields } = upload;
+        const timeZone = fields.timeZone || (await agencyTimeZone(app.db, request.auth.tenant));
+        const record = await service.run(
+          request.auth,
+          {
+            creatorId: fields.creatorId || undefined,
+            addMissingCreators: ['true', '1', 'on'].includes(fields.addMissingCreators ?? ''),
+            dateOrder: (fields.dateOrder || undefined) as DateOrder | undefined,
+            timeZone,
+            timeZoneSource: fields.timeZone ? 'upload' : 'agency',
+            clientRef: fields.clientRef || undefined,
+          },
+          file,
+        );
+        return reply.code(201).send(record);
+      } catch (err) {
+        // A refusal may come before the body is read: leave the connection usable for the next request.
+        releaseRequest(request, reply, maxBytes + MULTIPART_OVERHEAD);
+        throw toHttpError(err) ?? err;
+      } finally {
+        await file?.dispose();
       }
-      if (!result) throw new AppError('VALIDATION_FAILED', 'No file: send the CSV in a form field named "file", after the other fields.', [{ field: 'file', in: 'body', message: 'is required' }]);
-      return reply.code(201).send(result);
     },
   });
 
@@ -115,7 +114,7 @@ export const importsRoutes: FastifyPluginAsyncTypebox<ImportsRoutesOptions> = as
     schema: {
       tags,
       security,
-      summary: 'Every row error of an import as CSV (Line, Problem; spreadsheet formulas neutralised)',
+      summary: "Every row error of an import as CSV: Line, Problem, then the row's own cells under the file's headers (spreadsheet formulas neutralised)",
       params: IdParams,
       produces: ['text/csv'],
       response: { 200: Type.String({ description: 'text/csv' }), ...StandardErrors },

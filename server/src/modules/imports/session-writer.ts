@@ -7,11 +7,12 @@
 import { createHash } from 'node:crypto';
 import { Types, type Connection } from 'mongoose';
 import { sessionRowHash, type NormalisedSession } from '@shared/csv';
+import { reconciliationRecord } from '@shared/live';
 import { liveSessionModel, type LiveSessionDoc } from '../live/session-model';
 import type { ImportCreator } from './creator-resolver';
 import type { TotalsLedger } from './ledger';
 import { importDigestModel, type CreatorDelta, type LedgerReconciliation } from './model';
-import { crashPoint } from './test-hooks';
+import type { ImportFaults } from './faults';
 
 export interface PreparedSession {
   line: number;
@@ -26,6 +27,8 @@ export interface ImportCounters {
   failed: number;
   skipped: number;
   reconciled: number;
+  /** What the import added to creator totals (net of listener sessions it took over). */
+  diamondsAdded: number;
 }
 
 export interface WriterContext {
@@ -37,6 +40,8 @@ export interface WriterContext {
   /** Listener sessions whose start is this close to an imported start are the same LIVE. */
   reconcileToleranceMs: number;
   heartbeat: () => Promise<void>;
+  /** Fault injection for crash tests (faults.ts); absent in production. */
+  faults?: ImportFaults;
 }
 
 /** A deterministic ObjectId for (agency, key): the first 12 bytes of SHA-256("<tenantId>|<key>"). */
@@ -73,6 +78,7 @@ export function createSessionWriter(ctx: WriterContext) {
   const digests = importDigestModel(ctx.conn);
   const { tenantId, counters } = ctx;
   let batchNo = 0;
+  const crashPoint: NonNullable<ImportFaults['at']> = (step, batch) => ctx.faults?.at?.(step, batch);
   let listeners: Map<string, ListenerRef[]> | null = null;
   /** Per creator: sessions inserted and diamonds, for the timeline entry at the end. */
   const summary = new Map<string, { creatorId: Types.ObjectId; sessions: number; diamonds: number }>();
@@ -168,7 +174,7 @@ export function createSessionWriter(ctx: WriterContext) {
       if (!ref) return;
       ref.taken = true;
       intents.set(i, ref);
-      doc.reconciliation = { matchedSessionId: ref.id, listenerDiamonds: ref.diamonds, importDiamonds: doc.diamonds, difference: doc.diamonds - ref.diamonds, listenerSeconds: ref.seconds, importSeconds: doc.durationSeconds };
+      doc.reconciliation = reconciliationRecord(ref.id, { diamonds: ref.diamonds, seconds: ref.seconds }, { diamonds: doc.diamonds, seconds: doc.durationSeconds });
     });
 
     await ctx.ledger.begin(tenantId, ctx.importId, token, docs.map((d) => d._id));
@@ -216,6 +222,7 @@ export function createSessionWriter(ctx: WriterContext) {
       summary.set(key, s);
     }
     const deltas = [...byCreator.values()];
+    counters.diamondsAdded += deltas.reduce((sum, d) => sum + d.diamonds, 0);
     await ctx.ledger.record(tenantId, token, deltas, reconciliations);
     crashPoint('after-record', batch);
     await ctx.ledger.apply(tenantId, token, deltas, async () => crashPoint('after-inc', batch), deferPull);

@@ -8,7 +8,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { SessionStore } from './session-store';
 import type { LiveStreamPublisher, PublishedEvent } from './stream-log';
-import { endWriter, settleOnDisconnect, settleTimedOut, tallyPayload, type SessionWriter } from './writer';
+import type { SessionWriter } from './writer';
 
 export interface AggregatorOptions {
   now: () => number;
@@ -32,7 +32,8 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
     await store.flush(list);
     failures = 0;
     for (const w of list) {
-      if (w.fenced) {
+      // A fenced writer leaves once what it held is in the ledger (the next flushes acknowledge it).
+      if (w.fenced && !w.hasPending()) {
         writers.delete(String(w.sessionId));
         options.onFenced?.(w);
       }
@@ -44,12 +45,10 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
     const now = options.now();
     const byTenant = new Map<string, { tenantId: SessionWriter['tenantId']; events: PublishedEvent[] }>();
     for (const w of list) {
-      if (!w.changed) continue;
-      if (!force && now - w.lastPublishedAt < options.publishIntervalMs) continue;
-      w.changed = false;
-      w.lastPublishedAt = now;
+      const tally = w.takeTally(now, options.publishIntervalMs, force);
+      if (!tally) continue;
       const entry = byTenant.get(String(w.tenantId)) ?? { tenantId: w.tenantId, events: [] };
-      entry.events.push({ type: 'tally', creatorId: w.creatorId, data: tallyPayload(w, now) as unknown as Record<string, unknown> });
+      entry.events.push({ type: 'tally', creatorId: w.creatorId, data: tally as unknown as Record<string, unknown> });
       byTenant.set(String(w.tenantId), entry);
     }
     for (const { tenantId, events } of byTenant.values()) await publisher.publish(tenantId, events);
@@ -67,7 +66,7 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
 
   function tick(): void {
     const now = options.now();
-    for (const w of writers.values()) settleTimedOut(w, now, options.streakTimeoutMs);
+    for (const w of writers.values()) w.settleTimedOut(now, options.streakTimeoutMs);
     void flush().catch(() => undefined);
   }
 
@@ -83,28 +82,29 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
 
     /** A bare disconnect: open streaks are settled (and persisted) now; the session stays open. */
     async disconnected(writer: SessionWriter): Promise<void> {
-      settleOnDisconnect(writer, options.now());
+      writer.settleOnDisconnect(options.now());
       await flush().catch(() => undefined);
     },
 
     /**
-     * Ends a session: settles and persists everything (retrying a failing database a few times), publishes the
+     * Ends a session: settles and persists everything (waiting out a database outage), publishes the
      * final tally, then ends the session in the database (status, duration, averages, rollup, session_end).
      */
     async end(writer: SessionWriter, at: number, reason: string): Promise<void> {
-      endWriter(writer, at);
+      writer.end(at);
+      // While the aggregator runs, an unreachable database is waited out (an outage: what the listener holds is
+      // written once it is back); a stopping aggregator gives up after a few tries (the sweeper finishes it).
       for (let attempt = 0; ; attempt++) {
         try {
           await flush();
           break;
         } catch (err) {
-          if (attempt >= 5) throw err;
-          await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+          if (!timer && attempt >= 5) throw err;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 200 * 2 ** attempt)));
         }
       }
       writers.delete(String(writer.sessionId));
       if (writer.fenced) return;
-      writer.changed = true;
       await publishTallies([writer], true);
       await store.endSession({ tenantId: writer.tenantId, sessionId: writer.sessionId, endedAt: writer.tally.endedAt ?? at, reason });
     },
@@ -112,8 +112,16 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
     /** Stops tracking a writer without ending its session (lease lost, shutdown): a final flush first. */
     async detach(writer: SessionWriter, flushFirst = true): Promise<void> {
       if (flushFirst) {
-        writer.forceSessionWrite = true;
-        await flush().catch(() => undefined);
+        writer.requestSessionWrite();
+        // Right after a database outage the first writes can still fail: try a few times before letting go.
+        for (let attempt = 0; attempt < 8; attempt++) {
+          try {
+            await flush();
+            if (!writer.hasPending()) break;
+          } catch {
+            await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 200 * 2 ** attempt)));
+          }
+        }
       }
       writers.delete(String(writer.sessionId));
     },
@@ -122,7 +130,7 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
       if (timer) clearInterval(timer);
       timer = null;
       if (flushFirst) {
-        for (const w of writers.values()) w.forceSessionWrite = true;
+        for (const w of writers.values()) w.requestSessionWrite();
         await flush().catch(() => undefined);
       }
       else await chain;

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxLive, type SandboxLive } from '../../../sandbox/live/index';
 import { createTestApp, signupAgency, type Session } from '../../../../tests/helpers/app';
 import type { LiveManager } from './manager';
-import { creatorDoc, endedSession, sessionsOf, startManager, uniqueHandle, waitFor } from './testing/harness';
+import { creatorDoc, endedSession, sessionsOf, startManager, uniqueHandle, waitFor } from '../../../../tests/helpers/live/harness';
 
 let live: SandboxLive;
 let app: FastifyInstance;
@@ -16,7 +16,7 @@ let manager: LiveManager | undefined;
 
 beforeAll(async () => {
   live = await startSandboxLive();
-  app = await createTestApp({ DB_LABEL: 'live_faults' }, (config) => ({ ...config, live: { ...config.live, connectionSettings: live.settings } }));
+  app = await createTestApp({ DB_LABEL: 'live_faults' }, undefined, { liveConnection: live.settings });
   admin = await signupAgency(app, 'Fault Agency');
 });
 afterEach(async () => {

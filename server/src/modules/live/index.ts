@@ -7,7 +7,8 @@
  * The routes are registered by app.ts inside `/api/v1` (`liveRoutes` with the hub, `liveCreatorRoutes`).
  */
 import type { FastifyInstance } from 'fastify';
-import { createLiveManager, type LiveManagerOptions } from './manager';
+import type { LiveSessionEvents } from './events';
+import { createLiveManager, runningLiveManager, type LiveManager, type LiveManagerOptions } from './manager';
 import { liveCreatorGifterModel, liveGiftEventModel, liveGifterModel, liveMemberModel } from './models';
 import { liveSessionModel } from './session-model';
 import { streamTokenFromQuery } from './sse';
@@ -16,10 +17,22 @@ import { createStreamHub, type StreamHub } from './stream-log';
 export { liveCreatorRoutes, liveRoutes } from './routes';
 export { createLiveManager, type LiveManager, type LiveManagerOptions } from './manager';
 export { liveSettingsFromConfig } from './settings';
+export type { LiveSessionEvents, SessionEndedEvent, SessionStartedEvent } from './events';
+
+/** What /readyz says about LIVE beyond its mode: listeners, the check budget and the sign server's last word. */
+export type LiveStatus = { worker: 'running' | 'stopped'; connection: 'configured' | 'missing' } & Partial<ReturnType<LiveManager['status']>>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    liveStatus(): LiveStatus;
+  }
+}
 
 export interface LiveSetupOptions {
   /** Options for the `live-listeners` worker's manager (tests and the SIGKILL child override some). */
   manager?: Partial<LiveManagerOptions>;
+  /** Session opened / ended announcements (alerts and webhooks hook in here; see events.ts). */
+  events?: LiveSessionEvents;
 }
 
 export function setupLive(app: FastifyInstance, options: LiveSetupOptions = {}): { hub: StreamHub } {
@@ -27,8 +40,12 @@ export function setupLive(app: FastifyInstance, options: LiveSetupOptions = {}):
   const hub = createStreamHub(app.coordination.bus);
   app.addHook('preClose', async () => hub.closeAll());
 
+  app.decorate('liveStatus', (): LiveStatus => {
+    const running = runningLiveManager(app);
+    return { worker: running ? 'running' : 'stopped', connection: app.runtime.liveConnection ? 'configured' : 'missing', ...running?.status() };
+  });
   app.workers.register('live-listeners', async () => {
-    const manager = createLiveManager(app, options.manager);
+    const manager = createLiveManager(app, { events: options.events, ...options.manager });
     manager.start();
     return { stop: () => manager.stop() };
   });

@@ -10,7 +10,7 @@ import { createTestApp, signupAgency, type Session } from '../../../../tests/hel
 import { testDbUri } from '../../../../tests/helpers/db';
 import type { LiveManager } from './manager';
 import { randomPrefix, SHARED_REDIS_URL } from '../../coordination/testing';
-import { creatorDoc, endedSession, sessionsOf, startManager, uniqueHandle, waitFor } from './testing/harness';
+import { creatorDoc, endedSession, sessionsOf, startManager, uniqueHandle, waitFor } from '../../../../tests/helpers/live/harness';
 
 let live: SandboxLive;
 let appA: FastifyInstance;
@@ -21,11 +21,10 @@ const managers: LiveManager[] = [];
 beforeAll(async () => {
   live = await startSandboxLive();
   const uri = testDbUri('live_instances');
-  const withSandbox = (config: Parameters<NonNullable<Parameters<typeof createTestApp>[1]>>[0]) => ({ ...config, live: { ...config.live, connectionSettings: live.settings } });
   // Several instances coordinate through Redis (a key prefix of this test's own on the shared server).
   const redis = { REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: randomPrefix('instances') };
-  appA = await createTestApp({ MONGODB_URI: uri, ...redis }, withSandbox);
-  appB = await createTestApp({ MONGODB_URI: uri, JWT_SECRET: appA.config.jwtSecret, ...redis }, withSandbox);
+  appA = await createTestApp({ MONGODB_URI: uri, ...redis }, undefined, { liveConnection: live.settings });
+  appB = await createTestApp({ MONGODB_URI: uri, JWT_SECRET: appA.config.jwtSecret, ...redis }, undefined, { liveConnection: live.settings });
   admin = await signupAgency(appA, 'Two Instances');
 });
 afterAll(async () => {

@@ -21,7 +21,8 @@ import { LIVE_EVENT_NAMES, toLiveEvent, type LiveEvent } from '@shared/live';
 import { createLiveConnection, type LiveConnectionSettings } from './connector';
 import type { Aggregator } from './aggregator';
 import type { SessionStore } from './session-store';
-import { applyToWriter, createWriter, type SessionWriter } from './writer';
+import type { SignGate } from './sign-gate';
+import { createWriter, type SessionWriter } from './writer';
 
 export interface ListenerTarget {
   tenantId: Types.ObjectId;
@@ -35,14 +36,14 @@ export interface ListenerDeps {
   connectionOptions?: TikTokLiveConstructorConnectionOptions;
   aggregator: Aggregator;
   store: SessionStore;
-  /** The fencing token of this creator's ownership lease, stamped on the session it writes. */
-  fence?: () => string | undefined;
   now: () => number;
   random: () => number;
   log: FastifyBaseLogger;
   watchdogMs: number;
   reconnectMinMs: number;
   reconnectMaxMs: number;
+  /** The instance's sign gate: a reconnect waits while it is closed, and a 429 closes it for every check. */
+  signGate?: SignGate;
   /** The listener is done (session ended, or stopped): the manager forgets it and releases its lease. */
   onDone: (listener: Listener, reason: string) => void;
 }
@@ -105,7 +106,7 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
   }
 
   async function openSessionFor(roomId: string): Promise<boolean> {
-    const resume = await deps.store.openSession({ tenantId: target.tenantId, creatorId: target.creatorId, roomId, startedAt: roomStartedAt(), fence: deps.fence?.() });
+    const resume = await deps.store.openSession({ tenantId: target.tenantId, creatorId: target.creatorId, roomId, startedAt: roomStartedAt() });
     if (!resume) return false;
     writer = createWriter(resume);
     deps.aggregator.add(writer);
@@ -139,8 +140,9 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
       buffered.push(event);
       return;
     }
-    applyToWriter(writer, event);
-    if (event.kind === 'end') void finish(event.at, 'stream_end');
+    writer.apply(event);
+    // A suspended stream (TikTok's moderation) is kept apart: an account-health event (session-end.ts).
+    if (event.kind === 'end') void finish(event.at, event.suspended ? 'suspended' : 'stream_end');
   }
 
   function onEvent(from: TikTokLiveConnection, name: string, data: unknown): void {
@@ -169,6 +171,9 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
   async function reconnect(): Promise<void> {
     reconnectTimer = null;
     if (state !== 'reconnecting' || !writer) return;
+    // Another check or reconnect got a 429: no sign request before the time the server gave.
+    const gateWait = deps.signGate?.waitMs() ?? 0;
+    if (gateWait > 0) return scheduleReconnect(gateWait * (1 + deps.random() * 0.1));
     try {
       connectCount++;
       const connected = await connection!.connect();
@@ -194,8 +199,9 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
         return void finish(writer?.tally.lastEventAt ?? deps.now(), 'offline');
       }
       if (err instanceof SignatureRateLimitError) {
-        log.warn({ retryAfterMs: err.retryAfter }, 'live: sign server rate limit while reconnecting');
-        return scheduleReconnect(Math.max(err.retryAfter, deps.reconnectMinMs) * (1 + deps.random() * 0.2));
+        const waitMs = deps.signGate?.rateLimited(err, deps.reconnectMinMs) ?? err.retryAfter;
+        log.warn({ retryAfterMs: err.retryAfter, resetTime: err.resetTime }, 'live: sign server rate limit while reconnecting');
+        return scheduleReconnect(Math.max(waitMs, deps.reconnectMinMs) * (1 + deps.random() * 0.2));
       }
       log.warn({ err: (err as Error)?.message }, 'live: reconnect failed; retrying');
       scheduleReconnect();

@@ -6,22 +6,30 @@
 import type { FastifyInstance } from 'fastify';
 import type { Types } from 'mongoose';
 import type { TikTokLiveConstructorConnectionOptions } from 'tiktok-live-connector';
-import type { LiveConnectionSettings } from './connector';
+import { createLiveConnection, type LiveConnectionSettings } from './connector';
+import { isDatabaseUnavailableError } from '../../db/availability';
 import { creatorModel } from '../creators/model';
 import { createAggregator } from './aggregator';
 import { createLeases } from './leases';
 import { createListener, type Listener } from './listener';
 import { createScheduler, type TrackedCreator } from './scheduler';
+import type { LiveSessionEvents } from './events';
 import { createSessionStore } from './session-store';
-import { liveSettingsFromConfig } from './settings';
+import { createSignGate } from './sign-gate';
+import { createSessionSweeper } from './sweeper';
 import { createStreamPublisher } from './stream-log';
 
 export interface LiveManagerOptions {
   instanceId: string;
   now: () => number;
   random: () => number;
-  /** Where TikTok LIVE is (the sandbox's or explicit TIKTOK_LIVE_* settings). */
+  /** Where TikTok LIVE is (app.runtime.liveConnection: TikTok's, or the sandbox's). */
   settings: LiveConnectionSettings | null;
+  /**
+   * Ask the library's is-live check (TikTok's page, then its room API: no signature) before connecting, so an
+   * offline creator costs no sign-server request. Off: every check is a connect attempt.
+   */
+  unsignedLiveCheck: boolean;
   connectionOptions?: TikTokLiveConstructorConnectionOptions;
   checksPerMinute: number;
   schedulerTickMs: number;
@@ -41,7 +49,10 @@ export interface LiveManagerOptions {
   reconnectMinMs: number;
   reconnectMaxMs: number;
   trackedRefreshMs: number;
+  /** How often the sweeper runs (stale uncovered sessions, interrupted roll-ups). */
   rollupSweepMs: number;
+  /** Session opened / ended announcements (the hook for alerts and webhooks). */
+  events?: LiveSessionEvents;
 }
 
 export { defaultInstanceId } from '../../plugins/coordination';
@@ -52,7 +63,8 @@ export function liveManagerDefaults(app: FastifyInstance): LiveManagerOptions {
     instanceId: app.coordination.instanceId,
     now: Date.now,
     random: Math.random,
-    settings: liveSettingsFromConfig(live),
+    settings: app.runtime.liveConnection,
+    unsignedLiveCheck: true,
     checksPerMinute: live.checksPerMinute,
     schedulerTickMs: 1_000,
     minRecheckMs: 15_000,
@@ -71,7 +83,7 @@ export function liveManagerDefaults(app: FastifyInstance): LiveManagerOptions {
     reconnectMinMs: 1_000,
     reconnectMaxMs: 60_000,
     trackedRefreshMs: 5_000,
-    rollupSweepMs: 30_000,
+    rollupSweepMs: 15_000,
   };
 }
 
@@ -79,6 +91,13 @@ interface Tracked extends TrackedCreator {
   tenantId: Types.ObjectId;
   creatorId: Types.ObjectId;
   handle: string;
+}
+
+/** The manager running on each app (at most one per instance): what /readyz reports on. */
+const runningManagers = new WeakMap<FastifyInstance, LiveManager>();
+
+export function runningLiveManager(app: FastifyInstance): LiveManager | undefined {
+  return runningManagers.get(app);
 }
 
 export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveManagerOptions> = {}) {
@@ -90,12 +109,26 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     now: options.now,
     log,
     publisher,
+    events: options.events,
     sessionWritesPerFlush: options.sessionWritesPerFlush,
     sessionWriteMinIntervalMs: options.sessionWriteMinIntervalMs,
-    stillOwned: (writers) => leases.notTakenOver(writers.map((w) => ({ creatorId: w.creatorId, token: w.fence! }))),
   });
   const leases = createLeases(app.coordination.ownership, { ttlMs: options.leaseTtlMs });
   const listeners = new Map<string, Listener>();
+  // One gate for the scheduler's checks and the listeners' reconnects: the sign server limits us as a whole.
+  const signGate = createSignGate(options.now);
+  const sweeper = createSessionSweeper(app.db, store, {
+    now: options.now,
+    log,
+    staleAfterMs: options.leaseTtlMs + options.minRecheckMs,
+    // One check interval: a creator is rechecked at most every minRecheckMs, within the per-minute budget.
+    checkIntervalMs: Math.max(options.minRecheckMs, 60_000 / Math.max(1, options.checksPerMinute)) + options.schedulerTickMs * 2,
+    // Its own lease set over the same ownership keys: it never touches a room someone listens to.
+    leases: createLeases(app.coordination.ownership, { ttlMs: options.leaseTtlMs }),
+    listening: (creatorId) => listeners.has(String(creatorId)),
+    lastDatabaseFailureAt: () => Math.max(lastDatabaseFailureAt, app.dbAvailability?.lastDownAt() ?? 0),
+  });
+  let lastDatabaseFailureAt = 0;
   const aggregator = createAggregator(store, publisher, {
     now: options.now,
     flushIntervalMs: options.flushIntervalMs,
@@ -104,7 +137,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     log,
     onFenced: (writer) => {
       const listener = listeners.get(String(writer.creatorId));
-      if (listener) void listener.stop({ end: false, reason: 'lease_lost', flush: false });
+      if (listener) void listener.stop({ end: false, reason: 'lease_lost' });
     },
   });
   let tracked: { list: Tracked[]; at: number } | null = null;
@@ -133,8 +166,12 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     const key = String(listener.target.creatorId);
     if (listeners.get(key) === listener) listeners.delete(key);
     if (reason === 'lease_lost' || reason === 'crash') return;
-    void leases.release(listener.target).catch((err) => log.error({ err }, 'live: releasing a lease failed'));
+    // Kept until done: a clean stop waits for its releases before the database goes (the next start listens at once).
+    const release = leases.release(listener.target).catch((err) => log.error({ err }, 'live: releasing a lease failed'));
+    releases.add(release);
+    void release.finally(() => releases.delete(release));
   }
+  const releases = new Set<Promise<unknown>>();
 
   const scheduler = createScheduler<Tracked>({
     now: options.now,
@@ -146,10 +183,13 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     backoffMaxMs: options.backoffMaxMs,
     concurrency: options.checkConcurrency,
     log,
+    signGate,
     candidates: async () => (await trackedCreators()).filter((c) => !listeners.has(c.key)),
     claim: (c) => leases.acquire({ tenantId: c.tenantId, creatorId: c.creatorId }),
     async check(c) {
-      if (!options.settings) throw new Error('LIVE connection settings are missing (see liveSettingsFromConfig)');
+      if (!options.settings) throw new Error('LIVE connection settings are missing (app.runtime.liveConnection)');
+      // The scheduler starts no second check of a creator while this one (and its `after`) runs.
+      if (options.unsignedLiveCheck && !(await isLiveWithoutSignature(c.handle, options.settings))) return 'offline';
       const listener = createListener(
         { tenantId: c.tenantId, creatorId: c.creatorId, handle: c.handle },
         {
@@ -157,19 +197,24 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
           connectionOptions: options.connectionOptions,
           aggregator,
           store,
-          fence: () => leases.tokenOf(c.creatorId),
           now: options.now,
           random: options.random,
           log,
           watchdogMs: options.watchdogMs,
           reconnectMinMs: options.reconnectMinMs,
           reconnectMaxMs: options.reconnectMaxMs,
+          signGate,
           onDone,
         },
       );
       listeners.set(c.key, listener);
       try {
         const outcome = await listener.start();
+        if (outcome === 'live' && !running) {
+          // We were stopped while this check connected: leave the session open for whoever listens next.
+          await listener.stop({ end: false, reason: 'shutdown' });
+          return 'live';
+        }
         if (outcome === 'live') return 'live';
         listeners.delete(c.key);
         return 'offline';
@@ -180,18 +225,27 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
       }
     },
     async after(c, outcome) {
-      if (outcome === 'offline' && c.marked) {
+      // Not right after a database outage: every lease has just expired, and the listener that is still in the
+      // room (on another instance) has not renewed yet; an "offline" answer then must not end its session.
+      const quiet = options.now() - Math.max(lastDatabaseFailureAt, app.dbAvailability?.lastDownAt() ?? 0) >= options.leaseTtlMs + options.minRecheckMs;
+      if (outcome === 'offline' && c.marked && quiet) {
         // The creator is offline but a session is still marked live: its listener died (and we hold the lease
-        // now). It ended after its last persisted event.
-        for (const session of await store.liveSessionsOf(c.tenantId, c.creatorId)) {
-          const endedAt = session.lastEventAt?.getTime() ?? session.startedAt.getTime();
-          await store.endSession({ tenantId: c.tenantId, sessionId: session._id, endedAt, reason: 'offline' });
-        }
+        // now, so nobody else listens). It ended unobserved, after the last moment we know it was going.
+        await store.endOlderSessions(c.tenantId, c.creatorId, null);
         if (tracked) tracked.at = 0;
       }
       await leases.release({ tenantId: c.tenantId, creatorId: c.creatorId });
     },
   });
+
+  /**
+   * The library's is-live check: the creator's LIVE page, then TikTok's room API, neither signed; its last resort
+   * is the sign server's room-id route. Throws what the library throws when every source fails.
+   */
+  async function isLiveWithoutSignature(handle: string, settings: LiveConnectionSettings): Promise<boolean> {
+    const probe = createLiveConnection(handle, settings, options.connectionOptions);
+    return probe.fetchIsLive();
+  }
 
   function every(ms: number, job: () => Promise<unknown>, what: string): void {
     let busy = false;
@@ -199,25 +253,42 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
       if (busy) return;
       busy = true;
       job()
-        .catch((err) => log.error({ err }, `live: ${what} failed`))
+        .catch((err) => {
+          if (isDatabaseUnavailableError(err)) lastDatabaseFailureAt = options.now();
+          log.error({ err }, `live: ${what} failed`);
+        })
         .finally(() => (busy = false));
     }, ms);
     timers.push(timer);
   }
 
-  return {
+  const manager = {
     instanceId: options.instanceId,
     options,
     store,
     aggregator,
     scheduler,
+    signGate,
     leases,
+    sweeper,
     listeners: () => [...listeners.values()],
+    /** For operators (/readyz): listeners, the check budget left, the sign gate and the last sign-server error. */
+    status() {
+      const budget = scheduler.budget();
+      const pausedUntil = budget.pausedUntil > options.now() ? new Date(budget.pausedUntil).toISOString() : null;
+      return {
+        listeners: listeners.size,
+        checks: { ...scheduler.stats(), pausedUntil },
+        budget: { remaining: budget.remaining, capacity: budget.capacity, perMinute: budget.perMinute },
+        signServer: { pausedUntil, lastError: budget.lastSignError },
+      };
+    },
     listenerFor: (creatorId: string) => listeners.get(creatorId),
 
     start(): void {
       if (running) return;
       running = true;
+      runningManagers.set(app, manager);
       if (!options.settings) {
         log.error('live: no LIVE connection settings (sandbox not started and no TIKTOK_LIVE_* set); listeners are off');
         return;
@@ -229,7 +300,9 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
         async () => {
           for (const lost of await leases.renewAll()) {
             log.warn({ creatorId: String(lost.creatorId) }, 'live: lease taken over by another instance; stopping this listener');
-            await listeners.get(String(lost.creatorId))?.stop({ end: false, reason: 'lease_lost', flush: false });
+            // Flushed first: gifts held through a database outage go into the session's ledger (idempotent per
+            // message), which the new owner's end recomputes from; the session document's update is refused.
+            await listeners.get(String(lost.creatorId))?.stop({ end: false, reason: 'lease_lost', flush: true });
           }
           // An instance joined (or this one holds more than its share): hand rooms over, flushed and left open;
           // the lease is released when the listener is done, and an instance below its share takes the room.
@@ -240,21 +313,26 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
         },
         'lease renewal',
       );
-      every(options.rollupSweepMs, () => store.rollUpPending(), 'rollup sweep');
+      every(options.rollupSweepMs, () => sweeper.sweep(), 'session sweep');
     },
 
     /** Graceful stop: every session is flushed and left open, every lease released (another instance continues at once). */
     async stop(): Promise<void> {
       running = false;
+      if (runningManagers.get(app) === manager) runningManagers.delete(app);
       scheduler.stop();
       timers.splice(0).forEach(clearInterval);
       await Promise.all([...listeners.values()].map((l) => l.stop({ end: false, reason: 'shutdown' }).catch(() => undefined)));
       await aggregator.stop();
+      await Promise.all([...releases]);
+      // Leases held without a listener (a check in flight when we stopped) go too.
+      await Promise.all(leases.held().map((ref) => leases.release(ref).catch((err) => log.error({ err }, 'live: releasing a lease failed'))));
     },
 
     /** Simulated death (tests): sockets dropped, nothing flushed, leases left to expire. */
     async crash(): Promise<void> {
       running = false;
+      if (runningManagers.get(app) === manager) runningManagers.delete(app);
       scheduler.stop();
       timers.splice(0).forEach(clearInterval);
       for (const l of listeners.values()) {
@@ -265,6 +343,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
       await aggregator.stop(false);
     },
   };
+  return manager;
 }
 
 export type LiveManager = ReturnType<typeof createLiveManager>;

@@ -14,6 +14,8 @@ import {
   LiveTrackingBody,
   TopGiftersQuery,
 } from '@shared/schemas/live';
+import { sendCsv, wantsCsv } from '../../lib/csv-reply';
+import { SESSION_HEADER, createExportsService } from '../exports/service';
 import { createLiveService } from './service';
 import { createStreamHandler } from './sse';
 import type { StreamHub } from './stream-log';
@@ -31,7 +33,10 @@ export const liveRoutes: FastifyPluginAsyncTypebox<{ hub: StreamHub; heartbeatMs
   });
   app.get('/sessions', {
     schema: { tags, security, summary: 'LIVE sessions, newest first (listener and imported)', querystring: ListLiveSessionsQuery, response: { 200: LiveSessionPage, ...StandardErrors } },
-    handler: async (request) => service.listSessions(request.auth, request.query),
+    handler: async (request, reply) => {
+      if (wantsCsv(request)) return sendCsv(reply, 'live-sessions.csv', SESSION_HEADER, await createExportsService(app.db).sessions(request.auth, request.query));
+      return service.listSessions(request.auth, request.query);
+    },
   });
   app.get('/sessions/:id', {
     schema: { tags, security, summary: 'One LIVE session with its top gifters', params: IdParams, response: { 200: LiveSessionDetail, ...StandardErrors } },
@@ -51,7 +56,16 @@ export const liveRoutes: FastifyPluginAsyncTypebox<{ hub: StreamHub; heartbeatMs
       produces: ['text/event-stream'],
       response: { 200: Type.String({ description: 'text/event-stream' }), ...StandardErrors },
     },
-    handler: createStreamHandler({ hub: opts.hub, conn: app.db, heartbeatMs: opts.heartbeatMs ?? 15_000, visibilityRefreshMs: 15_000 }),
+    handler: createStreamHandler({
+      hub: opts.hub,
+      conn: app.db,
+      heartbeatMs: opts.heartbeatMs ?? 15_000,
+      visibilityRefreshMs: 15_000,
+      checkSession: app.checkSession,
+      authCheckMs: app.config.security.streamAuthCheckMs,
+      maxPerUser: app.config.security.streamMaxPerUser,
+      maxPerInstance: app.config.security.streamMaxPerInstance,
+    }),
   });
 };
 

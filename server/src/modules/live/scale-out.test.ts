@@ -13,7 +13,7 @@ import { createTestApp, signupAgency, type Session } from '../../../../tests/hel
 import { testDbUri } from '../../../../tests/helpers/db';
 import { randomPrefix, startPrivateRedis } from '../../coordination/testing';
 import type { LiveManager } from './manager';
-import { sessionsOf, startManager, uniqueHandle, waitFor } from './testing/harness';
+import { sessionsOf, startManager, uniqueHandle, waitFor } from '../../../../tests/helpers/live/harness';
 
 let live: SandboxLive;
 let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
@@ -73,7 +73,7 @@ beforeAll(async () => {
   const uri = testDbUri('live_scale_out');
   const env = { MONGODB_URI: uri, REDIS_URL: redis.url, REDIS_KEY_PREFIX: randomPrefix('scale'), JWT_SECRET: 's'.repeat(48) };
   for (let i = 0; i < 3; i++) {
-    const app = await createTestApp(env, (config) => ({ ...config, live: { ...config.live, connectionSettings: live.settings } }));
+    const app = await createTestApp(env, undefined, { liveConnection: live.settings });
     await app.listen({ port: 0, host: '127.0.0.1' });
     apps.push(app);
   }

@@ -5,12 +5,14 @@
  *   creators of all agencies on this instance;
  * - candidates are taken round robin, creators with a session still marked live first (an instance died and its
  *   rooms need taking over), each at most every `minRecheckMs`, on a jittered tick;
- * - offline is a normal answer; a rate limit pauses every check for its `retryAfter`; other sign-server and
- *   network errors pause with exponential backoff (they are about the shared sign server, not the creator);
- *   errors about one creator (unknown handle…) back off that creator only.
+ * - offline is a normal answer; a 429 from the sign server closes the shared sign gate (sign-gate.ts) until its
+ *   Retry-After or reset time: no check at all is made before then, by this scheduler or a reconnecting listener;
+ *   other sign-server and network errors pause with exponential backoff (they are about the shared sign server,
+ *   not the creator); errors about one creator (unknown handle…) back off that creator only.
  */
 import { InvalidResponseCompositeError, InvalidResponseError, InvalidUniqueIdError, SignAPIError, SignatureRateLimitError, UserOfflineError } from 'tiktok-live-connector';
 import type { FastifyBaseLogger } from 'fastify';
+import { createSignGate, type SignGate } from './sign-gate';
 
 export interface TrackedCreator {
   key: string;
@@ -32,6 +34,8 @@ export interface SchedulerOptions<T extends TrackedCreator> {
   /** At most this many checks in flight. */
   concurrency: number;
   log: FastifyBaseLogger;
+  /** Shared with the listeners' reconnects: a 429 closes it for everyone. Default: the scheduler's own. */
+  signGate?: SignGate;
   /** The creators to check now (tracked, not already listened to by this instance). */
   candidates: () => Promise<T[]> | T[];
   /**
@@ -47,9 +51,19 @@ export interface SchedulerOptions<T extends TrackedCreator> {
 
 export type ErrorKind = 'offline' | 'rate_limited' | 'sign' | 'creator' | 'network';
 
+/** The rate-limit error inside `err` (the library wraps the sources of its composite look-ups). */
+export function rateLimitIn(err: unknown): SignatureRateLimitError | null {
+  if (err instanceof SignatureRateLimitError) return err;
+  if (err instanceof InvalidResponseCompositeError) {
+    const inner = (err as unknown as { config?: { requestErrs?: unknown[] } }).config?.requestErrs ?? [];
+    return (inner.find((e) => e instanceof SignatureRateLimitError) as SignatureRateLimitError | undefined) ?? null;
+  }
+  return null;
+}
+
 export function classifyCheckError(err: unknown): ErrorKind {
   if (err instanceof UserOfflineError) return 'offline';
-  if (err instanceof SignatureRateLimitError) return 'rate_limited';
+  if (rateLimitIn(err)) return 'rate_limited';
   if (err instanceof SignAPIError) return 'sign';
   if (err instanceof InvalidResponseCompositeError || err instanceof InvalidResponseError || err instanceof InvalidUniqueIdError) return 'creator';
   return 'network';
@@ -71,10 +85,15 @@ export function createScheduler<T extends TrackedCreator>(options: SchedulerOpti
   const capacity = Math.max(1, Math.round(options.checksPerMinute / 4));
   let tokens = capacity;
   let refilledAt = options.now();
-  let pausedUntil = 0;
+  const gate = options.signGate ?? createSignGate(options.now);
   let failures = 0;
   let inFlight = 0;
   const nextCheckAt = new Map<string, number>();
+  /**
+   * Creators whose check is running, `after` included: never two checks of one creator at once (a second one
+   * would take the lease that the first one's `after` then releases, under a listener that just started).
+   */
+  const checking = new Set<string>();
   const creatorFailures = new Map<string, number>();
   /** Last time each creator was checked, for round robin (least recently checked first). */
   const lastCheckedAt = new Map<string, number>();
@@ -87,9 +106,8 @@ export function createScheduler<T extends TrackedCreator>(options: SchedulerOpti
     refilledAt = now;
   }
 
-  function pause(ms: number, now: number): void {
-    pausedUntil = Math.max(pausedUntil, now + ms);
-    stats.pausedUntil = pausedUntil;
+  function pause(ms: number): void {
+    gate.pause(ms);
   }
 
   function backoffMs(): number {
@@ -98,6 +116,15 @@ export function createScheduler<T extends TrackedCreator>(options: SchedulerOpti
   }
 
   async function runCheck(creator: T): Promise<void> {
+    checking.add(creator.key);
+    try {
+      await runCheckOnce(creator);
+    } finally {
+      checking.delete(creator.key);
+    }
+  }
+
+  async function runCheckOnce(creator: T): Promise<void> {
     const now = options.now();
     lastCheckedAt.set(creator.key, now);
     stats.checks++;
@@ -126,15 +153,17 @@ export function createScheduler<T extends TrackedCreator>(options: SchedulerOpti
       if (kind === 'rate_limited') {
         stats.rateLimited++;
         failures++;
-        const retryAfter = (err as SignatureRateLimitError).retryAfter || 0;
-        pause(Math.max(retryAfter, backoffMs()) * (1 + options.random() * 0.2), at);
-        options.log.warn({ retryAfterMs: retryAfter, pausedForMs: pausedUntil - at }, 'live: sign server rate limit; pausing going-live checks');
+        const limit = rateLimitIn(err)!;
+        // The server's own time when it gives one (checks resume right after it); our backoff when it does not.
+        const pausedForMs = gate.rateLimited(limit, backoffMs());
+        options.log.warn({ retryAfterMs: limit.retryAfter, resetTime: limit.resetTime, pausedForMs }, 'live: sign server rate limit; pausing every going-live check');
       } else if (kind === 'sign' || kind === 'network') {
         if (kind === 'sign') stats.signErrors++;
         else stats.networkErrors++;
+        gate.noteError(kind, err);
         failures++;
-        pause(backoffMs(), at);
-        options.log.warn({ err: (err as Error)?.message, pausedForMs: pausedUntil - at }, `live: ${kind} error during a going-live check; backing off`);
+        pause(backoffMs());
+        options.log.warn({ err: (err as Error)?.message, pausedForMs: gate.waitMs() }, `live: ${kind} error during a going-live check; backing off`);
       } else {
         stats.creatorErrors++;
         const n = (creatorFailures.get(creator.key) ?? 0) + 1;
@@ -149,13 +178,13 @@ export function createScheduler<T extends TrackedCreator>(options: SchedulerOpti
   async function tick(): Promise<void> {
     const now = options.now();
     refill(now);
-    if (now < pausedUntil) return;
+    if (now < gate.pausedUntil()) return;
     const all = await options.candidates();
     const due = all
-      .filter((c) => (nextCheckAt.get(c.key) ?? 0) <= now)
+      .filter((c) => !checking.has(c.key) && (nextCheckAt.get(c.key) ?? 0) <= now)
       .sort((a, b) => Number(b.marked) - Number(a.marked) || (lastCheckedAt.get(a.key) ?? 0) - (lastCheckedAt.get(b.key) ?? 0));
     for (const creator of due) {
-      if (stopped || inFlight >= options.concurrency || tokens < 1 || options.now() < pausedUntil) break;
+      if (stopped || inFlight >= options.concurrency || tokens < 1 || options.now() < gate.pausedUntil()) break;
       // The lease comes first: a creator another instance listens to costs no budget.
       if (!(await options.claim(creator))) {
         nextCheckAt.set(creator.key, options.now() + options.minRecheckMs);
@@ -178,7 +207,13 @@ export function createScheduler<T extends TrackedCreator>(options: SchedulerOpti
   }
 
   return {
-    stats: () => ({ ...stats, tokens, inFlight }),
+    stats: () => ({ ...stats, pausedUntil: gate.pausedUntil(), tokens, inFlight }),
+    /** The check budget as an operator reads it: what is left now, the rate, and the sign gate. */
+    budget: () => {
+      refill(options.now());
+      return { remaining: Math.floor(tokens), capacity, perMinute: options.checksPerMinute, pausedUntil: gate.pausedUntil(), lastSignError: gate.lastError() };
+    },
+    signGate: gate,
     start(): void {
       if (!stopped) return;
       stopped = false;

@@ -30,15 +30,33 @@ export function toLiveSession(doc: LiveSessionDoc): LiveSession {
     likes: int(doc.likes),
   };
   if (doc.newFollowers !== null && doc.newFollowers !== undefined) session.newFollowers = int(doc.newFollowers);
+  if (doc.reconciliation) session.reconciled = true;
   if (doc.source === 'listener') {
     session.uniqueGifters = int(doc.gifters);
     session.newMembers = int(doc.newMembers);
+    if (doc.endReason) session.endReason = doc.endReason;
+  } else {
+    // Imported sessions: the export's own figures, when its file had the column (absent otherwise, not 0).
+    if (doc.gifters !== undefined && doc.gifters !== null) session.uniqueGifters = int(doc.gifters);
+    if (doc.viewers !== undefined && doc.viewers !== null) session.totalViewers = int(doc.viewers);
+    if (doc.comments !== undefined && doc.comments !== null) session.comments = int(doc.comments);
+    if (doc.shares !== undefined && doc.shares !== null) session.shares = int(doc.shares);
   }
   return session;
 }
 
 function toTopGifters(list: { userId: string; handle?: string; nickname?: string; diamonds: number }[] | undefined): TopGifter[] {
   return (list ?? []).map((g) => ({ userId: g.userId, handle: g.handle ?? '', nickname: g.nickname ?? '', diamonds: int(g.diamonds) }));
+}
+
+/** The sessions list's filter without its cursor (also the CSV export's). */
+export async function sessionListFilter(conn: Connection, auth: AuthContext, query: Pick<ListLiveSessionsQuery, 'creatorId' | 'from' | 'to'>): Promise<Record<string, unknown>> {
+  const filter: Record<string, unknown> = { tenantId: auth.tenant, ...(await creatorIdFilter(conn, auth, query.creatorId)) };
+  const range: Record<string, Date> = {};
+  if (query.from) range.$gte = new Date(query.from);
+  if (query.to) range.$lt = new Date(query.to);
+  if (Object.keys(range).length) filter.$and = [{ startedAt: range }];
+  return filter;
 }
 
 export function createLiveService(conn: Connection) {
@@ -93,12 +111,8 @@ export function createLiveService(conn: Connection) {
 
     async listSessions(auth: AuthContext, query: ListLiveSessionsQuery): Promise<PageOf<LiveSession>> {
       const limit = query.limit ?? 50;
-      const filter: Record<string, unknown> = { tenantId: auth.tenant, ...(await creatorIdFilter(conn, auth, query.creatorId)) };
-      const range: Record<string, Date> = {};
-      if (query.from) range.$gte = new Date(query.from);
-      if (query.to) range.$lt = new Date(query.to);
-      const and: Record<string, unknown>[] = [];
-      if (Object.keys(range).length) and.push({ startedAt: range });
+      const filter = await sessionListFilter(conn, auth, query);
+      const and: Record<string, unknown>[] = filter.$and ? (filter.$and as Record<string, unknown>[]) : [];
       if (query.cursor) {
         const c = decodeCursor<{ s: number; id: string }>(query.cursor, ['s', 'id']);
         const at = new Date(c.s);
@@ -125,7 +139,7 @@ export function createLiveService(conn: Connection) {
       const limit = query.limit ?? 50;
       const filter: Record<string, unknown> = { tenantId: auth.tenant, sessionId: session._id };
       if (query.cursor) {
-        const c = decodeCursor<{ t: number; id: string }>(query.cursor, ['t', 'id']);
+        const c = decodeCursor<{ t: number; id: string }>(query.cursor, ['t', 'id'], { id: 'string' });
         filter.$or = [{ at: { $gt: new Date(c.t) } }, { at: new Date(c.t), _id: { $gt: c.id } }];
       }
       const docs = await ledger

@@ -61,9 +61,13 @@ export interface LiveSessionDoc {
   topGifters: SessionTopGifter[];
   /** The server instance writing this session; flushes from any other instance are refused (fencing). */
   listenerInstanceId?: string | null;
-  /** The fencing token of the ownership lease the current writer took the session with (coordination/ownership). */
-  listenerFence?: string | null;
+  /** Why the session ended: `stream_end`, `suspended`, `offline`, `room_changed`, `tracking_stopped`, `unobserved`, … */
   endReason?: string | null;
+  /** When a listener last wrote this session (its end when nobody saw it end: session-end.ts `lastSeenAt`). */
+  lastFlushAt?: Date | null;
+  /** The instance rolling this session up, and since when (an abandoned claim expires). */
+  rollupBy?: string | null;
+  rollupAt?: Date | null;
 
   // ---- imported sessions (module imports; see imports/README.md) ----
   /** shared/csv `sessionRowHash` of the row (the key is `import:<rowHash>`). */
@@ -113,8 +117,10 @@ const liveSessionSchema = new Schema<LiveSessionDoc>(
     lastEventAt: { type: Date, default: null },
     topGifters: { type: [topGifterSchema], default: [] },
     listenerInstanceId: { type: String, default: null },
-    listenerFence: { type: String, default: null },
     endReason: { type: String, default: null },
+    lastFlushAt: { type: Date, default: null },
+    rollupBy: { type: String, default: null },
+    rollupAt: { type: Date, default: null },
     rowHash: String,
     importId: Schema.Types.ObjectId,
     importBatch: String,

@@ -1,23 +1,21 @@
 /**
- * Where the listeners find TikTok LIVE. With explicit TIKTOK_LIVE_* values, whatever implements TikTok's LIVE
- * protocol there (the sign server at TIKTOK_LIVE_SIGN_URL, the web/webcast host at TIKTOK_LIVE_WEB_HOST, an extra
- * CA from TIKTOK_LIVE_CA_FILE). Without them, the bundled sandbox: main.ts starts it and puts its settings into
- * `config.live.connectionSettings` before building the app.
+ * Where the listeners find TikTok LIVE when `live.mode` is "tiktok": tiktok-live-connector's own defaults
+ * (TikTok's hosts, its default sign server) with TIKTOK_LIVE_SIGN_API_KEY, and the overrides TIKTOK_LIVE_SIGN_URL,
+ * TIKTOK_LIVE_WEB_HOST, TIKTOK_LIVE_CA_FILE (a self-hosted sign server, tests). In "sandbox" mode there is nothing
+ * to read here: main.ts starts the sandbox and passes its settings to buildApp beside the config (AppRuntime).
  */
 import { readFileSync } from 'node:fs';
 import type { LiveConfig } from '../../config';
-import { liveConnectionSettingsFromEnv, type LiveConnectionSettings } from './connector';
+import { DEFAULT_SIGN_TIMEOUT_MS, type LiveConnectionSettings } from './connector';
 
 export function liveSettingsFromConfig(live: LiveConfig, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): LiveConnectionSettings | null {
-  if (live.connectionSettings) return live.connectionSettings;
-  if (live.sandbox) return null;
-  return liveConnectionSettingsFromEnv(
-    {
-      TIKTOK_LIVE_SIGN_URL: live.signUrl,
-      TIKTOK_LIVE_SIGN_API_KEY: live.signApiKey,
-      TIKTOK_LIVE_WEB_HOST: live.webHost,
-      TIKTOK_LIVE_CA_FILE: live.caFile,
-    },
-    readFile,
-  );
+  if (live.mode !== 'tiktok') return null;
+  return {
+    signBasePath: live.signUrl ?? null,
+    signApiKey: live.signApiKey ?? null,
+    webHost: live.webHost ?? null,
+    caPem: live.caFile ? readFile(live.caFile) : null,
+    signTimeoutMs: DEFAULT_SIGN_TIMEOUT_MS,
+    proxyUrl: live.proxyUrl ?? null,
+  };
 }

@@ -14,10 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxLive, type SandboxLive } from '../../../sandbox/live/index';
 import { createTestApp, signupAgency, type Session } from '../../../../tests/helpers/app';
 import { testDbUri } from '../../../../tests/helpers/db';
-import { creatorDoc, endedSession, sessionsOf, uniqueHandle, waitFor } from './testing/harness';
+import { creatorDoc, endedSession, sessionsOf, uniqueHandle, waitFor } from '../../../../tests/helpers/live/harness';
 
 const repoRoot = resolve(__dirname, '../../../..');
-const childScript = join(repoRoot, 'server/src/modules/live/testing/child-server.ts');
+const childScript = join(repoRoot, 'tests/helpers/live/child-server.ts');
 
 let live: SandboxLive;
 let app: FastifyInstance;

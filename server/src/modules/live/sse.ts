@@ -7,11 +7,16 @@
  * - Resume: `Last-Event-ID` (or `?lastEventId=`) replays what the log still holds after it; without one the
  *   stream starts at the head. `?follow=false` sends what is stored and ends (polling clients).
  * - A comment heartbeat every `heartbeatMs`; `app.close()` ends every open stream (preClose).
+ * - The token is re-checked every `authCheckMs`: removal, role or password change and sign-out end the stream
+ *   with `event: closed` (`{code, message}`). At most `maxPerUser` streams per user (the oldest is closed with
+ *   `STREAM_LIMIT_REACHED`) and `maxPerInstance` per server (503 `STREAM_CAPACITY_REACHED`).
  */
 import { PassThrough } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LiveStreamQuery } from '@shared/schemas/live';
 import type { Connection } from 'mongoose';
+import type { ErrorCode } from '@shared/schemas/errors';
+import type { AuthContext, TokenPayload } from '../../plugins/auth';
 import { AppError } from '../../plugins/errors';
 import { parseStreamId } from '../../coordination/index';
 import { accessibleCreatorIds } from '../creators/access';
@@ -25,10 +30,25 @@ export const LIVE_STREAM_PATH = '/api/v1/live/stream';
  */
 export async function streamTokenFromQuery(request: FastifyRequest): Promise<void> {
   if (request.headers.authorization) return;
-  const path = request.url.split('?', 1)[0];
-  if (path !== LIVE_STREAM_PATH && path !== `${LIVE_STREAM_PATH}/`) return;
-  const token = (request.query as Record<string, unknown> | undefined)?.access_token;
-  if (typeof token === 'string' && token) request.headers.authorization = `Bearer ${token}`;
+  const q = request.url.indexOf('?');
+  const path = q === -1 ? request.url : request.url.slice(0, q);
+  if (q === -1 || (path !== LIVE_STREAM_PATH && path !== `${LIVE_STREAM_PATH}/`)) return;
+  const token = exactQueryParam(request.url.slice(q + 1), 'access_token');
+  if (token) request.headers.authorization = `Bearer ${token}`;
+}
+
+/**
+ * The value of the parameter spelled exactly `name` in a raw query string. The parsed `request.query` would also
+ * answer for `access%5Ftoken` or `access_token[]`; only the documented spelling is a credential here, which keeps
+ * the log redaction (app.ts) and what is accepted the same set. Only JWT characters are taken as the value.
+ */
+function exactQueryParam(rawQuery: string, name: string): string | undefined {
+  for (const part of rawQuery.split('&')) {
+    if (!part.startsWith(`${name}=`)) continue;
+    const value = part.slice(name.length + 1);
+    return /^[A-Za-z0-9_.-]+$/.test(value) ? value : undefined;
+  }
+  return undefined;
 }
 
 function formatEvent(event: StreamEvent): string {
@@ -51,12 +71,61 @@ export interface StreamRouteOptions {
   heartbeatMs: number;
   /** How often a manager's visible creators are re-read while the stream is open. */
   visibilityRefreshMs: number;
+  /** Re-verifies the stream's token (app.checkSession): throws once the user is removed, re-roled, re-passworded or signed out. */
+  checkSession: (payload: TokenPayload) => Promise<AuthContext>;
+  /** How often that check runs (cheap: an in-process cache validated by the agency's auth version). */
+  authCheckMs: number;
+  /** Open streams per user; opening one more closes the oldest. */
+  maxPerUser: number;
+  /** Open streams on this instance; above it a new stream answers 503 STREAM_CAPACITY_REACHED. */
+  maxPerInstance: number;
+}
+
+interface OpenStream {
+  end(code: ErrorCode, message: string): void;
+}
+
+/** Open streams by user (insertion order = opening order, so the first is the oldest). */
+function createStreamRegistry() {
+  const byUser = new Map<string, Set<OpenStream>>();
+  let total = 0;
+  return {
+    get total() {
+      return total;
+    },
+    add(userId: string, stream: OpenStream, maxPerUser: number): void {
+      for (let mine = byUser.get(userId); mine && mine.size >= maxPerUser; mine = byUser.get(userId)) {
+        const oldest = mine.values().next().value!;
+        oldest.end('STREAM_LIMIT_REACHED', `More than ${maxPerUser} live streams were opened for this user; this, the oldest, was closed.`);
+        // end() removes it (remove below); make sure even one that did not cannot loop forever.
+        this.remove(userId, oldest);
+      }
+      let mine = byUser.get(userId);
+      if (!mine) byUser.set(userId, (mine = new Set()));
+      mine.add(stream);
+      total++;
+    },
+    remove(userId: string, stream: OpenStream): void {
+      const mine = byUser.get(userId);
+      if (mine?.delete(stream)) total--;
+      if (mine && mine.size === 0) byUser.delete(userId);
+    },
+  };
+}
+
+function formatClose(code: ErrorCode, message: string): string {
+  return `event: closed\ndata: ${JSON.stringify({ code, message })}\n\n`;
 }
 
 export function createStreamHandler(options: StreamRouteOptions) {
+  const registry = createStreamRegistry();
   return async function liveStream(request: FastifyRequest<{ Querystring: LiveStreamQuery }>, reply: FastifyReply) {
     const { auth } = request;
     const afterId = parseLastEventId(request);
+    const follow = request.query.follow !== false;
+    if (follow && registry.total >= options.maxPerInstance) {
+      throw new AppError('STREAM_CAPACITY_REACHED', undefined, { limit: options.maxPerInstance }, { 'Retry-After': '10' });
+    }
     let visibleIds = await accessibleCreatorIds(options.conn, auth);
     let visible = new Set((visibleIds ?? []).map(String));
     const isVisible = (creatorId: string) => !visibleIds || visible.has(creatorId);
@@ -64,11 +133,11 @@ export function createStreamHandler(options: StreamRouteOptions) {
     const stream = new PassThrough();
     reply
       .header('content-type', 'text/event-stream; charset=utf-8')
-      .header('cache-control', 'no-cache, no-transform')
+      .header('cache-control', 'no-store, no-transform')
       .header('x-accel-buffering', 'no');
     stream.write('retry: 2000\n: connected\n\n');
 
-    if (request.query.follow === false) {
+    if (!follow) {
       if (afterId !== null) {
         for (const event of await options.hub.readAfter(auth.tenant, afterId)) if (isVisible(event.creatorId)) stream.write(formatEvent(event));
       }
@@ -88,13 +157,39 @@ export function createStreamHandler(options: StreamRouteOptions) {
             .catch(() => undefined);
         }, options.visibilityRefreshMs)
       : null;
+    // The token was checked once when the stream opened; a removal, role or password change or a sign-out
+    // must end the stream too, within seconds, not when the client next reconnects.
+    const payload = request.user;
+    let checking = false;
+    const authCheck = setInterval(() => {
+      if (checking || closed) return;
+      checking = true;
+      options
+        .checkSession(payload)
+        .then(
+          () => undefined,
+          (err: unknown) => {
+            // Only a verdict on the session ends the stream; a database hiccup waits for the next check.
+            if (err instanceof AppError && err.statusCode === 401) open.end(err.code, err.message);
+          },
+        )
+        .finally(() => (checking = false));
+    }, options.authCheckMs);
     const close = () => {
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
+      clearInterval(authCheck);
       if (refresh) clearInterval(refresh);
       subscription.close();
+      registry.remove(auth.userId, open);
       stream.end();
+    };
+    const open: OpenStream = {
+      end(code, message) {
+        if (!closed) stream.write(formatClose(code, message));
+        close();
+      },
     };
     const subscription = options.hub.subscribe({
       tenantId: auth.tenant,
@@ -105,6 +200,7 @@ export function createStreamHandler(options: StreamRouteOptions) {
       },
       onClose: close,
     });
+    registry.add(auth.userId, open, options.maxPerUser);
     reply.raw.on('close', close);
     // Answer once the subscription follows the feed (a Redis round trip or two), so what is published after the
     // client saw the response reaches it; bounded, so an unreachable Redis does not hold the response.

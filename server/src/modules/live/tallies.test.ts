@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxLive, type SandboxLive } from '../../../sandbox/live/index';
 import { createTestApp, signupAgency, type Session } from '../../../../tests/helpers/app';
 import type { LiveManager } from './manager';
-import { creatorDoc, endedSession, sessionsOf, startManager, uniqueHandle, waitFor } from './testing/harness';
+import { creatorDoc, endedSession, sessionsOf, startManager, uniqueHandle, waitFor } from '../../../../tests/helpers/live/harness';
 
 let live: SandboxLive;
 let app: FastifyInstance;
@@ -16,7 +16,7 @@ let manager: LiveManager;
 
 beforeAll(async () => {
   live = await startSandboxLive();
-  app = await createTestApp({ DB_LABEL: 'live_tallies' }, (config) => ({ ...config, live: { ...config.live, connectionSettings: live.settings } }));
+  app = await createTestApp({ DB_LABEL: 'live_tallies' }, undefined, { liveConnection: live.settings });
   admin = await signupAgency(app, 'Tally Agency');
   manager = startManager(app, live.settings, { streakTimeoutMs: 400 });
 });
@@ -119,7 +119,7 @@ describe('LIVE listener tallies (real library, sandbox, database)', () => {
     expect(tallies.length).toBeGreaterThan(0);
     expect(tallies[tallies.length - 1]).toMatchObject({ sessionId: String(ended._id), diamonds: expectedDiamonds, gifts: 4, peakViewers: 300, likes: 7 });
     const ends = events.filter((e) => e.event === 'session_end').map((e) => JSON.parse(e.data!));
-    expect(ends).toEqual([{ creatorId: id, sessionId: String(ended._id), summary: { durationSeconds: ended.durationSeconds, diamonds: expectedDiamonds, gifts: 4, peakViewers: 300, avgViewers: ended.avgViewers } }]);
+    expect(ends).toEqual([{ creatorId: id, sessionId: String(ended._id), summary: { durationSeconds: ended.durationSeconds, diamonds: expectedDiamonds, gifts: 4, peakViewers: 300, avgViewers: ended.avgViewers }, endReason: 'stream_end' }]);
 
     const detail = await admin.inject({ method: 'GET', url: `/api/v1/live/sessions/${ended._id}` });
     expect(detail.json()).toMatchObject({ status: 'ended', source: 'listener', diamonds: expectedDiamonds, uniqueGifters: 2, topGifters: [{ userId: '1002' }, { userId: '1001' }] });

@@ -29,35 +29,19 @@ export interface PendingGift extends CountedGift {
   streakCount: number;
 }
 
-export interface SessionWriter {
-  sessionId: Types.ObjectId;
-  tenantId: Types.ObjectId;
-  creatorId: Types.ObjectId;
-  roomId: string;
-  tally: SessionTally;
-  /** Counted gifts and joined members not yet acknowledged (written to the ledger / members). */
-  pendingGifts: PendingGift[];
-  pendingMembers: string[];
-  /** Acknowledged counts not yet added to the session document's running totals (and chats, which have no ledger). */
-  unapplied: { diamonds: number; gifts: number; newMembers: number; chats: number };
-  /** Viewer-milliseconds already persisted (the flush adds the difference). */
-  persistedViewerMs: number;
-  /** Ledger ids sent in a flush that failed: a duplicate-key answer for them on retry is our own earlier write. */
-  attemptedIds: Set<string>;
-  /** Gifts or members to acknowledge. */
-  dirty: boolean;
-  /** Anything changed since the session document was last written. */
-  sessionDirty: boolean;
-  /** Write the session document on the next flush whatever the budget (ending, detaching). */
-  forceSessionWrite: boolean;
-  lastSessionWriteAt: number;
-  /** Something to publish on the realtime stream. */
-  changed: boolean;
-  lastPublishedAt: number;
-  /** Another instance owns the session now (the flush was refused); stop without ending it. */
-  fenced: boolean;
-  /** The fencing token this writer took the session with (null: no ownership lease, e.g. a test recorder). */
-  fence: string | null;
+/** The gifts and members one flush took from a writer (given back if their acknowledgement fails). */
+export interface PendingChanges {
+  gifts: PendingGift[];
+  members: string[];
+}
+
+/** The session-document update one flush builds for a writer: `$inc`/`$max`/`$set`, and what it covered. */
+export interface SessionPatch {
+  inc: { diamonds: number; gifts: number; newMembers: number; chats: number; viewerMs: number };
+  max: Record<string, unknown>;
+  set: Record<string, unknown>;
+  viewerMs: number;
+  forced: boolean;
 }
 
 /** Where a settlement without a message id lands in the ledger: the same streak settled at the same count is the same entry. */
@@ -74,99 +58,264 @@ export interface ResumeState {
   settledStreaks: Map<string, number>;
 }
 
-export function createWriter(resume: ResumeState): SessionWriter {
-  const { doc } = resume;
-  const tally = createSessionTally(doc.startedAt.getTime());
-  tally.diamonds = doc.diamonds ?? 0;
-  tally.gifts = doc.gifts ?? 0;
-  tally.lastEventAt = Math.max(tally.startedAt, doc.lastEventAt?.getTime() ?? 0);
-  tally.likesSeen = tally.likesReportedTotal = doc.likes ?? 0;
-  tally.chats = doc.chats ?? 0;
-  tally.viewers.peak = doc.peakViewers ?? 0;
-  if (doc.viewersAt && doc.viewersFirstAt) {
-    tally.viewers.current = doc.viewers ?? 0;
-    tally.viewers.firstAt = doc.viewersFirstAt.getTime();
-    tally.viewers.lastAt = doc.viewersAt.getTime();
-    tally.viewers.viewerMs = doc.viewerMs ?? 0;
-  }
-  for (const gifter of resume.gifters) tally.gifters.set(gifter.userId, { ...gifter });
-  for (const [key, count] of resume.settledStreaks) tally.streaks.settledEarly.set(key, count);
-  return {
-    sessionId: doc._id,
-    tenantId: doc.tenantId,
-    creatorId: doc.creatorId,
-    roomId: doc.roomId ?? '',
-    tally,
-    pendingGifts: [],
-    pendingMembers: [],
-    unapplied: { diamonds: 0, gifts: 0, newMembers: 0, chats: 0 },
-    persistedViewerMs: tally.viewers.viewerMs,
-    attemptedIds: new Set(),
-    dirty: false,
-    sessionDirty: false,
-    forceSessionWrite: false,
-    lastSessionWriteAt: 0,
-    changed: true,
-    lastPublishedAt: 0,
-    fenced: false,
-    fence: doc.listenerFence ?? null,
-  };
-}
-
-function record(writer: SessionWriter, delta: TallyDelta, event?: LiveEvent): void {
-  if (delta.duplicate) return;
-  for (const gift of delta.counted) {
-    // Settlements count up to the streak's highest count, which the rule remembers for late continuations.
-    const streakCount =
-      gift.settledBy === 'instant' ? gift.gifts : gift.settledBy === 'end' ? (event?.kind === 'gift' ? event.repeatCount : gift.gifts) : (writer.tally.streaks.settledEarly.get(gift.streakKey) ?? gift.gifts);
-    writer.pendingGifts.push({ ...gift, streakCount, ledgerId: ledgerIdFor(writer.sessionId, gift, streakCount) });
-  }
-  if (delta.newMembers && event?.kind === 'member') writer.pendingMembers.push(event.userId);
-  writer.unapplied.chats += delta.chats;
-  if (writer.pendingGifts.length || writer.pendingMembers.length) writer.dirty = true;
-  writer.sessionDirty = true;
-  writer.changed = true;
-}
-
-export function applyToWriter(writer: SessionWriter, event: LiveEvent): TallyDelta {
-  const delta = applyLiveEvent(writer.tally, event);
-  record(writer, delta, event);
-  return delta;
-}
-
-/** Settles streaks open longer than the timeout (their end never came). */
-export function settleTimedOut(writer: SessionWriter, now: number, timeoutMs: number): void {
-  const delta = settleSessionStreaks(writer.tally, now, { olderThanMs: timeoutMs });
-  if (delta.counted.length) record(writer, delta);
-}
-
-/** A bare disconnect: settle every open streak with its highest count, keep the session. */
-export function settleOnDisconnect(writer: SessionWriter, now: number): void {
-  const delta = settleSessionStreaks(writer.tally, now);
-  if (delta.counted.length) record(writer, delta);
-}
-
-/** The stream ended (or the listener gave up on it): settle everything and fix the end time. */
-export function endWriter(writer: SessionWriter, at: number): void {
-  record(writer, endSession(writer.tally, at));
-  writer.forceSessionWrite = true;
-}
-
 /**
- * Takes back gifts the ledger refused as duplicates (a replay of something a previous writer already counted):
- * the in-memory tally counted them, the persisted totals did not.
+ * One listener session in memory. The flush (session-flush.ts) talks to it in four verbs: take the pending
+ * changes (gifts and members to acknowledge), acknowledge them (or give them back), build and confirm the
+ * session patch (running totals), and ask whether a tally is due for publishing. Nothing outside flips its flags.
  */
-export function uncount(writer: SessionWriter, gifts: PendingGift[]): void {
-  for (const gift of gifts) {
-    writer.tally.diamonds -= gift.diamonds;
-    writer.tally.gifts -= gift.gifts;
-    const gifter = writer.tally.gifters.get(gift.userId);
-    if (gifter) {
-      gifter.diamonds -= gift.diamonds;
-      gifter.gifts -= gift.gifts;
-      if (gifter.gifts <= 0) writer.tally.gifters.delete(gift.userId);
+export class SessionWriter {
+  readonly sessionId: Types.ObjectId;
+  readonly tenantId: Types.ObjectId;
+  readonly creatorId: Types.ObjectId;
+  readonly roomId: string;
+  readonly tally: SessionTally;
+  /** Why the stream ended, when TikTok said (a suspended stream: `suspended`). */
+  endReason: string | null = null;
+
+  private pendingGifts: PendingGift[] = [];
+  private pendingMembers: string[] = [];
+  /** Acknowledged counts not yet added to the session document's running totals (and chats, which have no ledger). */
+  private unapplied = { diamonds: 0, gifts: 0, newMembers: 0, chats: 0 };
+  /** Viewer-milliseconds already persisted (the patch adds the difference). */
+  private persistedViewerMs: number;
+  /** Ledger ids sent in a flush that failed: a duplicate-key answer for them on retry is our own earlier write. */
+  private attemptedIds = new Set<string>();
+  private sessionDirty = false;
+  /** Write the session document on the next flush whatever the budget (ending, detaching). */
+  private forceWrite = false;
+  private lastWriteAt = 0;
+  private changed = true;
+  private lastPublishedAt = 0;
+  private fencedOut = false;
+
+  constructor(resume: ResumeState) {
+    const { doc } = resume;
+    const tally = createSessionTally(doc.startedAt.getTime());
+    tally.diamonds = doc.diamonds ?? 0;
+    tally.gifts = doc.gifts ?? 0;
+    tally.lastEventAt = Math.max(tally.startedAt, doc.lastEventAt?.getTime() ?? 0);
+    tally.likesSeen = tally.likesReportedTotal = doc.likes ?? 0;
+    tally.chats = doc.chats ?? 0;
+    tally.viewers.peak = doc.peakViewers ?? 0;
+    if (doc.viewersAt && doc.viewersFirstAt) {
+      tally.viewers.current = doc.viewers ?? 0;
+      tally.viewers.firstAt = doc.viewersFirstAt.getTime();
+      tally.viewers.lastAt = doc.viewersAt.getTime();
+      tally.viewers.viewerMs = doc.viewerMs ?? 0;
     }
+    for (const gifter of resume.gifters) tally.gifters.set(gifter.userId, { ...gifter });
+    for (const [key, count] of resume.settledStreaks) tally.streaks.settledEarly.set(key, count);
+    this.sessionId = doc._id;
+    this.tenantId = doc.tenantId;
+    this.creatorId = doc.creatorId;
+    this.roomId = doc.roomId ?? '';
+    this.tally = tally;
+    this.persistedViewerMs = tally.viewers.viewerMs;
   }
+
+  // ---- events ----
+
+  apply(event: LiveEvent): TallyDelta {
+    const delta = applyLiveEvent(this.tally, event);
+    this.record(delta, event);
+    return delta;
+  }
+
+  /** Settles streaks open longer than the timeout (their end never came). */
+  settleTimedOut(now: number, timeoutMs: number): void {
+    const delta = settleSessionStreaks(this.tally, now, { olderThanMs: timeoutMs });
+    if (delta.counted.length) this.record(delta);
+  }
+
+  /** A bare disconnect: settle every open streak with its highest count, keep the session. */
+  settleOnDisconnect(now: number): void {
+    const delta = settleSessionStreaks(this.tally, now);
+    if (delta.counted.length) this.record(delta);
+  }
+
+  /** The stream ended (or the listener gave up on it): settle everything, fix the end time, write at once. */
+  end(at: number): void {
+    this.record(endSession(this.tally, at));
+    this.forceWrite = true;
+  }
+
+  private record(delta: TallyDelta, event?: LiveEvent): void {
+    if (delta.duplicate) return;
+    for (const gift of delta.counted) {
+      // Settlements count up to the streak's highest count, which the rule remembers for late continuations.
+      const streakCount =
+        gift.settledBy === 'instant' ? gift.gifts : gift.settledBy === 'end' ? (event?.kind === 'gift' ? event.repeatCount : gift.gifts) : (this.tally.streaks.settledEarly.get(gift.streakKey) ?? gift.gifts);
+      this.pendingGifts.push({ ...gift, streakCount, ledgerId: ledgerIdFor(this.sessionId, gift, streakCount) });
+    }
+    if (delta.newMembers && event?.kind === 'member') this.pendingMembers.push(event.userId);
+    this.unapplied.chats += delta.chats;
+    this.sessionDirty = true;
+    this.changed = true;
+  }
+
+  // ---- phase 1: acknowledgement (ledger and members) ----
+
+  /**
+   * Gifts or members to acknowledge. A fenced writer still has its held gifts acknowledged: the ledger id is
+   * per session and message, so what the new owner also heard is not counted twice, and what only we heard
+   * (through a database outage) is not lost; only its session-document writes stop.
+   */
+  hasPending(): boolean {
+    return this.pendingGifts.length > 0 || this.pendingMembers.length > 0;
+  }
+
+  /** Takes the gifts and members to acknowledge (synchronously, before the flush's first await). */
+  takePending(): PendingChanges {
+    const taken = { gifts: this.pendingGifts, members: this.pendingMembers };
+    this.pendingGifts = [];
+    this.pendingMembers = [];
+    return taken;
+  }
+
+  /** A failed acknowledgement: the changes go back ahead of what arrived meanwhile, their ledger ids remembered as ours. */
+  giveBack(taken: PendingChanges): void {
+    this.pendingGifts = taken.gifts.concat(this.pendingGifts);
+    this.pendingMembers = taken.members.concat(this.pendingMembers);
+    for (const g of taken.gifts) this.attemptedIds.add(g.ledgerId);
+  }
+
+  /**
+   * The ledger and members inserts answered: `duplicateIds` are ledger ids that existed already (a replay of
+   * something a previous writer counted, unless it was our own failed attempt), `knownMembers` the member ids
+   * that existed. The rest moves to the running totals the next patch adds.
+   */
+  acknowledge(taken: PendingChanges, duplicateIds: Set<string>, knownMembers: Set<string>): void {
+    const refused: PendingGift[] = [];
+    for (const g of taken.gifts) {
+      if (duplicateIds.has(g.ledgerId) && !this.attemptedIds.has(g.ledgerId)) refused.push(g);
+      else {
+        this.unapplied.diamonds += g.diamonds;
+        this.unapplied.gifts += g.gifts;
+      }
+      this.attemptedIds.delete(g.ledgerId);
+    }
+    if (refused.length) this.uncount(refused);
+    this.unapplied.newMembers += taken.members.filter((u) => !knownMembers.has(memberIdFor(this.sessionId, u))).length;
+    this.sessionDirty = true;
+  }
+
+  /** Takes back gifts the ledger refused as duplicates: the in-memory tally counted them, the persisted totals did not. */
+  private uncount(gifts: PendingGift[]): void {
+    for (const gift of gifts) {
+      this.tally.diamonds -= gift.diamonds;
+      this.tally.gifts -= gift.gifts;
+      const gifter = this.tally.gifters.get(gift.userId);
+      if (gifter) {
+        gifter.diamonds -= gift.diamonds;
+        gifter.gifts -= gift.gifts;
+        if (gifter.gifts <= 0) this.tally.gifters.delete(gift.userId);
+      }
+    }
+    this.changed = true;
+  }
+
+  // ---- phase 2: the session document's running totals ----
+
+  /** Write the session document on the next flush, whatever the budget (detaching, shutting down). */
+  requestSessionWrite(): void {
+    this.forceWrite = true;
+  }
+
+  forced(): boolean {
+    return this.forceWrite && !this.fencedOut;
+  }
+
+  lastWrittenAt(): number {
+    return this.lastWriteAt;
+  }
+
+  dueForSessionWrite(now: number, minIntervalMs: number): boolean {
+    return !this.fencedOut && (this.forceWrite || (this.sessionDirty && now - this.lastWriteAt >= minIntervalMs));
+  }
+
+  /** The update that brings the session document up to this writer's tally; the writer counts itself clean until told otherwise. */
+  sessionPatch(now: number): SessionPatch {
+    const v = this.tally.viewers;
+    const set: Record<string, unknown> = { topGifters: topGiftersOf(this) };
+    if (v.lastAt !== null && v.firstAt !== null) {
+      set.viewers = v.current ?? 0;
+      set.viewersAt = new Date(v.lastAt);
+      set.viewersFirstAt = new Date(v.firstAt);
+    }
+    const patch: SessionPatch = {
+      inc: { ...this.unapplied, viewerMs: v.viewerMs - this.persistedViewerMs },
+      max: {
+        peakViewers: v.peak,
+        likes: Math.max(this.tally.likesSeen, this.tally.likesReportedTotal),
+        lastEventAt: new Date(this.tally.lastEventAt),
+        gifters: this.tally.gifters.size,
+        // When we last wrote for this session: a session no one writes any more ended about then (session-end.ts).
+        lastFlushAt: new Date(now),
+      },
+      set,
+      viewerMs: v.viewerMs,
+      forced: this.forceWrite,
+    };
+    this.sessionDirty = false;
+    this.forceWrite = false;
+    return patch;
+  }
+
+  /** The patch is in the database: its increments are no longer pending. */
+  patchWritten(patch: SessionPatch, now: number): void {
+    this.unapplied.diamonds -= patch.inc.diamonds;
+    this.unapplied.gifts -= patch.inc.gifts;
+    this.unapplied.newMembers -= patch.inc.newMembers;
+    this.unapplied.chats -= patch.inc.chats;
+    this.persistedViewerMs = patch.viewerMs;
+    this.lastWriteAt = now;
+  }
+
+  /** The patch's write failed: write again on the next flush (the increments are still pending). */
+  patchFailed(patch: SessionPatch): void {
+    this.sessionDirty = true;
+    this.forceWrite ||= patch.forced;
+  }
+
+  // ---- fencing ----
+
+  /** Another instance owns the session now (our write was refused): this writer stops without ending it. */
+  fence(): void {
+    this.fencedOut = true;
+  }
+
+  get fenced(): boolean {
+    return this.fencedOut;
+  }
+
+  // ---- realtime ----
+
+  /** The tally to publish now, or null when nothing changed or one was published less than `intervalMs` ago. */
+  takeTally(now: number, intervalMs: number, force = false): TallyPayload | null {
+    if (!force && (!this.changed || now - this.lastPublishedAt < intervalMs)) return null;
+    this.changed = false;
+    this.lastPublishedAt = now;
+    return tallyPayload(this, now);
+  }
+}
+
+export function createWriter(resume: ResumeState): SessionWriter {
+  return new SessionWriter(resume);
+}
+
+/** The `live_members` id of a viewer who joined a session. */
+export function memberIdFor(sessionId: Types.ObjectId | string, userId: string): string {
+  return `${sessionId}:${userId}`;
+}
+
+/** Applies one event (the listener's path). */
+export function applyToWriter(writer: SessionWriter, event: LiveEvent): TallyDelta {
+  return writer.apply(event);
+}
+
+/** The stream ended (or the listener gave up on it). */
+export function endWriter(writer: SessionWriter, at: number): void {
+  writer.end(at);
 }
 
 export interface TallyPayload {

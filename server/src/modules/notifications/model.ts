@@ -2,7 +2,7 @@ import { Schema, type Connection, type Types } from 'mongoose';
 import { modelOn } from '../../db/connection';
 import { tenantScopePlugin } from '../../db/tenant-scope';
 
-export type NotificationType = 'tiktok_expired';
+export type NotificationType = 'tiktok_expired' | 'live_suspended';
 
 /** Something an agency's admins should act on (e.g. a TikTok connection that expired). */
 export interface NotificationDoc {

@@ -14,7 +14,7 @@ import {
   rawConnection,
   startTestSandbox,
   storedTokens,
-} from './test-harness';
+} from '../../../../tests/helpers/tiktok-harness';
 
 let sandbox: RunningSandboxTikTok;
 let app: FastifyInstance;

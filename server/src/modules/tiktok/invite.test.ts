@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSandboxTikTok } from '../../../sandbox/tiktok/index';
 import { approveOnConsentPage } from '../../../sandbox/tiktok/testing';
 import { signupAgency, type Session } from '../../../../tests/helpers/app';
-import { addCreator, createTikTokApp, rawCollection, rawConnection, startTestSandbox } from './test-harness';
+import { addCreator, createTikTokApp, rawCollection, rawConnection, startTestSandbox } from '../../../../tests/helpers/tiktok-harness';
 
 const PUBLIC_URL = 'http://liveroster.test';
 let sandbox: RunningSandboxTikTok;

@@ -39,7 +39,8 @@ const PURGE_TICK_MS = 5 * 60_000;
 export const tiktokPlugin = fp(
   async function tiktok(app: FastifyInstance) {
     const tuning: TikTokTuning = { ...DEFAULT_TUNING };
-    const client = createTikTokClient(app.config.tiktok, tuning);
+    // The hosts come from the runtime: TikTok's (or the configured overrides), or the sandbox main.ts started.
+    const client = createTikTokClient({ ...app.config.tiktok, ...app.runtime.tiktokEndpoints }, tuning);
     const ctx: TikTokContext = {
       conn: app.db,
       config: app.config,

@@ -6,7 +6,7 @@ import { callDisplay } from '../../../sandbox/tiktok/testing';
 import { signupAgency, type Session } from '../../../../tests/helpers/app';
 import { tiktokSnapshotModel, tiktokVideoModel } from './model';
 import { RETENTION_MS } from './purge';
-import { addCreator, connectViaExtension, createTikTokApp, rawConnection, startTestSandbox, storedTokens } from './test-harness';
+import { addCreator, connectViaExtension, createTikTokApp, rawConnection, startTestSandbox, storedTokens } from '../../../../tests/helpers/tiktok-harness';
 
 let sandbox: RunningSandboxTikTok;
 let app: FastifyInstance;

@@ -5,7 +5,7 @@ import type { RunningSandboxTikTok } from '../../../sandbox/tiktok/index';
 import { callDisplay } from '../../../sandbox/tiktok/testing';
 import { addManager, sessionFor, signupAgency, type Session } from '../../../../tests/helpers/app';
 import { tiktokConnectionModel } from './model';
-import { addCreator, connectViaExtension, createTikTokApp, rawConnection, sharedEnv, startTestSandbox, storedTokens } from './test-harness';
+import { addCreator, connectViaExtension, createTikTokApp, rawConnection, sharedEnv, startTestSandbox, storedTokens } from '../../../../tests/helpers/tiktok-harness';
 
 let sandbox: RunningSandboxTikTok;
 let app1: FastifyInstance;

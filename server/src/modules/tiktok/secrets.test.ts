@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSandboxTikTok } from '../../../sandbox/tiktok/index';
 import { sessionFor, signupAgency, type Session } from '../../../../tests/helpers/app';
-import { addCreator, connectViaExtension, createTikTokApp, startTestSandbox, storedTokens } from './test-harness';
+import { addCreator, connectViaExtension, createTikTokApp, startTestSandbox, storedTokens } from '../../../../tests/helpers/tiktok-harness';
 
 const TOKEN_SHAPE = /\b(act|rft)\.[A-Za-z0-9_-]{16,}/;
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSandboxTikTok } from '../../../sandbox/tiktok/index';
 import { signupAgency, type Session } from '../../../../tests/helpers/app';
 import { tiktokConnectionModel, tiktokSnapshotModel, type TikTokConnectionDoc } from './model';
-import { addCreator, connectViaExtension, createTikTokApp, rawCollection, startTestSandbox } from './test-harness';
+import { addCreator, connectViaExtension, createTikTokApp, rawCollection, startTestSandbox } from '../../../../tests/helpers/tiktok-harness';
 
 let sandbox: RunningSandboxTikTok;
 let app: FastifyInstance;

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook, type RunningSandboxTikTok } from '../../../sandbox/tiktok/index';
 import { signupAgency, type Session } from '../../../../tests/helpers/app';
-import { CLIENT_KEY, CLIENT_SECRET, addCreator, connectViaExtension, createTikTokApp, rawCollection, rawConnection, startTestSandbox } from './test-harness';
+import { CLIENT_KEY, CLIENT_SECRET, addCreator, connectViaExtension, createTikTokApp, rawCollection, rawConnection, startTestSandbox } from '../../../../tests/helpers/tiktok-harness';
 import { verifyTikTokSignature } from './webhooks';
 
 let sandbox: RunningSandboxTikTok;

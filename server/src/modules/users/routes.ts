@@ -22,14 +22,19 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/', {
-    config: { idempotent: true },
+    // Per admin (and per IP behind it): creating users is rare, and a taken email answers 409, so unlimited
+    // attempts would make this an oracle for which emails have accounts.
+    config: {
+      idempotent: true,
+      rateLimit: { max: app.config.security.userCreateRateLimitPerMinute, timeWindow: '1 minute', keyGenerator: (request) => `users:${request.auth?.userId ?? request.ip}` },
+    },
     schema: { tags: ['users'], security, body: CreateUserBody, response: { 201: User, ...StandardErrors } },
     handler: async (request, reply) => reply.code(201).send(await service.create(request.auth.tenant, request.body)),
   });
 
   app.patch('/:id', {
     schema: { tags: ['users'], security, params: IdParams, body: UpdateUserBody, response: { 200: User, ...StandardErrors } },
-    handler: async (request) => service.update(request.auth.tenant, request.params.id, request.body),
+    handler: async (request) => service.update(request.auth, request.params.id, request.body),
   });
 
   app.delete('/:id', {

@@ -1,5 +1,7 @@
-/** The upload page's HTML: static apart from the size limit; the script fills in the rest. */
-export function uploadPageHtml(input: { maxMegabytes: number }): string {
+const escapeAttribute = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The upload page's HTML: static apart from the size limit and the source link; the script fills in the rest. */
+export function uploadPageHtml(input: { maxMegabytes: number; sourceUrl: string }): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -7,7 +9,7 @@ export function uploadPageHtml(input: { maxMegabytes: number }): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Import LIVE data · LiveRoster</title>
 <link rel="stylesheet" href="/upload/upload.css">
-<script src="/upload/upload.js" defer></script>
+<script type="module" src="/upload/upload.js"></script>
 </head>
 <body>
 <header>
@@ -27,8 +29,8 @@ export function uploadPageHtml(input: { maxMegabytes: number }): string {
   </section>
 
   <section id="upload-section" hidden>
-    <h2>Upload a CSV</h2>
-    <p class="muted">A LIVE sessions export (one LIVE per row) or a LIVE Backstage “Creator data” export saved as CSV. Up to ${input.maxMegabytes} MB. Rows already imported are never counted twice.</p>
+    <h2>Upload a CSV or Excel file</h2>
+    <p class="muted">A LIVE sessions export (one LIVE per row) or a LIVE Backstage “Creator data” export, as CSV or .xlsx (its first sheet). Up to ${input.maxMegabytes} MB, one file at a time. Rows already imported are never counted twice.</p>
     <form id="upload-form">
       <label>Creator
         <select id="creator" name="creatorId"><option value="">From the file (username column)</option></select>
@@ -36,10 +38,14 @@ export function uploadPageHtml(input: { maxMegabytes: number }): string {
       <label>Date order <select id="dateOrder" name="dateOrder">
         <option value="">Detect (say which it assumed)</option><option value="MDY">MM/DD/YYYY</option><option value="DMY">DD/MM/YYYY</option>
       </select></label>
+      <label>Time zone of times without one
+        <input id="timeZone" name="timeZone" list="time-zones" placeholder="The agency's time zone" autocomplete="off" spellcheck="false">
+        <datalist id="time-zones"></datalist>
+      </label>
       <label class="inline"><input id="addMissing" name="addMissingCreators" type="checkbox"> Add creators who are not on the roster yet</label>
       <div id="drop" class="drop" tabindex="0">
-        <p><strong>Drop a CSV file here</strong> or <label class="link" for="file">choose one</label></p>
-        <input id="file" name="file" type="file" accept=".csv,.tsv,.txt,text/csv">
+        <p><strong>Drop a CSV or .xlsx file here</strong> or <label class="link" for="file">choose one</label></p>
+        <input id="file" name="file" type="file" accept=".csv,.tsv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet">
         <p id="file-name" class="muted"></p>
       </div>
       <button id="submit" type="submit" disabled>Import</button>
@@ -62,16 +68,20 @@ export function uploadPageHtml(input: { maxMegabytes: number }): string {
       <div><dt>Skipped</dt><dd id="r-skipped">0</dd></div>
       <div><dt>Matched to LIVE tracking</dt><dd id="r-reconciled">0</dd></div>
       <div><dt>Creators added</dt><dd id="r-added">0</dd></div>
+      <div><dt>Diamonds added</dt><dd id="r-diamonds">0</dd></div>
     </dl>
+    <ul id="r-summary" class="summary"></ul>
     <p id="r-message" class="error" hidden></p>
     <ul id="r-assumptions" class="assumptions"></ul>
     <div id="r-errors" hidden>
       <h3>Rows to fix <span id="r-errors-more" class="muted"></span></h3>
       <table><thead><tr><th>Line</th><th>Problem</th></tr></thead><tbody id="r-errors-body"></tbody></table>
-      <button id="download-errors" type="button">Download all errors (CSV)</button>
+      <button id="download-errors" type="button">Download the rows to fix (CSV)</button>
+      <p class="muted">The download holds each row as it was, beside its line and problem: fix the rows and upload that file again.</p>
     </div>
   </section>
 </main>
+<footer class="muted"><a href="${escapeAttribute(input.sourceUrl)}" rel="noopener">Source code</a> · LiveRoster is free software (AGPL-3.0)</footer>
 </body>
 </html>`;
 }

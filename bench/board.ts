@@ -1,0 +1,159 @@
+/**
+ * The manager's month at agency scale: 2,000 creators with 60 LIVE sessions each this month (120,000 sessions),
+ * 20 of them live now. Measures GET /api/v1/board p50/p99 (after one cold request, reported apart), and the
+ * streamed CSV export of all 120,000 sessions (rows/s, peak RSS growth) against the raw driver reading the same
+ * documents in the same run. Targets: board p99 < 300 ms (embedded database), CSV ≥ 0.5× the raw read rate,
+ * RSS growth < 50 MB.
+ */
+import { request as httpRequest } from 'node:http';
+import { Types } from 'mongoose';
+import { monthCalendar, zonedMonth } from '@shared/month';
+import { buildApp } from '../server/src/app';
+import { creatorModel } from '../server/src/modules/creators/model';
+import { liveSessionModel } from '../server/src/modules/live/session-model';
+import { testConfigFor } from './config';
+import { benchDatabase, fmt, table } from './lib';
+
+const CREATORS = Number(process.env.BENCH_CREATORS ?? 2000);
+const SESSIONS_EACH = Number(process.env.BENCH_SESSIONS ?? 60);
+const LIVE_NOW = 20;
+const BOARD_REQUESTS = Number(process.env.BENCH_BOARD_REQUESTS ?? 100);
+const MB = 1024 * 1024;
+
+/** GET without fetch's 300 s header timeout (the first board request of a month builds the rollups). */
+function get(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
+const db = await benchDatabase('board');
+const app = await buildApp(testConfigFor(db.uri));
+try {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const signup = await app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: { agencyName: 'Bench', email: `bench-${Date.now()}@example.com`, password: 'bench password' } });
+  const { token, agency } = signup.json();
+  const headers = { authorization: `Bearer ${token}` };
+  const tenantId = new Types.ObjectId(agency.id);
+  const put = await app.inject({
+    method: 'PUT',
+    url: '/api/v1/agency/settings',
+    headers,
+    payload: {
+      timeZone: 'Europe/Berlin',
+      validDayMinSeconds: 3600,
+      tiers: [{ name: 'C', diamonds: 50_000, liveHours: 20, validDays: 10 }, { name: 'B', diamonds: 200_000, liveHours: 40, validDays: 15 }, { name: 'A', diamonds: 1_000_000, liveHours: 60, validDays: 20 }],
+      earnings: { currency: 'USD', rates: [{ from: '2026-01-01', per1000Diamonds: 500 }], agencySharePercent: 20 },
+    },
+  });
+  if (put.statusCode !== 200) throw new Error(`settings: ${put.statusCode} ${put.body}`);
+
+  // ---- data: raw inserts (the import path's own speed is bench/csv-import's subject) ----
+  const t0 = Date.now();
+  const now = Date.now();
+  const cal = monthCalendar(zonedMonth(now, 'Europe/Berlin'), 'Europe/Berlin');
+  const span = Math.max(3_600_000, now - cal.start - 3 * 3_600_000);
+  const creatorIds = Array.from({ length: CREATORS }, () => new Types.ObjectId());
+  const sessionIds = Array.from({ length: LIVE_NOW }, () => new Types.ObjectId());
+  const creators = creatorIds.map((_id, i) => ({
+    _id, tenantId, handle: `creator_${String(i).padStart(5, '0')}`, displayName: `Creator ${i}`, displayNameLower: `creator ${i}`, tags: [], managerId: null,
+    live: { tracking: true, isLive: i < LIVE_NOW, sessionId: i < LIVE_NOW ? sessionIds[i] : null }, totals: { diamonds: 0, liveSeconds: 0, sessions: 0 }, tiktok: { status: 'not_connected' },
+  }));
+  await creatorModel(app.db).collection.insertMany(creators);
+  const sessions = liveSessionModel(app.db).collection;
+  let batch: Record<string, unknown>[] = [];
+  let n = 0;
+  for (let c = 0; c < CREATORS; c++) {
+    for (let s = 0; s < SESSIONS_EACH; s++) {
+      const startedAt = new Date(cal.start + Math.floor(((s + (c % 7) / 7) / SESSIONS_EACH) * span));
+      const durationSeconds = 1800 + ((c * 31 + s * 17) % 7200);
+      batch.push({
+        tenantId, creatorId: creatorIds[c], key: `import:bench-${c}-${s}`, source: 'import', status: 'ended', startedAt, endedAt: new Date(startedAt.getTime() + durationSeconds * 1000),
+        durationSeconds, diamonds: (c * 7 + s * 13) % 5000, gifts: 10, peakViewers: 100, avgViewers: 50.5, likes: 1000, newFollowers: 3, totalsApplied: true, reconciliation: null,
+        createdAt: new Date(), updatedAt: new Date(),
+      });
+      n++;
+      if (batch.length === 5000) {
+        await sessions.insertMany(batch);
+        batch = [];
+      }
+    }
+  }
+  for (let i = 0; i < LIVE_NOW; i++) {
+    batch.push({ _id: sessionIds[i], tenantId, creatorId: creatorIds[i], key: `listener:bench-${i}`, source: 'listener', status: 'live', startedAt: new Date(now - 1_800_000), endedAt: null, durationSeconds: 0, diamonds: 12_345, gifts: 5, peakViewers: 300, viewers: 250, avgViewers: 0, likes: 0, totalsApplied: false, reconciliation: null, createdAt: new Date(), updatedAt: new Date() });
+  }
+  await sessions.insertMany(batch);
+  n += LIVE_NOW;
+  console.log(`board: ${CREATORS} creators × ${SESSIONS_EACH} sessions this month (+${LIVE_NOW} live) = ${n} sessions, inserted in ${fmt((Date.now() - t0) / 1000)} s`);
+
+  // ---- board ----
+  const boardUrl = `${base}/api/v1/board`;
+  let started = performance.now();
+  const first = JSON.parse((await get(boardUrl, headers)).body);
+  const cold = performance.now() - started;
+  // A new process (or instance) finds the rollups in the database: only the creators and chunks are read.
+  const { createMonthService } = await import('../server/src/modules/month/service');
+  const { createSettingsService } = await import('../server/src/modules/month/settings');
+  const other = createMonthService(app.db, createSettingsService(app.db), app.tenantVersions);
+  started = performance.now();
+  await other.board({ tenantId: agency.id, tenant: tenantId, userId: '', role: 'admin' } as never, {});
+  const warmInstance = performance.now() - started;
+  if (first.items.length !== CREATORS) throw new Error(`board: expected ${CREATORS} items, got ${first.items?.length}`);
+  if (!first.items[0].live.isLive && first.items.filter((i: { live: { isLive: boolean } }) => i.live.isLive).length !== LIVE_NOW) throw new Error('board: live creators missing');
+  const latencies: number[] = [];
+  for (let i = 0; i < BOARD_REQUESTS; i++) {
+    started = performance.now();
+    const res = await get(boardUrl, headers);
+    if (res.status !== 200) throw new Error(`board: ${res.status}`);
+    latencies.push(performance.now() - started);
+  }
+  latencies.sort((a, b) => a - b);
+
+  // ---- CSV export vs the raw driver ----
+  global.gc?.();
+  started = performance.now();
+  let raw = 0;
+  for await (const doc of sessions.find({ tenantId }).batchSize(500)) if (doc) raw++;
+  const rawSeconds = (performance.now() - started) / 1000;
+
+  global.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 25);
+  started = performance.now();
+  const res = await fetch(`${base}/api/v1/live/sessions?format=csv`, { headers });
+  let lines = 0;
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    const text = decoder.decode(chunk, { stream: true });
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  }
+  const csvSeconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  const rows = lines - 1;
+  if (rows !== raw) throw new Error(`csv: ${rows} rows, raw driver read ${raw}`);
+
+  table([
+    { target: 'GET /api/v1/board, first ever (builds the month rollups from 120,000 sessions)', 'p50 ms': fmt(cold), 'p99 ms': fmt(cold), 'rows/s': '', 'RSS growth MB': '' },
+    { target: 'board, another instance (rollups from the database)', 'p50 ms': fmt(warmInstance), 'p99 ms': fmt(warmInstance), 'rows/s': '', 'RSS growth MB': '' },
+    { target: `GET /api/v1/board (${BOARD_REQUESTS} requests)`, 'p50 ms': fmt(pct(latencies, 50)), 'p99 ms': fmt(pct(latencies, 99)), 'rows/s': '', 'RSS growth MB': '' },
+    { target: 'raw driver find() of the sessions (baseline)', 'p50 ms': '', 'p99 ms': '', 'rows/s': fmt(raw / rawSeconds, 0), 'RSS growth MB': '' },
+    { target: 'GET /api/v1/live/sessions?format=csv', 'p50 ms': '', 'p99 ms': '', 'rows/s': fmt(rows / csvSeconds, 0), 'RSS growth MB': fmt((rssPeak - rssBefore) / MB) },
+  ]);
+  console.log(`board p99: ${fmt(pct(latencies, 99))} ms   target < 300 ms`);
+  console.log(`CSV / raw read rate: ${fmt(rows / csvSeconds / (raw / rawSeconds), 3)}×   target ≥ 0.5×`);
+  console.log(`CSV peak RSS growth: ${fmt((rssPeak - rssBefore) / MB)} MB   target < 50 MB`);
+} finally {
+  await app.close();
+  await db.stop();
+}

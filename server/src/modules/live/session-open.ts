@@ -1,0 +1,106 @@
+/**
+ * Opening (or resuming) a listener session: the only place a listener session starts. The room's session
+ * (`listener:<roomId>`) is found or created and taken over (fencing out any previous writer), recomputed from
+ * its ledger when it existed, and every OLDER session of the creator still marked live ends here: the creator
+ * is in this room now, so those streams ended while nobody watched (`endReason: "unobserved"`, at the last
+ * moment we know they were going). The caller holds the creator's lease, so no other instance writes them.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Connection, Types } from 'mongoose';
+import { creatorModel } from '../creators/model';
+import { announce, type LiveSessionEvents } from './events';
+import { isDuplicateKeyError } from './leases';
+import { liveGiftEventModel, type LiveGiftEventDoc } from './models';
+import type { SessionEnder } from './session-end';
+import { liveSessionModel, listenerSessionKey, type LiveSessionDoc } from './session-model';
+import type { ResumeState } from './writer';
+import type { GifterTotal } from '@shared/live';
+
+export interface SessionOpenOptions {
+  instanceId: string;
+  log: FastifyBaseLogger;
+  events?: LiveSessionEvents;
+  ender: SessionEnder;
+  reconcileFromLedger: (tenantId: Types.ObjectId, sessionId: Types.ObjectId) => Promise<{ diamonds: number; gifts: number; gifters: number }>;
+  loadGifters: (tenantId: Types.ObjectId, sessionId: Types.ObjectId) => Promise<GifterTotal[]>;
+}
+
+export interface OpenSessionInput {
+  tenantId: Types.ObjectId;
+  creatorId: Types.ObjectId;
+  roomId: string;
+  startedAt: number;
+}
+
+export function createSessionOpener(conn: Connection, options: SessionOpenOptions) {
+  const sessions = liveSessionModel(conn);
+  const ledger = liveGiftEventModel(conn);
+  const creators = creatorModel(conn);
+
+  /** The creator's listener sessions still marked live. */
+  async function liveSessionsOf(tenantId: Types.ObjectId, creatorId: Types.ObjectId): Promise<LiveSessionDoc[]> {
+    return sessions.find({ tenantId, creatorId, status: 'live', source: 'listener' }).lean<LiveSessionDoc[]>();
+  }
+
+  /** Ends the creator's live sessions other than `keep` as unobserved (see the file comment). */
+  async function endOlderSessions(tenantId: Types.ObjectId, creatorId: Types.ObjectId, keep: Types.ObjectId | null): Promise<number> {
+    let ended = 0;
+    for (const session of await liveSessionsOf(tenantId, creatorId)) {
+      if (keep && String(session._id) === String(keep)) continue;
+      options.log.info({ sessionId: String(session._id), roomId: session.roomId }, 'live: ending a session nobody saw end');
+      await options.ender.endUnobserved(session);
+      ended++;
+    }
+    return ended;
+  }
+
+  return {
+    liveSessionsOf,
+    endOlderSessions,
+
+    /** Returns null when the room's session has already ended. */
+    async openSession(input: OpenSessionInput): Promise<ResumeState | null> {
+      const key = listenerSessionKey(input.roomId);
+      let doc: LiveSessionDoc | null;
+      try {
+        doc = await sessions
+          .findOneAndUpdate(
+            { tenantId: input.tenantId, key },
+            {
+              $setOnInsert: { creatorId: input.creatorId, source: 'listener', status: 'live', startedAt: new Date(input.startedAt), roomId: input.roomId },
+              $set: { listenerInstanceId: options.instanceId },
+            },
+            { upsert: true, returnDocument: 'after' },
+          )
+          .lean<LiveSessionDoc>();
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+        doc = await sessions.findOneAndUpdate({ tenantId: input.tenantId, key }, { $set: { listenerInstanceId: options.instanceId } }, { returnDocument: 'after' }).lean<LiveSessionDoc>();
+      }
+      if (!doc) throw new Error(`session ${key} could not be opened`);
+      if (doc.status === 'ended') return null;
+      const isNew = !doc.lastFlushAt && !doc.lastEventAt;
+      await endOlderSessions(input.tenantId, input.creatorId, doc._id);
+      // A session that existed (a takeover, a restart, a reconnect) continues from its ledger: a writer that died
+      // between its ledger insert and its session update left the running totals behind.
+      Object.assign(doc, await options.reconcileFromLedger(input.tenantId, doc._id));
+      const settledStreaks = new Map<string, number>();
+      const settled = await ledger
+        .find({ tenantId: input.tenantId, sessionId: doc._id, settledBy: { $in: ['timeout', 'disconnect', 'streamEnd'] } }, { streakKey: 1, streakCount: 1 })
+        .lean<Pick<LiveGiftEventDoc, 'streakKey' | 'streakCount'>[]>();
+      for (const s of settled) settledStreaks.set(s.streakKey, Math.max(settledStreaks.get(s.streakKey) ?? 0, s.streakCount));
+      await creators.updateOne({ _id: input.creatorId, tenantId: input.tenantId }, { $set: { 'live.isLive': true, 'live.sessionId': doc._id } });
+      await announce(options.log, options.events?.sessionStarted?.bind(options.events), {
+        tenantId: input.tenantId,
+        creatorId: input.creatorId,
+        sessionId: doc._id,
+        roomId: input.roomId,
+        startedAt: doc.startedAt,
+        isNew,
+      });
+      return { doc, gifters: await options.loadGifters(input.tenantId, doc._id), settledStreaks };
+    },
+  };
+}
+
+export type SessionOpener = ReturnType<typeof createSessionOpener>;

@@ -1,0 +1,204 @@
+/** A creator's month and the agency board, computed by shared/month from what loader.ts reads. */
+import type { Connection, Types } from 'mongoose';
+import { computeMonth, MONTH_RE, zonedMonth, type AgencySettings, type MonthResult } from '@shared/month';
+import type { Board, BoardItem } from '@shared/schemas/month';
+import type { AuthContext } from '../../plugins/auth';
+import { AppError } from '../../plugins/errors';
+import { creatorAccessFilter, findAccessibleCreator } from '../creators/access';
+import { creatorModel, type CreatorDoc } from '../creators/model';
+import { userModel } from '../auth/model';
+import { liveSessionModel } from '../live/session-model';
+import { loadMonthBackstage, type LoadedSession } from './loader';
+import { loadRollups, toMonthSessions, type CreatorRollup } from './rollup';
+import type { SettingsService } from './settings';
+import type { TenantVersions } from '../auth/tenant-versions';
+
+export function resolveMonth(requested: string | undefined, settings: AgencySettings, now: number): string {
+  if (requested === undefined) return zonedMonth(now, settings.timeZone);
+  if (!MONTH_RE.test(requested)) throw new AppError('VALIDATION_FAILED', 'month must be YYYY-MM.', [{ field: 'month', in: 'querystring', message: 'must be YYYY-MM' }]);
+  return requested;
+}
+
+interface BoardData {
+  creators: CreatorDoc[];
+  rollups: Map<string, CreatorRollup>;
+  backstage: Awaited<ReturnType<typeof loadMonthBackstage>>;
+  managers: Map<string, string>;
+  loadedAt: number;
+}
+
+/**
+ * Board data is cached in process per agency, month and zone while the roster version holds (at most a minute).
+ * A miss reads the creators, the month's Backstage periods and the rollup chunks (rollup.ts: `_id` lookups);
+ * only creators whose totals moved are re-read from the sessions. When a load was slow anyway, the previous copy
+ * is served while one refresh runs in the background. Running sessions are always read fresh.
+ */
+const BOARD_TTL_MS = 60_000;
+const SYNC_RELOAD_BELOW_MS = 1_000;
+
+interface BoardCacheEntry {
+  version: number;
+  data: BoardData | null;
+  loading: Promise<BoardData> | null;
+  loadMs: number;
+}
+
+export function createMonthService(conn: Connection, settingsService: SettingsService, versions: TenantVersions) {
+  const creators = creatorModel(conn);
+  const cache = new Map<string, BoardCacheEntry>();
+
+  async function loadBoardData(tenant: Types.ObjectId, month: string, timeZone: string): Promise<BoardData> {
+    const [creatorDocs, backstage, users] = await Promise.all([
+      creators.find({ tenantId: tenant }, { handle: 1, displayName: 1, avatarUrl: 1, managerId: 1, live: 1, totals: 1, 'tiktok.avatarUrl': 1 }).lean<CreatorDoc[]>(),
+      loadMonthBackstage(conn, tenant, month),
+      userModel(conn).find({ tenantId: tenant }, { name: 1, email: 1 }).lean<{ _id: Types.ObjectId; name: string; email: string }[]>(),
+    ]);
+    const rollups = await loadRollups(conn, tenant, month, timeZone, creatorDocs, true);
+    return { creators: creatorDocs, rollups, backstage, managers: new Map(users.map((u) => [String(u._id), u.name || u.email])), loadedAt: Date.now() };
+  }
+
+  async function boardData(auth: AuthContext, month: string, timeZone: string): Promise<BoardData> {
+    const key = `${auth.tenantId}|${month}|${timeZone}`;
+    const { roster: version } = await versions.get(auth.tenantId);
+    let entry = cache.get(key);
+    if (!entry) {
+      entry = { version, data: null, loading: null, loadMs: 0 };
+      cache.set(key, entry);
+      if (cache.size > 2000) cache.delete(cache.keys().next().value!);
+    }
+    const fresh = entry.data && entry.version === version && Date.now() - entry.data.loadedAt < BOARD_TTL_MS;
+    if (fresh) return entry.data!;
+    if (!entry.loading) {
+      const e = entry;
+      const started = Date.now();
+      e.loading = loadBoardData(auth.tenant, month, timeZone)
+        .then((data) => {
+          Object.assign(e, { data, version, loadMs: Date.now() - started });
+          return data;
+        })
+        .finally(() => {
+          e.loading = null;
+        });
+      e.loading.catch(() => undefined);
+    }
+    // A slow agency gets the previous copy while the refresh runs; a small one waits for the new one.
+    if (entry.data && entry.loadMs >= SYNC_RELOAD_BELOW_MS) return entry.data;
+    return entry.loading!;
+  }
+
+  /** Running sessions move every second: their figures are read fresh (by `_id`) on every board request. */
+  async function refreshRunning(tenant: Types.ObjectId, visible: CreatorDoc[], asOf: number): Promise<Map<string, LoadedSession>> {
+    const ids = visible.filter((c) => c.live?.isLive && c.live.sessionId).map((c) => c.live.sessionId!);
+    const fresh = new Map<string, LoadedSession>();
+    if (!ids.length) return fresh;
+    // One `_id` lookup each: the only query that does not scan the sessions collection.
+    const sessions = liveSessionModel(conn);
+    const found = await Promise.all(
+      ids.map((id) =>
+        sessions
+          .findOne({ _id: id, tenantId: tenant }, { creatorId: 1, startedAt: 1, diamonds: 1, viewers: 1, status: 1, durationSeconds: 1 })
+          .lean<{ _id: Types.ObjectId; creatorId: Types.ObjectId; startedAt: Date; diamonds: number; viewers: number; status: string; durationSeconds: number }>(),
+      ),
+    );
+    const docs = found.filter((d) => d !== null);
+    for (const d of docs) {
+      if (d.status !== 'live') continue;
+      const startedAt = d.startedAt.getTime();
+      fresh.set(String(d.creatorId), {
+        id: String(d._id),
+        creatorId: String(d.creatorId),
+        startedAt,
+        durationSeconds: Math.max(0, Math.floor((asOf - startedAt) / 1000)),
+        diamonds: d.diamonds ?? 0,
+        live: true,
+        endedAt: asOf,
+        viewers: d.viewers ?? 0,
+      });
+    }
+    return fresh;
+  }
+
+  return {
+    async creatorMonth(auth: AuthContext, id: string, requested: string | undefined): Promise<MonthResult> {
+      const creator = await findAccessibleCreator(conn, auth, id);
+      const settings = await settingsService.get(auth.tenant);
+      const asOf = Date.now();
+      const month = resolveMonth(requested, settings, asOf);
+      // The same rollups as the board (`_id` lookups; the sessions are re-read only when the creator's totals moved).
+      const [rollups, backstage, running] = await Promise.all([
+        loadRollups(conn, auth.tenant, month, settings.timeZone, [creator], false),
+        loadMonthBackstage(conn, auth.tenant, month, creator._id),
+        refreshRunning(auth.tenant, [creator], asOf),
+      ]);
+      const rollup = rollups.get(String(creator._id));
+      const fresh = running.get(String(creator._id));
+      const sessions = [...(rollup ? toMonthSessions(rollup) : []), ...(fresh ? [fresh] : [])];
+      return computeMonth({ month, asOf, settings, backstage: backstage.get(String(creator._id)) ?? null, sessions });
+    },
+
+    async board(auth: AuthContext, query: { month?: string; managerId?: string }): Promise<Board> {
+      const settings = await settingsService.get(auth.tenant);
+      const asOf = Date.now();
+      const month = resolveMonth(query.month, settings, asOf);
+      const data = await boardData(auth, month, settings.timeZone);
+      const scope = creatorAccessFilter(auth);
+      let visible = scope.managerId ? data.creators.filter((c) => String(c.managerId) === scope.managerId) : data.creators;
+      if (query.managerId) visible = visible.filter((c) => String(c.managerId) === query.managerId);
+      const running = await refreshRunning(auth.tenant, visible, asOf);
+
+      const items: BoardItem[] = visible.map((c) => {
+        const key = String(c._id);
+        const rollup = data.rollups.get(key);
+        const ended = rollup ? toMonthSessions(rollup) : [];
+        const fresh = running.get(key);
+        // Rollups hold ended sessions only (they are what creator totals count); the running one is added fresh.
+        const sessions = fresh ? [...ended, fresh] : ended;
+        const m = computeMonth({ month, asOf, settings, backstage: data.backstage.get(key) ?? null, sessions });
+        const last = fresh ? asOf : (rollup?.last ?? null);
+        return {
+          creatorId: key,
+          handle: c.handle,
+          displayName: c.displayName ?? '',
+          avatarUrl: c.avatarUrl ?? c.tiktok?.avatarUrl ?? null,
+          managerId: c.managerId ? String(c.managerId) : null,
+          live: {
+            isLive: !!fresh,
+            sessionId: fresh ? fresh.id : null,
+            startedAt: fresh ? new Date(fresh.startedAt).toISOString() : null,
+            diamonds: fresh?.diamonds ?? 0,
+            viewers: fresh?.viewers ?? 0,
+          },
+          lastLiveAt: last !== null ? new Date(last).toISOString() : null,
+          month: { diamonds: m.diamonds, liveSeconds: m.liveSeconds, validDays: m.validDays, sessions: m.sessions, quit: m.quit, projection: m.projection, tier: m.tier, earnings: m.earnings },
+        };
+      });
+      items.sort((a, b) => b.month.diamonds - a.month.diamonds || a.handle.localeCompare(b.handle));
+
+      const currency = settings.earnings.currency;
+      const empty = () => ({ creators: 0, liveNow: 0, diamonds: 0, liveSeconds: 0, validDays: 0, sessions: 0, projectedDiamonds: 0, earnings: { creator: { amount: 0, currency }, agency: { amount: 0, currency } } });
+      const agency = empty();
+      const perManager = new Map<string, ReturnType<typeof empty>>();
+      for (const item of items) {
+        const mKey = item.managerId ?? '';
+        let t = perManager.get(mKey);
+        if (!t) perManager.set(mKey, (t = empty()));
+        for (const total of [agency, t]) {
+          total.creators++;
+          if (item.live.isLive) total.liveNow++;
+          total.diamonds += item.month.diamonds;
+          total.liveSeconds += item.month.liveSeconds;
+          total.validDays += item.month.validDays;
+          total.sessions += item.month.sessions;
+          total.projectedDiamonds += item.month.projection.diamonds;
+          total.earnings.creator.amount += item.month.earnings.creator.amount;
+          total.earnings.agency.amount += item.month.earnings.agency.amount;
+        }
+      }
+      const managers = [...perManager.entries()]
+        .map(([managerId, t]) => ({ managerId: managerId || null, name: managerId ? (data.managers.get(managerId) ?? '') : 'Unassigned', ...t }))
+        .sort((a, b) => b.diamonds - a.diamonds);
+      return { month, timeZone: settings.timeZone, asOf: new Date(asOf).toISOString(), items, totals: { agency, managers } };
+    },
+  };
+}
+export type MonthService = ReturnType<typeof createMonthService>;

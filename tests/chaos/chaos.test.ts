@@ -1,0 +1,301 @@
+/**
+ * Chaos: two real server processes (tests/helpers/live/child-server.ts) on one real database (a
+ * FerretDB process of this test's own, so it can be killed), the sandbox LIVE driving several rooms with
+ * streaks, duplicate frames and dropped sockets. At least 15 rounds; each round makes the rooms steady, sends
+ * gifts, waits until they are persisted, then does one random action: SIGKILL an instance and start it again;
+ * stop the whole system (SIGINT) while rooms end and new rooms start, then start it again; kill the database
+ * for a few seconds (gifts sent meanwhile are held by the listeners); import a LIVE export overlapping ended
+ * listener sessions; or churn (a room ends, another starts, a socket drops).
+ * At the end: no session is live whose room the sandbox has ended; every ended listener session holds exactly
+ * what its room was sent; per creator, totals = the sum of its sessions (the audit's rule) = the diamonds sent;
+ * the audit reports 0 differences. The seed is printed; CHAOS_SEED=<n> replays a run, CHAOS_ROUNDS=<n> changes
+ * the number of rounds.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Types } from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startEmbeddedDb, type EmbeddedDb } from '../../server/embedded-db/index';
+import { startSandboxLive, type SandboxLive } from '../../server/sandbox/live/index';
+import { createTestApp, signupAgency, type Session } from '../helpers/app';
+import { creatorModel } from '../../server/src/modules/creators/model';
+import { createCreatorTotals } from '../../server/src/modules/creators/totals';
+import { multipartBody } from '../helpers/imports';
+import { liveGiftEventModel } from '../../server/src/modules/live/models';
+import { liveSessionModel, type LiveSessionDoc } from '../../server/src/modules/live/session-model';
+import { waitFor } from '../helpers/live/harness';
+
+const repoRoot = resolve(__dirname, '..', '..');
+const childScript = join(repoRoot, 'tests/helpers/live/child-server.ts');
+const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1e9));
+const ROUNDS = Math.max(15, Number(process.env.CHAOS_ROUNDS ?? 15));
+const CREATORS = 4;
+const ROOM_LIVE = 2;
+
+/** mulberry32: a small seeded generator, so a failing run replays with its seed. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = seeded(SEED);
+const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
+
+let live: SandboxLive;
+let db: EmbeddedDb;
+let dbPort: number;
+const dbDir = mkdtempSync(join(tmpdir(), 'liveroster-chaos-db-'));
+let dbUri: string;
+let caFile: string;
+let app: FastifyInstance;
+let admin: Session;
+const instances = new Map<string, ChildProcess>();
+const creators: { id: string; handle: string }[] = [];
+/** Ground truth: diamonds sent per room, and the creator of each room. */
+const roomTruth = new Map<string, { creatorId: string; diamonds: number }>();
+const counts = { rounds: 0, kills: 0, stops: 0, outages: 0, imports: 0, churns: 0, drops: 0, gifts: 0 };
+
+function startInstance(name: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', childScript], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      MONGODB_URI: dbUri,
+      TIKTOK_LIVE_SIGN_URL: live.signUrl,
+      TIKTOK_LIVE_WEB_HOST: live.webHost,
+      TIKTOK_LIVE_CA_FILE: caFile,
+      LIVE_TEST_INSTANCE_ID: `${name}-${Date.now()}`,
+      LIVE_TEST_LEASE_TTL_MS: '3000',
+      LOG_LEVEL: 'silent',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  instances.set(name, child);
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((ready, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) ready(child);
+    });
+    child.once('exit', (code, signal) => reject(new Error(`instance ${name} exited (${code ?? signal}) before ready: ${stderr.slice(-2000)}`)));
+  });
+}
+
+async function stopInstance(name: string, signal: NodeJS.Signals): Promise<void> {
+  const child = instances.get(name);
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
+}
+
+const sessions = () => liveSessionModel(app.db);
+const tenant = () => new Types.ObjectId(admin.agencyId);
+const liveRooms = () => creators.filter((c) => live.rooms.snapshot(c.handle)?.status === ROOM_LIVE);
+
+function goLive(c: { id: string; handle: string }): void {
+  const snap = live.rooms.goLive(c.handle, { viewers: 10 + Math.floor(random() * 100) });
+  roomTruth.set(snap.roomId, { creatorId: c.id, diamonds: 0 });
+}
+
+/** Every live room listened to (a socket, and its session open in the database). */
+async function steady(): Promise<void> {
+  for (const c of liveRooms()) {
+    const roomId = live.rooms.snapshot(c.handle)!.roomId;
+    await waitFor(
+      async () =>
+        live.rooms.snapshot(c.handle)!.openSockets >= 1 &&
+        (await sessions().findOne({ tenantId: tenant(), key: `listener:${roomId}`, status: 'live' }).lean()),
+      `@${c.handle} listened to`,
+      90_000,
+    ).catch(async (err) => {
+      const list = await sessions().find({ tenantId: tenant(), creatorId: new Types.ObjectId(c.id) }).lean<LiveSessionDoc[]>();
+      const state = list.map((x) => `${x.roomId}:${x.status}:${x.endReason ?? ''}:${x.listenerInstanceId}`).join(' | ');
+      throw new Error(`${(err as Error).message}; room ${roomId} sockets ${live.rooms.snapshot(c.handle)!.openSockets}; sessions ${state}`);
+    });
+  }
+}
+
+async function sendGifts(): Promise<void> {
+  for (const c of liveRooms()) {
+    const roomId = live.rooms.snapshot(c.handle)!.roomId;
+    const duplicates = random() < 0.3;
+    live.rooms.setDuplicateFrames(c.handle, duplicates);
+    for (let i = 1 + Math.floor(random() * 3); i > 0; i--) {
+      const kind = random();
+      const userId = String(1000 + Math.floor(random() * 20));
+      const sent =
+        kind < 0.3
+          ? await live.rooms.sendGift(c.handle, { userId, giftId: '6369' }) // Lion, 29,999
+          : kind < 0.65
+            ? await live.rooms.sendGift(c.handle, { userId, giftId: '5879', repeat: 1 + Math.floor(random() * 5) }) // Doughnut streak
+            : await live.rooms.sendGift(c.handle, { userId, giftId: '5655', repeat: 1 + Math.floor(random() * 8) }); // Rose streak
+      roomTruth.get(roomId)!.diamonds += sent.diamonds;
+      counts.gifts++;
+    }
+    live.rooms.setDuplicateFrames(c.handle, false);
+  }
+}
+
+/**
+ * Every live room's gifts are persisted: its session's gift ledger (the source of truth its figures are
+ * recomputed from; the running figure of a session taken over mid-flight catches up at its end) holds what
+ * the room was sent.
+ */
+async function persisted(timeoutMs = 90_000): Promise<void> {
+  const ledgerSum = async (roomId: string) => {
+    const session = await sessions().findOne({ tenantId: tenant(), key: `listener:${roomId}` }).lean();
+    if (!session) return null;
+    const rows = await liveGiftEventModel(app.db).find({ tenantId: tenant(), sessionId: session._id }, { diamonds: 1 }).lean();
+    return rows.reduce((n, r) => n + (r.diamonds ?? 0), 0);
+  };
+  for (const c of liveRooms()) {
+    const roomId = live.rooms.snapshot(c.handle)!.roomId;
+    const want = roomTruth.get(roomId)!.diamonds;
+    let got: unknown;
+    await waitFor(
+      async () => (got = await ledgerSum(roomId)) === want,
+      `@${c.handle}'s ${want} diamonds persisted`,
+      timeoutMs,
+    ).catch(async (err) => {
+      const list = await sessions().find({ tenantId: tenant(), creatorId: new Types.ObjectId(c.id) }).lean<LiveSessionDoc[]>();
+      const state = list.map((x) => `${x.roomId}:${x.status}:${x.endReason ?? ''}:${x.listenerInstanceId}:${x.diamonds}`).join(' | ');
+      throw new Error(`${(err as Error).message}; the ledger has ${String(got)}; sockets ${live.rooms.snapshot(c.handle)!.openSockets}; sessions ${state}`);
+    });
+  }
+}
+
+function churn(): void {
+  const up = liveRooms();
+  const down = creators.filter((c) => !up.includes(c));
+  if (up.length > 1 && random() < 0.6) live.rooms.endStream(pick(up).handle);
+  if (down.length && random() < 0.7) goLive(pick(down));
+}
+
+async function importOverlap(): Promise<boolean> {
+  // An export of ended listener sessions (TikTok's figures: what the room was sent), overlapping them.
+  const ended = (await sessions().find({ tenantId: tenant(), source: 'listener', status: 'ended', totalsApplied: true, reconciliation: null }).lean<LiveSessionDoc[]>()).filter((s) => roomTruth.has(s.roomId!));
+  if (!ended.length) return false;
+  const rows = ended.slice(0, 2).map((s) => {
+    const c = creators.find((x) => x.id === String(s.creatorId))!;
+    const start = new Date(s.startedAt.getTime() + 60_000).toISOString().slice(0, 16).replace('T', ' ');
+    return `${c.handle},${start},${s.durationSeconds},${roomTruth.get(s.roomId!)!.diamonds}`;
+  });
+  const { payload, headers } = multipartBody({}, { content: `Username,Start time,Duration,Diamonds\r\n${rows.join('\r\n')}\r\n` });
+  const res = await admin.inject({ method: 'POST', url: '/api/v1/imports', payload, headers });
+  expect(res.statusCode, res.body).toBeLessThan(300);
+  return true;
+}
+
+beforeAll(async () => {
+  live = await startSandboxLive();
+  caFile = join(mkdtempSync(join(tmpdir(), 'chaos-ca-')), 'ca.pem');
+  writeFileSync(caFile, live.caPem);
+  dbPort = await freePort();
+  db = await startEmbeddedDb({ dataDir: dbDir, port: dbPort });
+  dbUri = `${db.uri}chaos`;
+  app = await createTestApp({ MONGODB_URI: dbUri });
+  admin = await signupAgency(app, 'Chaos Agency');
+  for (let i = 0; i < CREATORS; i++) {
+    const handle = `chaos${i}_${SEED.toString(36)}`;
+    const id = (await admin.inject({ method: 'POST', url: '/api/v1/creators', payload: { handle } })).json().id as string;
+    await admin.inject({ method: 'PUT', url: `/api/v1/creators/${id}/live-tracking`, payload: { enabled: true } });
+    creators.push({ id, handle });
+  }
+}, 120_000);
+
+afterAll(async () => {
+  for (const child of instances.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await app?.close().catch(() => undefined);
+  await db?.stop();
+  await live?.stop();
+});
+
+describe('chaos', () => {
+  it(`loses and doubles nothing through kills, stops, database outages and overlapping imports (seed ${SEED})`, async () => {
+    console.log(`chaos: seed ${SEED} (replay with CHAOS_SEED=${SEED}), ${ROUNDS} rounds`);
+    for (const c of creators.slice(0, 3)) goLive(c);
+    await Promise.all([startInstance('a'), startInstance('b')]);
+
+    for (let round = 1; round <= ROUNDS; round++) {
+      counts.rounds = round;
+      await steady();
+      await sendGifts();
+      await persisted();
+      const action = round === 1 ? 'kill' : pick(['kill', 'kill', 'stop', 'outage', 'outage', 'import', 'churn', 'churn'] as const);
+      console.log(`chaos: round ${round}: ${action} (live rooms: ${liveRooms().map((c) => c.handle).join(', ')})`);
+      if (action === 'kill') {
+        const name = pick(['a', 'b']);
+        await stopInstance(name, 'SIGKILL');
+        counts.kills++;
+        if (random() < 0.5) churn(); // rooms change while it is dead: the other instance follows them
+        await startInstance(name);
+      } else if (action === 'stop') {
+        await Promise.all([stopInstance('a', 'SIGINT'), stopInstance('b', 'SIGINT')]);
+        counts.stops++;
+        // Rooms end and new ones start while nothing listens (no gifts: nobody could see them).
+        churn();
+        churn();
+        await new Promise((r) => setTimeout(r, 1_000 + random() * 2_000));
+        await Promise.all([startInstance('a'), startInstance('b')]);
+      } else if (action === 'outage') {
+        process.kill(db.pid, 'SIGKILL');
+        counts.outages++;
+        await new Promise((r) => setTimeout(r, 500));
+        await sendGifts(); // held in memory by the listeners
+        await new Promise((r) => setTimeout(r, 1_500 + random() * 2_500));
+        db = await startEmbeddedDb({ dataDir: dbDir, port: dbPort });
+        await waitFor(async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 'the database back', 60_000);
+        await persisted();
+      } else if (action === 'import') {
+        if (await importOverlap()) counts.imports++;
+      } else {
+        counts.churns++;
+        churn();
+        const up = liveRooms();
+        if (up.length && random() < 0.5) {
+          await live.rooms.dropConnections(pick(up).handle);
+          counts.drops++;
+        }
+      }
+    }
+    // The end: every room ends while both instances listen, then the system stops.
+    await steady();
+    await sendGifts();
+    await persisted();
+    if (counts.imports === 0 && (await importOverlap())) counts.imports++;
+    for (const c of liveRooms()) live.rooms.endStream(c.handle);
+    await waitFor(async () => (await sessions().countDocuments({ tenantId: tenant(), source: 'listener', $or: [{ status: 'live' }, { totalsApplied: false }] })) === 0, 'every session ended and rolled up', 120_000);
+    await Promise.all([stopInstance('a', 'SIGINT'), stopInstance('b', 'SIGINT')]);
+
+    const all = await sessions().find({ tenantId: tenant() }).lean<LiveSessionDoc[]>();
+    const listenerSessions = all.filter((s) => s.source === 'listener');
+    // No session is live whose room has ended (every room has ended now).
+    expect(listenerSessions.filter((s) => s.status === 'live')).toEqual([]);
+    // Each listener session holds exactly what its room was sent; one session per room.
+    for (const s of listenerSessions) expect({ room: s.roomId, diamonds: s.diamonds }).toEqual({ room: s.roomId, diamonds: roomTruth.get(s.roomId!)?.diamonds });
+    expect(new Set(listenerSessions.map((s) => s.roomId)).size).toBe(listenerSessions.length);
+    const audit = await createCreatorTotals(app.db).audit(tenant());
+    expect(audit.differences).toEqual([]);
+    let diamonds = 0;
+    for (const c of creators) {
+      const sent = [...roomTruth.values()].filter((r) => r.creatorId === c.id).reduce((n, r) => n + r.diamonds, 0);
+      const doc = (await creatorModel(app.db).findOne({ _id: c.id, tenantId: tenant() }).lean())!;
+      expect({ handle: c.handle, diamonds: doc.totals.diamonds }).toEqual({ handle: c.handle, diamonds: sent });
+      expect(doc.pendingTotals ?? []).toEqual([]);
+      diamonds += sent;
+    }
+    console.log(
+      `chaos: seed ${SEED}: ${counts.rounds} rounds, ${counts.kills} kills, ${counts.stops} full stops, ${counts.outages} database outages, ${counts.imports} imports, ${counts.churns} churns (${counts.drops} dropped sockets); ` +
+        `${listenerSessions.length} listener sessions (${all.length - listenerSessions.length} imported), ${counts.gifts} gifts, ${diamonds} diamonds — audit: ${audit.differences.length} differences`,
+    );
+  }, 420_000);
+});

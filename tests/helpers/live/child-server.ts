@@ -1,0 +1,46 @@
+/**
+ * A real server process for the SIGKILL test: builds the app against MONGODB_URI and runs the listener manager
+ * with TikTok LIVE from the explicit TIKTOK_LIVE_* variables (the test's sandbox; the CA from a file), as
+ * production does. Prints "ready" when listening for work. LIVE_TEST_INSTANCE_ID and LIVE_TEST_LEASE_TTL_MS
+ * name the instance and shorten the lease so the takeover does not take 45 s.
+ *
+ *   tsx tests/helpers/live/child-server.ts
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp } from '../../../server/src/app';
+import { loadConfig } from '../../../server/src/config';
+import { createLiveManager, defaultInstanceId } from '../../../server/src/modules/live/manager';
+import { liveSettingsFromConfig } from '../../../server/src/modules/live/settings';
+import { fastManagerOptions } from './harness';
+
+async function main(): Promise<void> {
+  const config = loadConfig({ ...process.env, NODE_ENV: 'test', DATA_DIR: process.env.DATA_DIR || mkdtempSync(join(tmpdir(), 'liveroster-child-')) });
+  const settings = liveSettingsFromConfig(config.live);
+  if (!settings) throw new Error('child-server needs explicit TIKTOK_LIVE_* settings');
+  const app = await buildApp(config);
+  await app.ready();
+  const manager = createLiveManager(
+    app,
+    fastManagerOptions(settings, {
+      instanceId: process.env.LIVE_TEST_INSTANCE_ID || defaultInstanceId(),
+      leaseTtlMs: Number(process.env.LIVE_TEST_LEASE_TTL_MS || 45_000),
+      leaseRenewMs: 500,
+    }),
+  );
+  manager.start();
+  process.stdout.write(`ready ${manager.instanceId}\n`);
+  const shutdown = async () => {
+    await manager.stop();
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
