@@ -71,7 +71,9 @@ describe('a stream opened before a change closes within seconds', () => {
 
 describe('across instances', () => {
   it('a stream held by one instance closes when the user is removed through another', async () => {
-    const config = testConfig({ DB_LABEL: 'sec_stream_two' });
+    const { randomPrefix, SHARED_REDIS_URL } = await import('../../server/src/coordination/testing');
+    // Two instances of one database coordinate through Redis.
+    const config = testConfig({ DB_LABEL: 'sec_stream_two', REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: randomPrefix('stream') });
     const one = await buildApp(config);
     const two = await buildApp(config);
     try {

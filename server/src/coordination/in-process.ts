@@ -88,28 +88,47 @@ export function createInProcessInvalidation(): Invalidation {
   };
 }
 
-export function createInProcessOwnership(options: { instanceId: string; ttlMs: number }): Ownership {
-  const held = new Map<string, string>();
+export function createInProcessOwnership(options: { instanceId: string; ttlMs: number; now?: () => number }): Ownership {
+  // Leases expire as in Redis: a holder that stops renewing (a crashed manager in tests) frees its keys.
+  const now = options.now ?? Date.now;
+  const held = new Map<string, { token: string; expiresAt: number }>();
+  const current = (key: string) => {
+    const h = held.get(key);
+    if (h && h.expiresAt <= now()) {
+      held.delete(key);
+      return undefined;
+    }
+    return h;
+  };
   let counter = 0;
   return {
     ttlMs: options.ttlMs,
-    async acquire(key) {
-      if (held.has(key)) return null;
+    async acquire(key, ttlMs = options.ttlMs) {
+      if (current(key)) return null;
       const token = `${++counter}:${options.instanceId}`;
-      held.set(key, token);
+      held.set(key, { token, expiresAt: now() + ttlMs });
       return { key, token };
     },
-    async renew(leases) {
-      return leases.filter((l) => held.get(l.key) !== l.token);
+    async renew(leases, ttlMs = options.ttlMs) {
+      const lost: Lease[] = [];
+      for (const l of leases) {
+        const h = current(l.key);
+        if (h && h.token !== l.token) lost.push(l);
+        else held.set(l.key, { token: l.token, expiresAt: now() + ttlMs });
+      }
+      return lost;
     },
     async release(lease: Lease) {
-      if (held.get(lease.key) === lease.token) held.delete(lease.key);
+      if (current(lease.key)?.token === lease.token) held.delete(lease.key);
     },
     async isCurrent(lease) {
-      return held.get(lease.key) === lease.token;
+      return current(lease.key)?.token === lease.token;
     },
     async notTakenOver(leases) {
-      return leases.map((l) => !held.has(l.key) || held.get(l.key) === l.token);
+      return leases.map((l) => {
+        const h = current(l.key);
+        return !h || h.token === l.token;
+      });
     },
     async spread() {
       return { instances: 1, held: held.size };
