@@ -27,6 +27,9 @@ import { importsRoutes } from './modules/imports/routes';
 import { liveCreatorRoutes, liveRoutes, setupLive } from './modules/live/index';
 import { usersRoutes } from './modules/users/routes';
 import { notificationsRoutes } from './modules/notifications/routes';
+import { alertsPlugin } from './modules/alerts/plugin';
+import { alertPreferencesRoutes } from './modules/alerts/routes';
+import { webhooksRoutes } from './modules/webhooks/routes';
 import { tiktokPlugin } from './modules/tiktok/plugin';
 import { tiktokRoutes } from './modules/tiktok/routes';
 import { connectPageRoutes } from './web/connect';
@@ -134,6 +137,7 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
   );
   await app.register(authPublicRoutes, { prefix: '/api/v1/auth', rateLimitPerMinute: config.authRateLimitPerMinute });
   // TikTok core (client, webhooks at /webhooks/tiktok, workers) and the hosted connect page.
+  await app.register(alertsPlugin);
   await app.register(tiktokPlugin);
   await app.register(connectPageRoutes);
   await app.register(uploadPageRoutes);
@@ -155,6 +159,8 @@ export async function buildApp(config: AppConfig): Promise<FastifyInstance> {
       await api.register(liveCreatorRoutes, { prefix: '/creators' });
       await api.register(tiktokRoutes);
       await api.register(notificationsRoutes, { prefix: '/notifications' });
+      await api.register(alertPreferencesRoutes);
+      await api.register(webhooksRoutes, { prefix: '/webhooks' });
     },
     { prefix: '/api/v1' },
   );

@@ -35,6 +35,17 @@ export interface AppConfig {
   versionPollMs: number;
   tiktok: TikTokConfig;
   live: LiveConfig;
+  webhooks: WebhooksConfig;
+}
+
+/** Outbound alert webhooks (issue 12). */
+export interface WebhooksConfig {
+  /** https only (production); http allowed elsewhere for local receivers. */
+  httpsOnly: boolean;
+  /** Post to private, loopback and link-local addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS; default true only outside production). */
+  allowPrivateTargets: boolean;
+  /** One delivery attempt's time limit. */
+  timeoutMs: number;
 }
 
 export interface TikTokConfig {
@@ -166,6 +177,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     versionPollMs: int(env, 'VERSION_POLL_MS', 500, 50, 60_000),
     tiktok: loadTikTokConfig(env, production),
     live: loadLiveConfig(env),
+    webhooks: loadWebhooksConfig(env, production),
+  };
+}
+
+function loadWebhooksConfig(env: Env, production: boolean): WebhooksConfig {
+  const raw = env.WEBHOOK_ALLOW_PRIVATE_TARGETS;
+  if (raw !== undefined && raw !== '' && raw !== 'true' && raw !== 'false') throw new ConfigError('WEBHOOK_ALLOW_PRIVATE_TARGETS', `must be true or false, got "${raw}"`);
+  return {
+    httpsOnly: production,
+    allowPrivateTargets: raw === undefined || raw === '' ? !production : raw === 'true',
+    timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
   };
 }
 

@@ -31,6 +31,9 @@ export const ERROR_CATALOGUE = {
   RATE_LIMITED: { status: 429, message: 'Too many requests; wait and retry.' },
   INTERNAL: { status: 500, message: 'Internal Server Error' },
   UNAVAILABLE: { status: 503, message: 'The service is not ready.' },
+  // Issue 12 (alerts and webhooks).
+  WEBHOOK_URL_INVALID: { status: 400, message: 'The webhook URL is not an absolute http(s) URL this server may post to (https only in production).' },
+  WEBHOOK_TARGET_REFUSED: { status: 400, message: 'The webhook URL resolves to a private, loopback or link-local address, which this server does not post to.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

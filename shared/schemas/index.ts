@@ -8,3 +8,4 @@ export * from './activities';
 export * from './tiktok';
 export * from './live';
 export * from './imports';
+export * from './alerts';

@@ -17,6 +17,7 @@ import { createScheduler, type TrackedCreator } from './scheduler';
 import { createSessionStore } from './session-store';
 import { liveSettingsFromConfig } from './settings';
 import { createStreamPublisher } from './stream-log';
+import { publisherWithAlerts, type LiveAlertSink } from './alert-sink';
 
 export interface LiveManagerOptions {
   instanceId: string;
@@ -44,6 +45,8 @@ export interface LiveManagerOptions {
   reconnectMaxMs: number;
   trackedRefreshMs: number;
   rollupSweepMs: number;
+  /** Alerts (issue 12): told of session starts, tallies and ends. */
+  alerts?: LiveAlertSink;
 }
 
 export function defaultInstanceId(): string {
@@ -75,6 +78,7 @@ export function liveManagerDefaults(app: FastifyInstance): LiveManagerOptions {
     reconnectMaxMs: 60_000,
     trackedRefreshMs: 5_000,
     rollupSweepMs: 30_000,
+    alerts: app.hasDecorator('alerts') ? app.alerts.live : undefined,
   };
 }
 
@@ -87,7 +91,7 @@ interface Tracked extends TrackedCreator {
 export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveManagerOptions> = {}) {
   const options: LiveManagerOptions = { ...liveManagerDefaults(app), ...overrides };
   const log = app.log.child({ module: 'live', instanceId: options.instanceId });
-  const publisher = createStreamPublisher(app.db, options.now);
+  const publisher = publisherWithAlerts(createStreamPublisher(app.db, options.now), options.alerts);
   const store = createSessionStore(app.db, {
     instanceId: options.instanceId,
     now: options.now,
