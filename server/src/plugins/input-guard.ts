@@ -8,19 +8,19 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from './errors';
 
-function findBadKey(value: unknown, path: string, depth = 0): string | null {
+function findBadKey(value: unknown, path: string, depth = 0, allowDots = false): string | null {
   if (depth > 20 || value === null || typeof value !== 'object') return null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const bad = findBadKey(value[i], `${path}[${i}]`, depth + 1);
+      const bad = findBadKey(value[i], `${path}[${i}]`, depth + 1, allowDots);
       if (bad) return bad;
     }
     return null;
   }
   for (const [key, child] of Object.entries(value)) {
     const here = path ? `${path}.${key}` : key;
-    if (key.startsWith('$') || key.includes('.')) return here;
-    const bad = findBadKey(child, here, depth + 1);
+    if (key.startsWith('$') || (!allowDots && key.includes('.'))) return here;
+    const bad = findBadKey(child, here, depth + 1, allowDots);
     if (bad) return bad;
   }
   return null;
@@ -29,11 +29,13 @@ function findBadKey(value: unknown, path: string, depth = 0): string | null {
 export const inputGuardPlugin = fp(
   async function inputGuard(app: FastifyInstance) {
     app.addHook('preValidation', async (request) => {
+      // A route whose schema names dotted keys exactly (alert kinds such as "gift.spike") opts out of the dot rule.
+      const allowDots = (request.routeOptions.config as { allowDottedKeys?: boolean } | undefined)?.allowDottedKeys === true;
       for (const [where, value] of [
         ['body', request.body],
         ['querystring', request.query],
       ] as const) {
-        const bad = findBadKey(value, '');
+        const bad = findBadKey(value, '', 0, allowDots);
         if (bad) {
           throw new AppError('INVALID_KEY', `Field "${bad}" in the ${where} is not allowed: names may not start with "$" or contain ".".`, [
             { field: bad, in: where, message: 'is not an allowed field name' },

@@ -60,7 +60,8 @@ export const alertCooldownModel = (conn: Connection) => modelOn(conn, 'AlertCool
 export interface AlertPreferencesDoc {
   _id: string;
   tenantId: Types.ObjectId;
-  events: Partial<Record<AlertKind, boolean>>;
+  /** Stored as a list: alert kinds contain dots, which are paths in MongoDB field names. */
+  events: { kind: AlertKind; on: boolean }[];
   quietDays: number | null;
   spikeFloor: number | null;
   updatedAt: Date;
@@ -68,7 +69,7 @@ export interface AlertPreferencesDoc {
 const preferencesSchema = new Schema<AlertPreferencesDoc>(
   {
     _id: { type: String, required: true },
-    events: { type: Schema.Types.Mixed, default: {} },
+    events: { type: [{ _id: false, kind: String, on: Boolean }], default: [] },
     quietDays: { type: Number, default: null },
     spikeFloor: { type: Number, default: null },
     updatedAt: { type: Date, default: () => new Date() },
@@ -77,3 +78,8 @@ const preferencesSchema = new Schema<AlertPreferencesDoc>(
 );
 preferencesSchema.plugin(tenantScopePlugin);
 export const alertPreferencesModel = (conn: Connection) => modelOn(conn, 'AlertPreferences', preferencesSchema);
+
+/** The stored list as the `{kind: on}` map the rules use. */
+export function eventToggles(doc: Pick<AlertPreferencesDoc, 'events'> | null): Partial<Record<AlertKind, boolean>> {
+  return Object.fromEntries((doc?.events ?? []).map((e) => [e.kind, e.on]));
+}

@@ -16,6 +16,7 @@ export const alertPreferencesRoutes: FastifyPluginAsyncTypebox = async (app) => 
     handler: async (request) => service.mine(request.auth),
   });
   app.put('/me/alert-preferences', {
+    config: { allowDottedKeys: true },
     schema: { tags, security, summary: 'Change which alerts I get (any subset; null goes back to the agency default)', body: AlertPreferencesUpdate, response: { 200: MyAlertPreferences, ...StandardErrors } },
     handler: async (request) => service.updateMine(request.auth, request.body),
   });
@@ -24,6 +25,7 @@ export const alertPreferencesRoutes: FastifyPluginAsyncTypebox = async (app) => 
     handler: async (request) => service.agencyDefaults(request.auth),
   });
   app.put('/agency/alert-preferences', {
+    config: { allowDottedKeys: true },
     preHandler: adminOnly,
     schema: { tags, security, summary: "Change the agency's default alert preferences (admins)", body: AlertPreferencesUpdate, response: { 200: AlertPreferences, ...StandardErrors } },
     handler: async (request) => service.updateAgencyDefaults(request.auth, request.body),

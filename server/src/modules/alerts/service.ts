@@ -13,7 +13,7 @@ import { creatorModel } from '../creators/model';
 import { isDuplicateKeyError } from '../live/leases';
 import type { LiveStreamPublisher } from '../live/stream-log';
 import { notifyUsers } from '../notifications/service';
-import { alertCooldownModel, alertEventModel, alertPreferencesModel, type AlertEventDoc, type AlertPreferencesDoc } from './model';
+import { alertCooldownModel, alertEventModel, alertPreferencesModel, eventToggles, type AlertEventDoc, type AlertPreferencesDoc } from './model';
 
 export interface RaiseInput {
   tenantId: Types.ObjectId;
@@ -80,10 +80,11 @@ export function createAlertsService(conn: Connection, options: AlertsOptions) {
       preferences.find({ tenantId }).lean<AlertPreferencesDoc[]>(),
     ]);
     const byId = new Map(prefDocs.map((d) => [d._id, d]));
-    const agencyDoc = byId.get(`agency:${key}`) ?? null;
+    const view = (doc: AlertPreferencesDoc | undefined) => (doc ? { events: eventToggles(doc), quietDays: doc.quietDays, spikeFloor: doc.spikeFloor } : null);
+    const agencyDoc = view(byId.get(`agency:${key}`));
     const value: TenantPreferences = {
       agency: effectivePreferences(agencyDoc, null),
-      users: userDocs.map((u) => ({ userId: String(u._id), role: u.role, prefs: effectivePreferences(agencyDoc, byId.get(`user:${u._id}`) ?? null) })),
+      users: userDocs.map((u) => ({ userId: String(u._id), role: u.role, prefs: effectivePreferences(agencyDoc, view(byId.get(`user:${u._id}`))) })),
     };
     prefsCache.set(key, { at: options.now(), value });
     return value;
