@@ -8,6 +8,13 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from './errors';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route's schema names dotted keys exactly (e.g. alert kinds): only the "$" rule applies to its input. */
+    allowDottedKeys?: boolean;
+  }
+}
+
 function findBadKey(value: unknown, path: string, depth = 0, allowDots = false): string | null {
   if (depth > 20 || value === null || typeof value !== 'object') return null;
   if (Array.isArray(value)) {
@@ -30,7 +37,7 @@ export const inputGuardPlugin = fp(
   async function inputGuard(app: FastifyInstance) {
     app.addHook('preValidation', async (request) => {
       // A route whose schema names dotted keys exactly (alert kinds such as "gift.spike") opts out of the dot rule.
-      const allowDots = (request.routeOptions.config as { allowDottedKeys?: boolean } | undefined)?.allowDottedKeys === true;
+      const allowDots = request.routeOptions.config?.allowDottedKeys === true;
       for (const [where, value] of [
         ['body', request.body],
         ['querystring', request.query],
