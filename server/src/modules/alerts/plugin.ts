@@ -109,7 +109,7 @@ export const alertsPlugin = fp(
           .catch((err) => log.error({ err }, 'alerts: quiet check failed'))
           .finally(() => (busy = false));
       };
-      const first = setTimeout(run, 30_000);
+      const first = setTimeout(run, 5_000);
       const timer = setInterval(run, opts.quietCheckMs ?? 3600_000);
       return { stop: () => (clearTimeout(first), clearInterval(timer)) };
     });

@@ -135,32 +135,43 @@ export function createWebhookDispatcher(conn: Connection, options: DispatcherOpt
     }
   }
 
+  /** Marks when the webhook's queue head is due (null when empty), re-checking after clearing so no enqueue is missed. */
+  async function schedule(webhookId: Types.ObjectId, tenantId: Types.ObjectId): Promise<void> {
+    await webhooks.updateOne({ _id: webhookId, tenantId }, { $set: { nextAttemptAt: null } });
+    const head = await deliveries.find({ tenantId, webhookId, status: 'pending' }).sort({ seq: 1 }).limit(1).lean<DeliveryDoc[]>();
+    if (head[0]) await webhooks.updateOne({ _id: webhookId, tenantId }, { $set: { nextAttemptAt: head[0].nextAttemptAt } });
+  }
+
+  async function deliverFor(webhookId: Types.ObjectId, tenantId: Types.ObjectId): Promise<void> {
+    const key = String(webhookId);
+    if (!(await claim(key))) return;
+    try {
+      await drain(webhookId, tenantId);
+      await schedule(webhookId, tenantId);
+    } catch (err) {
+      options.log.error({ err, webhookId: key }, 'webhooks: delivering failed');
+    } finally {
+      await release(key).catch(() => undefined);
+    }
+  }
+
+  let passes = 0;
   async function tickOnce(): Promise<void> {
-    // Cross-tenant on purpose: one worker serves every agency's queues. Heads only: the first pending per webhook.
-    const pending = await deliveries
-      .find({ status: 'pending' }, { webhookId: 1, tenantId: 1, seq: 1, nextAttemptAt: 1 })
-      .setOptions({ allTenants: true })
-      .sort({ seq: 1 })
-      .limit(5_000)
-      .lean<Pick<DeliveryDoc, 'webhookId' | 'tenantId' | 'seq' | 'nextAttemptAt'>[]>();
-    const heads = new Map<string, (typeof pending)[number]>();
-    for (const d of pending) if (!heads.has(String(d.webhookId))) heads.set(String(d.webhookId), d);
     const now = options.now();
-    await Promise.all(
-      [...heads.values()]
-        .filter((d) => d.nextAttemptAt.getTime() <= now)
-        .map(async (d) => {
-          const key = String(d.webhookId);
-          if (!(await claim(key))) return;
-          try {
-            await drain(d.webhookId, d.tenantId);
-          } catch (err) {
-            options.log.error({ err, webhookId: key }, 'webhooks: delivering failed');
-          } finally {
-            await release(key).catch(() => undefined);
-          }
-        }),
-    );
+    // Cross-tenant on purpose: one worker serves every agency's queues; only webhooks whose head is due.
+    const due = await webhooks
+      .find({ nextAttemptAt: { $lte: new Date(now) } }, { _id: 1, tenantId: 1 })
+      .setOptions({ allTenants: true })
+      .limit(1_000)
+      .lean<Pick<WebhookDoc, '_id' | 'tenantId'>[]>();
+    const targets = new Map(due.map((w) => [String(w._id), w]));
+    // Now and then (and on the first pass) also look at the queues themselves: a crash between a delivery's
+    // insert and its webhook's wake-up leaves a queue with no due time.
+    if (passes++ % 60 === 0) {
+      const heads = await deliveries.find({ status: 'pending' }, { webhookId: 1, tenantId: 1 }).setOptions({ allTenants: true }).limit(5_000).lean<Pick<DeliveryDoc, 'webhookId' | 'tenantId'>[]>();
+      for (const d of heads) if (!targets.has(String(d.webhookId))) targets.set(String(d.webhookId), { _id: d.webhookId, tenantId: d.tenantId });
+    }
+    await Promise.all([...targets.values()].map((w) => deliverFor(w._id, w.tenantId)));
   }
 
   /** Runs a pass now (or right after the one in progress). */

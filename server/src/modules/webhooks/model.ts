@@ -19,6 +19,8 @@ export interface WebhookDoc {
   createdBy: Types.ObjectId;
   /** Last delivery sequence number handed out: deliveries go out in this order. */
   seq: number;
+  /** When its queue's head is due (null: nothing queued). The worker looks only at webhooks due now. */
+  nextAttemptAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -35,11 +37,13 @@ const webhookSchema = new Schema<WebhookDoc>(
     failingSince: { type: Date, default: null },
     createdBy: { type: Schema.Types.ObjectId, required: true },
     seq: { type: Number, default: 0 },
+    nextAttemptAt: { type: Date, default: null },
   },
   { timestamps: true },
 );
 webhookSchema.plugin(tenantScopePlugin);
 webhookSchema.index({ tenantId: 1, enabled: 1 });
+webhookSchema.index({ nextAttemptAt: 1 });
 export const webhookModel = (conn: Connection) => modelOn(conn, 'Webhook', webhookSchema);
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';

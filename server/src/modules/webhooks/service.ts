@@ -107,7 +107,7 @@ export function createWebhooksService(conn: Connection, options: { config: Webho
       if (body.url !== undefined) await checkTarget(body.url);
       const set: Record<string, unknown> = {};
       for (const key of ['url', 'events', 'format', 'description'] as const) if (body[key] !== undefined) set[key] = body[key];
-      if (body.enabled === true) Object.assign(set, { enabled: true, disabledReason: null, disabledAt: null, failingSince: null });
+      if (body.enabled === true) Object.assign(set, { enabled: true, disabledReason: null, disabledAt: null, failingSince: null, nextAttemptAt: null });
       if (body.enabled === false) Object.assign(set, { enabled: false, disabledReason: 'by_admin', disabledAt: new Date(options.now()) });
       const doc = await webhooks.findOneAndUpdate({ _id: id, tenantId: auth.tenant }, { $set: set }, { returnDocument: 'after' }).lean<WebhookDoc>();
       if (!doc) throw notFound('Webhook');
@@ -167,6 +167,8 @@ export function createWebhooksService(conn: Connection, options: { config: Webho
         } catch (err) {
           if ((err as { code?: number }).code !== 11000) throw err;
         }
+        // Wake the worker for this webhook (a later time set by a failing head stays: the head goes first).
+        await webhooks.updateOne({ _id: hook._id, tenantId, nextAttemptAt: null }, { $set: { nextAttemptAt: now } });
       }
       if (subscribed.length) options.onEnqueued?.();
     },
