@@ -167,6 +167,11 @@ describe('alerts from the sandbox LIVE', () => {
     expect(await alertEventModel(appA.db).countDocuments({ tenantId: new Types.ObjectId(admin.agencyId), creatorId: new Types.ObjectId(creatorId) })).toBe(4);
     expect((await notes(admin)).filter((n) => n.creatorId === creatorId)).toHaveLength(4);
 
+    // Two instances raising the same alert at the same moment: one claim wins.
+    const raceInput = { tenantId: ended.tenantId, creatorId: ended.creatorId, kind: 'creator.live_started' as const, source: `race-${ended._id}`, at: Date.now(), title: 'race', text: 'race', data: {} };
+    const outcomes = await Promise.all([appA.alerts.service.raise(raceInput), appB.alerts.service.raise(raceInput)]);
+    expect(outcomes.sort()).toEqual(['duplicate', 'raised']);
+
     // Unread counts and marking read are per user.
     const before = (await admin.inject({ method: 'GET', url: '/api/v1/notifications' })).json().unreadCount as number;
     expect(before).toBeGreaterThanOrEqual(4);

@@ -20,7 +20,7 @@ interface SessionWatch {
   /** No spike evaluation before this (a spike was just raised or held back by the cooldown). */
   quietUntil: number;
   /** Month so far without this session, for tier crossings (loaded once per session and month). */
-  month: { month: string; before: number; settingsAt: number; tiers: { name: string; diamonds: number }[] } | null;
+  month: { month: string; before: number; settingsAt: number; timeZone: string; tiers: { name: string; diamonds: number }[] } | null;
   chain: Promise<void>;
 }
 
@@ -85,10 +85,10 @@ export function createLiveAlerts(conn: Connection, alerts: AlertsService, option
 
   async function checkTier(w: SessionWatch, tally: TallyPayload, now: number): Promise<void> {
     const settings = w.month && now - w.month.settingsAt < 30_000 ? null : await options.tiers.settingsOf(w.tenantId);
-    const { month, start, end } = monthOf(now, settings?.timeZone ?? 'UTC');
+    const { month, start, end } = monthOf(now, settings?.timeZone ?? w.month?.timeZone ?? 'UTC');
     if (!w.month || w.month.month !== month || settings) {
       const before = w.month && w.month.month === month ? w.month.before : await options.tiers.monthDiamondsExcept(w.tenantId, w.creatorId, tally.sessionId, start, end);
-      w.month = { month, before, settingsAt: settings ? now : w.month!.settingsAt, tiers: settings ? settings.tiers : w.month!.tiers };
+      w.month = settings ? { month, before, settingsAt: now, timeZone: settings.timeZone, tiers: settings.tiers } : { ...w.month!, month, before };
     }
     const total = w.month.before + tally.diamonds;
     // The highest tier this session took the month across; lower ones crossed in the same moment are implied.
