@@ -46,6 +46,9 @@ export interface WebhooksConfig {
   allowPrivateTargets: boolean;
   /** One delivery attempt's time limit. */
   timeoutMs: number;
+  /** First retry after this, doubling up to `retryMaxMs`. */
+  retryBaseMs: number;
+  retryMaxMs: number;
 }
 
 export interface TikTokConfig {
@@ -188,6 +191,8 @@ function loadWebhooksConfig(env: Env, production: boolean): WebhooksConfig {
     httpsOnly: production,
     allowPrivateTargets: raw === undefined || raw === '' ? !production : raw === 'true',
     timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    retryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 2_000, 10, 3600_000),
+    retryMaxMs: int(env, 'WEBHOOK_RETRY_MAX_MS', 3600_000, 10, 6 * 3600_000),
   };
 }
 

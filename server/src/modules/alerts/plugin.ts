@@ -63,6 +63,8 @@ export const alertsPlugin = fp(
         keys: app.config.tokenEncryptionKeys,
         allowPrivateTargets: app.config.webhooks.allowPrivateTargets,
         timeoutMs: app.config.webhooks.timeoutMs,
+        retryBaseMs: app.config.webhooks.retryBaseMs,
+        retryMaxMs: app.config.webhooks.retryMaxMs,
         log: log.child({ part: 'webhooks' }),
         ...overrides,
       });

@@ -41,7 +41,7 @@ export function createWebhookDispatcher(conn: Connection, options: DispatcherOpt
   const deliveries = deliveryModel(conn);
   const locks = deliveryLockModel(conn);
   const owner = randomBytes(6).toString('hex');
-  const retryBaseMs = options.retryBaseMs ?? 10_000;
+  const retryBaseMs = options.retryBaseMs ?? 2_000;
   const retryMaxMs = options.retryMaxMs ?? 3600_000;
   const disableAfterMs = options.disableAfterMs ?? DISABLE_AFTER_MS;
   const lockTtlMs = options.lockTtlMs ?? Math.max(60_000, options.timeoutMs * 3);
