@@ -83,6 +83,13 @@ describe('webhook routes', () => {
     const badFormat = await admin.inject({ method: 'POST', url: '/api/v1/webhooks', payload: { url: r.url, events: ['gift.spike'], format: 'teams' } });
     expect(badFormat.statusCode).toBe(400);
 
+    // A test alert, sent now and signed: Discord format after the change.
+    const test = await admin.inject({ method: 'POST', url: `/api/v1/webhooks/${created.id}/test` });
+    expect(test.json()).toEqual({ delivered: true, statusCode: 200, error: null });
+    expect(r.received.at(-1)!.headers['x-liveroster-delivery']).toMatch(/^evt_test_/);
+    expect(verifySignature(created.secret, r.received.at(-1)!.headers['x-liveroster-signature'] as string, r.received.at(-1)!.body, Math.floor(Date.now() / 1000))).toBe(true);
+    expect(r.received.at(-1)!.json.content).toContain('LiveRoster test alert');
+
     expect((await admin.inject({ method: 'DELETE', url: `/api/v1/webhooks/${created.id}` })).statusCode).toBe(204);
     expect((await admin.inject({ method: 'GET', url: `/api/v1/webhooks/${created.id}` })).statusCode).toBe(404);
   });

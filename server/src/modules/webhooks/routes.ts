@@ -35,6 +35,16 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return reply.code(204).send(null);
     },
   });
+  app.post('/:id/test', {
+    schema: {
+      tags,
+      security,
+      summary: 'Send a signed test alert to the webhook now (not queued, not retried); answers what the receiver said',
+      params: IdParams,
+      response: { 200: Type.Object({ delivered: Type.Boolean(), statusCode: Type.Union([Type.Integer(), Type.Null()]), error: Type.Union([Type.String(), Type.Null()]) }), ...StandardErrors },
+    },
+    handler: async (request) => service.sendTest(request.auth, request.params.id),
+  });
   app.get('/:id/deliveries', {
     schema: { tags, security, summary: "A webhook's deliveries, newest first (status, attempts, last error)", params: IdParams, querystring: ListDeliveriesQuery, response: { 200: DeliveryPage, ...StandardErrors } },
     handler: async (request) => service.deliveries(request.auth, request.params.id, request.query),

@@ -13,6 +13,7 @@ import type { AuthContext } from '../../plugins/auth';
 import { AppError, notFound } from '../../plugins/errors';
 import { openSecret, sealSecret } from '../tiktok/crypto';
 import { deliveryModel, webhookModel, type DeliveryDoc, type WebhookDoc } from './model';
+import { postWebhook, signatureHeader } from './post';
 import { resolvesPrivately, urlProblem } from './target-guard';
 
 export function toWebhook(doc: WebhookDoc): Webhook {
@@ -171,6 +172,38 @@ export function createWebhooksService(conn: Connection, options: { config: Webho
         await webhooks.updateOne({ _id: hook._id, tenantId, nextAttemptAt: null }, { $set: { nextAttemptAt: now } });
       }
       if (subscribed.length) options.onEnqueued?.();
+    },
+
+    /**
+     * Sends a signed sample of the webhook's first event kind now (not queued, not retried), so an admin can see
+     * a Slack or Discord channel light up. The body carries `test: true` and an id starting `evt_test_`.
+     */
+    async sendTest(auth: AuthContext, id: string): Promise<{ delivered: boolean; statusCode: number | null; error: string | null }> {
+      const hook = await find(auth, id);
+      const now = options.now();
+      const event: AlertEvent = {
+        id: `evt_test_${randomBytes(12).toString('hex')}`,
+        type: hook.events[0],
+        createdAt: new Date(now).toISOString(),
+        agencyId: String(auth.tenant),
+        creator: null,
+        title: 'LiveRoster test alert',
+        text: `This is a test of the webhook to ${new URL(hook.url).host}: alerts for ${hook.events.join(', ')} will arrive here.`,
+        data: { test: true },
+      };
+      const body = JSON.stringify({ ...webhookBody(event, hook.format), ...(hook.format === 'json' && { test: true }) });
+      const t = Math.floor(now / 1000);
+      const result = await postWebhook(hook.url, body, {
+        timeoutMs: options.config.timeoutMs,
+        allowPrivate: options.config.allowPrivateTargets,
+        headers: {
+          'x-liveroster-event': event.type,
+          'x-liveroster-delivery': event.id,
+          'x-liveroster-signature': signatureHeader(openWebhookSecret(options.keys, hook), t, body),
+          'x-liveroster-attempt': '1',
+        },
+      });
+      return { delivered: result.ok, statusCode: result.statusCode, error: result.error };
     },
 
     async removeAll(tenantId: Types.ObjectId): Promise<void> {
