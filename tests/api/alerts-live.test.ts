@@ -70,7 +70,7 @@ function streamEvents(body: string) {
 describe('alerts from the sandbox LIVE', () => {
   it('go live, a gift spike, a tier crossed, the end: each raised once across a takeover by a second instance, to the right people and webhooks', async () => {
     // Agency tiers (issue 11's settings document; see alerts/month-adapter.ts) with a small first tier.
-    await appA.db.collection(AGENCY_SETTINGS_COLLECTION).insertOne({ tenantId: new Types.ObjectId(admin.agencyId), timeZone: 'UTC', tiers: [{ name: 'Bronze', diamonds: 20_000 }, { name: 'Silver', diamonds: 1_000_000 }] });
+    await appA.db.collection(AGENCY_SETTINGS_COLLECTION).insertOne({ _id: new Types.ObjectId(admin.agencyId), tenantId: new Types.ObjectId(admin.agencyId), timeZone: 'UTC', tiers: [{ name: 'Bronze', diamonds: 20_000 }, { name: 'Silver', diamonds: 1_000_000 }] });
     // The manager does not want spikes; the admin keeps the defaults.
     const prefs = await manager.inject({ method: 'PUT', url: '/api/v1/me/alert-preferences', payload: { events: { 'gift.spike': false } } });
     expect(prefs.statusCode, prefs.body).toBe(200);

@@ -1,7 +1,7 @@
 /**
  * ADAPTER (issue 12 ↔ issue 11): where tier.reached gets the agency's tiers and the creator's month so far.
  * Issue 11 owns the agency settings (tiers, time zone) and the month rule. Until its module is on main this reads
- * the settings document it stores — collection `agencysettings`, one per agency, `{tenantId, timeZone, tiers}` —
+ * the settings document it stores — collection `agency_settings`, `_id` = the agency id, `{timeZone, tiers}` —
  * and counts the month as the diamonds of the creator's sessions that started in the agency's calendar month
  * (UTC when no time zone is set). Replace `monthSoFar` by issue 11's month rule when it lands.
  */
@@ -19,13 +19,13 @@ export interface MonthTierSource {
   monthDiamondsExcept(tenantId: Types.ObjectId, creatorId: Types.ObjectId, exceptSessionId: string, start: number, end: number): Promise<number>;
 }
 
-export const AGENCY_SETTINGS_COLLECTION = 'agencysettings';
+export const AGENCY_SETTINGS_COLLECTION = 'agency_settings';
 
 export function createMonthTierSource(conn: Connection): MonthTierSource {
   const sessions = liveSessionModel(conn);
   return {
     async settingsOf(tenantId) {
-      const doc = await conn.collection(AGENCY_SETTINGS_COLLECTION).findOne({ tenantId });
+      const doc = await conn.collection(AGENCY_SETTINGS_COLLECTION).findOne({ _id: tenantId });
       const tiers = Array.isArray(doc?.tiers) ? (doc!.tiers as MonthTier[]).filter((t) => t && typeof t.diamonds === 'number' && typeof t.name === 'string') : [];
       return { timeZone: typeof doc?.timeZone === 'string' ? doc.timeZone : 'UTC', tiers: [...tiers].sort((a, b) => a.diamonds - b.diamonds) };
     },
