@@ -22,7 +22,11 @@ interface SessionWatch {
   /** Month so far without this session, for tier crossings (loaded once per session and month). */
   month: { month: string; before: number; settingsAt: number; timeZone: string; tiers: { name: string; diamonds: number }[] } | null;
   chain: Promise<void>;
+  lastSeenAt: number;
 }
+
+/** A watch whose session showed no tally for this long ended elsewhere (another instance, the sweeper): dropped. */
+const WATCH_IDLE_MS = 30 * 60_000;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -39,10 +43,14 @@ export function createLiveAlerts(conn: Connection, alerts: AlertsService, option
 
   function queue(sessionId: string, tenantId: Types.ObjectId, creatorId: Types.ObjectId, startedAt: number, job: (w: SessionWatch) => Promise<void>): void {
     let watch = watches.get(sessionId);
+    const now = options.now();
     if (!watch) {
-      watch = { tenantId, creatorId, startedAt, samples: [], quietUntil: 0, month: null, chain: Promise.resolve() };
+      for (const [id, other] of watches) if (now - other.lastSeenAt > WATCH_IDLE_MS) watches.delete(id);
+      if (handles.size > 10_000) handles.clear();
+      watch = { tenantId, creatorId, startedAt, samples: [], quietUntil: 0, month: null, chain: Promise.resolve(), lastSeenAt: now };
       watches.set(sessionId, watch);
     }
+    watch.lastSeenAt = now;
     const w = watch;
     w.chain = w.chain.then(() => job(w)).catch((err) => options.log.error({ err, sessionId }, 'alerts: a LIVE alert failed'));
   }

@@ -27,6 +27,8 @@ export function publisherWithAlerts(publisher: LiveStreamPublisher, sink: LiveAl
         if (event.type === 'tally') {
           const tally = event.data as unknown as TallyPayload;
           if (!started.has(tally.sessionId)) {
+            // Sessions that ended on another instance are never deleted here: bound the set (a repeat is deduped by the sink).
+            if (started.size > 10_000) started.clear();
             started.add(tally.sessionId);
             sink.onSessionStarted({ tenantId, creatorId: event.creatorId, sessionId: tally.sessionId, startedAt: Date.parse(tally.startedAt) });
           }
