@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiAs, launchWithExtension, setApiUrlInOptions, signInOn, signupAgency, startTestServer, type ExtensionBrowser, type RunningServer } from './harness';
+import { apiAs, launchWithExtension, requestFromPage, setApiUrlInOptions, signInOn, signupAgency, startTestServer, type ExtensionBrowser, type RunningServer } from './harness';
 
 let server: RunningServer;
 let ext: ExtensionBrowser;
@@ -29,7 +29,7 @@ async function inWorker<T>(fn: (chrome: Chrome) => Promise<T>): Promise<T> {
   return worker.evaluate(`(${fn.toString()})(chrome)`) as Promise<T>;
 }
 
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
+async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -53,6 +53,8 @@ describe('alerts in the extension', () => {
     const panel = await ext.openPage('sidepanel.html');
     await signInOn(panel, email, 'manager password 1');
     await panel.waitForSelector('[data-testid="roster-row"]');
+    // The background's stream is open before anything happens (a first connection starts at the stream's head).
+    await until(() => requestFromPage<{ status: string }>(panel, 'live.snapshot'), (r) => r.data?.status === 'open', 'the background stream to open');
     await panel.close();
 
     expect(await inWorker((chrome) => chrome.action.getBadgeText({}))).toBe('');
@@ -60,7 +62,7 @@ describe('alerts in the extension', () => {
     server.live.rooms.goLive(theirs.handle, { viewers: 10 });
 
     // Only the manager's own creator counts (the other one is live too).
-    await until(() => inWorker((chrome) => chrome.action.getBadgeText({})), (text) => text === '1', 'the badge to show 1 live creator', 60_000);
+    await until(() => inWorker((chrome) => chrome.action.getBadgeText({})), (text) => text === '1', 'the badge to show 1 live creator');
 
     const login = await fetch(`${server.baseUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'manager password 1' }) });
     const manager = apiAs(server.baseUrl, ((await login.json()) as { token: string }).token);
@@ -74,7 +76,7 @@ describe('alerts in the extension', () => {
     expect(Object.keys(shown)).toHaveLength(1);
 
     server.live.rooms.endStream(mine.handle);
-    await until(() => inWorker((chrome) => chrome.action.getBadgeText({})), (text) => text === '', 'the badge to clear', 60_000);
+    await until(() => inWorker((chrome) => chrome.action.getBadgeText({})), (text) => text === '', 'the badge to clear');
     const ended = await until(
       async () => (await manager.get<{ items: { type: string; eventId: string }[] }>('/notifications')).items.filter((n) => n.type === 'creator.live_ended'),
       (items) => items.length === 1,
@@ -83,5 +85,5 @@ describe('alerts in the extension', () => {
     const all = await until(() => inWorker((chrome) => chrome.notifications.getAll()), (list) => ended[0].eventId in list, 'the end notification');
     expect(Object.keys(all).sort()).toEqual([started[0].eventId, ended[0].eventId].sort());
     server.live.rooms.endStream(theirs.handle);
-  }, 180_000);
+  }, 300_000);
 });
