@@ -20,6 +20,7 @@ import { createSessionStore } from './session-store';
 import { createSignGate } from './sign-gate';
 import { createSessionSweeper } from './sweeper';
 import { createStreamPublisher } from './stream-log';
+import { publisherWithAlerts, type LiveAlertSink } from './alert-sink';
 
 export interface LiveManagerOptions {
   instanceId: string;
@@ -55,6 +56,8 @@ export interface LiveManagerOptions {
   rollupSweepMs: number;
   /** Session opened / ended announcements (the hook for alerts and webhooks). */
   events?: LiveSessionEvents;
+  /** Alerts (issue 12): told of session starts, tallies and ends. */
+  alerts?: LiveAlertSink;
 }
 
 export function defaultInstanceId(): string {
@@ -87,6 +90,7 @@ export function liveManagerDefaults(app: FastifyInstance): LiveManagerOptions {
     reconnectMaxMs: 60_000,
     trackedRefreshMs: 5_000,
     rollupSweepMs: 15_000,
+    alerts: app.hasDecorator('alerts') ? app.alerts.live : undefined,
   };
 }
 
@@ -106,7 +110,7 @@ export function runningLiveManager(app: FastifyInstance): LiveManager | undefine
 export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveManagerOptions> = {}) {
   const options: LiveManagerOptions = { ...liveManagerDefaults(app), ...overrides };
   const log = app.log.child({ module: 'live', instanceId: options.instanceId });
-  const publisher = createStreamPublisher(app.db, options.now);
+  const publisher = publisherWithAlerts(createStreamPublisher(app.db, options.now), options.alerts);
   const store = createSessionStore(app.db, {
     instanceId: options.instanceId,
     now: options.now,

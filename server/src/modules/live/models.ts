@@ -120,7 +120,7 @@ leaseSchema.plugin(tenantScopePlugin);
 leaseSchema.index({ instanceId: 1 });
 export const liveLeaseModel = (conn: Connection) => modelOn(conn, 'LiveLease', leaseSchema);
 
-export type LiveStreamEventType = 'tally' | 'session_end';
+export type LiveStreamEventType = 'tally' | 'session_end' | 'alert';
 export interface LiveStreamEventDoc {
   /** `<tenantId>:<seq>`. */
   _id: string;
