@@ -1,52 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
-import { browser } from '../../lib/browser';
 import { SignInForm } from '../../components/SignInForm';
 import { FINAL_IMPORT_STATUSES, type ImportRecord, type ServerConfig } from '../../lib/api-types';
 import { sendToBackground, type AuthState } from '../../lib/messages';
 import { resolveCreatorId } from '../../lib/resolve-creator';
 import { uploadImport } from '../../lib/upload-import';
-
-function ApiUrlSection({ onSaved }: { onSaved: () => void }) {
-  const [apiUrl, setApiUrl] = useState('');
-  const [message, setMessage] = useState<string | null>(null);
-  useEffect(() => void sendToBackground('settings.get').then((s) => setApiUrl(s.apiUrl)), []);
-
-  function save(event: Event) {
-    event.preventDefault();
-    let origin: string;
-    try {
-      const url = new URL(apiUrl);
-      origin = `${url.protocol}//${url.hostname}/*`;
-    } catch {
-      setMessage('Not a URL');
-      return;
-    }
-    // permissions.request needs the click's user gesture: call it before any await.
-    void browser.permissions
-      .request({ origins: [origin] })
-      .then(async (granted) => {
-        if (!granted) return setMessage(`Access to ${origin} was not granted; the extension cannot call that server.`);
-        const saved = await sendToBackground('settings.setApiUrl', { apiUrl });
-        setApiUrl(saved.apiUrl);
-        setMessage('Saved.');
-        onSaved();
-      })
-      .catch((e: Error) => setMessage(e.message));
-  }
-
-  return (
-    <section>
-      <h2>API server</h2>
-      <form class="row" onSubmit={save}>
-        <input id="api-url" class="grow" value={apiUrl} onInput={(e) => setApiUrl((e.currentTarget as HTMLInputElement).value)} />
-        <button id="api-url-save" type="submit">
-          Save
-        </button>
-      </form>
-      {message && <p class="muted" data-testid="api-url-message">{message}</p>}
-    </section>
-  );
-}
+import { ApiUrlSection } from './ApiUrlSection';
+import { SignUpForm } from './SignUpForm';
+import { TeamSection } from './TeamSection';
 
 function ImportSection() {
   const [progress, setProgress] = useState<number | null>(null);
@@ -89,8 +49,8 @@ function ImportSection() {
     <section>
       <h2>Import LIVE history (CSV)</h2>
       <form onSubmit={upload} class="row" style={{ flexWrap: 'wrap' }}>
-        <input id="import-file" name="file" type="file" accept=".csv,text/csv" class="grow" />
-        <input id="import-creator" name="creator" placeholder="@creator (if rows don't name one)" class="grow" />
+        <input id="import-file" aria-label="LIVE export file" name="file" type="file" accept=".csv,text/csv" class="grow" />
+        <input id="import-creator" aria-label="Creator of the rows (if the file does not name one)" name="creator" placeholder="@creator (if rows don't name one)" class="grow" />
         <label class="inline">
           <input id="import-add-missing" name="addMissing" type="checkbox" /> Add missing creators
         </label>
@@ -127,6 +87,24 @@ function ImportSection() {
         </div>
       )}
     </section>
+  );
+}
+
+/** Signed out: sign in to an agency, or create a new one. */
+function AccountChoice({ onSignedIn }: { onSignedIn: (state: AuthState) => void }) {
+  const [mode, setMode] = useState<'signin' | 'signup'>('signin');
+  return (
+    <>
+      <div class="row" role="group" aria-label="Account">
+        <button type="button" id="choose-signin" aria-pressed={mode === 'signin'} class={mode === 'signin' ? 'active' : ''} onClick={() => setMode('signin')}>
+          Sign in
+        </button>
+        <button type="button" id="choose-signup" aria-pressed={mode === 'signup'} class={mode === 'signup' ? 'active' : ''} onClick={() => setMode('signup')}>
+          New agency
+        </button>
+      </div>
+      {mode === 'signin' ? <SignInForm onSignedIn={onSignedIn} /> : <SignUpForm onSignedUp={onSignedIn} />}
+    </>
   );
 }
 
@@ -176,9 +154,10 @@ export function OptionsPage() {
             </button>
           </div>
         ) : (
-          <SignInForm onSignedIn={setAuth} />
+          <AccountChoice onSignedIn={setAuth} />
         )}
       </section>
+      {auth?.signedIn && auth.user?.role === 'admin' && <TeamSection />}
       {auth?.signedIn && <ImportSection />}
     </main>
   );
