@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { Creator } from '../lib/api-types';
 import { suggestCreators } from '../state/creator-suggest';
 
@@ -13,7 +13,6 @@ export function CreatorCombobox({ id, value, onChange, roster, label }: { id: st
   // A field that already names one suggestion exactly needs no list.
   const exact = suggestions.length === 1 && `@${suggestions[0].handle}` === value.trim();
   const shown = exact ? [] : suggestions;
-  useEffect(() => setActive(-1), [value]);
   const listId = `${id}-suggestions`;
   const pick = (handle: string) => {
     onChange(`@${handle}`);
@@ -35,6 +34,8 @@ export function CreatorCombobox({ id, value, onChange, roster, label }: { id: st
         placeholder="@handle or name"
         onInput={(e) => {
           onChange((e.currentTarget as HTMLInputElement).value);
+          // Reset here, not in an effect: effects run after the next frame, late in a background page.
+          setActive(-1);
           setOpen(true);
         }}
         onFocus={() => setOpen(true)}

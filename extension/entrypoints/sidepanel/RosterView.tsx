@@ -117,7 +117,11 @@ export function RosterView({ state }: { state: PanelState }) {
           </p>
           {visible.length === 0 ? (
             <p class="muted empty" data-testid="roster-empty">
-              {roster.creators.value.length ? 'No creator matches.' : 'No creators yet. Open a TikTok profile and add it, or import a LIVE export in the options.'}
+              {roster.creators.value.length
+                ? 'No creator matches.'
+                : state.refreshError.value
+                  ? 'The roster could not be loaded from the server; use ↻ to try again.'
+                  : 'No creators yet. Open a TikTok profile and add it, or import a LIVE export in the options.'}
             </p>
           ) : (
             <VirtualList items={visible} rowHeight={ROW_HEIGHT} keyOf={(c) => c.id} testId="roster-list" renderRow={(c) => <Row state={state} creator={c} />} />

@@ -41,8 +41,8 @@ export function createPanelState() {
 
   async function loadFromCache(fresh: boolean): Promise<void> {
     const [{ creators, syncedAt }, lastLive] = await Promise.all([readRoster(db), readLastLive(db)]);
-    // An empty cache that never synced says nothing yet: keep "Loading" until the API answers (or fails).
-    const known = fresh || creators.length > 0 || syncedAt !== null || auth.value?.signedIn === false;
+    // An empty cache says nothing about the roster now: keep "Loading" until the API answers (or fails).
+    const known = fresh || creators.length > 0 || auth.value?.signedIn === false;
     batch(() => {
       roster.setCreators(creators, fresh, known);
       roster.syncedAt.value = syncedAt;
