@@ -1,4 +1,5 @@
 import { SignInForm } from '../../components/SignInForm';
+import { browser } from '../../lib/browser';
 import { Icon } from '../../components/Icon';
 import { formatAsOf } from '../../lib/last-live';
 import { CreatorCard } from './CreatorCard';
@@ -73,7 +74,7 @@ export function App({ state }: { state: PanelState }) {
           </button>
         )}
       </header>
-      {auth && !auth.signedIn && <SignInForm onSignedIn={() => undefined /* the background broadcasts the new auth state */} />}
+      {auth && !auth.signedIn && <SignInForm onSignedIn={() => undefined /* the background broadcasts the new auth state */} onCreateAgency={() => void browser.runtime.openOptionsPage()} />}
       {state.refreshError.value && auth?.signedIn && <p class="error banner" role="alert" data-testid="refresh-error">{state.refreshError.value}</p>}
       {auth?.signedIn && <Tabs state={state} />}
       {(auth?.signedIn || !auth) && state.view.value === 'roster' && (
