@@ -11,15 +11,20 @@ const byName = (a: Creator, b: Creator) => compareNames(a.displayName || a.handl
  * top (ties and creators whose tally is not known yet: by name), then everyone else by name.
  */
 export function orderRoster(list: readonly Creator[], live: ReadonlySet<string>, runningDiamonds: (id: string) => number | null): Creator[] {
-  const liveRows: Array<{ creator: Creator; diamonds: number }> = [];
-  const others: Creator[] = [];
-  for (const c of list) {
-    if (live.has(c.id)) liveRows.push({ creator: c, diamonds: runningDiamonds(c.id) ?? -1 });
-    else others.push(c);
-  }
-  liveRows.sort((a, b) => b.diamonds - a.diamonds || byName(a.creator, b.creator));
-  return [...liveRows.map((r) => r.creator), ...others.sort(byName)];
+  const liveRows = list.filter((c) => live.has(c.id));
+  const others = list.filter((c) => !live.has(c.id));
+  return [...orderLive(liveRows, runningDiamonds), ...others.sort(byName)];
 }
+
+/** Live creators, the most running diamonds first (unknown tallies last, ties by name). */
+function orderLive(rows: readonly Creator[], runningDiamonds: (id: string) => number | null): Creator[] {
+  return rows
+    .map((creator) => ({ creator, diamonds: runningDiamonds(creator.id) ?? -1 }))
+    .sort((a, b) => b.diamonds - a.diamonds || byName(a.creator, b.creator))
+    .map((r) => r.creator);
+}
+
+const sameOrder = (a: readonly Creator[], b: readonly Creator[]) => a.length === b.length && a.every((c, i) => c === b[i]);
 
 /** "1 creator · 3 live", "12 creators · 0 live": counts what the list shows. */
 export function rosterCountText(shown: number, liveShown: number): string {
@@ -49,13 +54,17 @@ export function createRosterModel() {
     return searchable.value.filter((row) => (!q || row.text.includes(q)) && (!t || row.creator.tags?.includes(t))).map((row) => row.creator);
   });
   // Reads the live creators' tally signals: a tick re-sorts the (few) live rows; the rest keep their order.
-  // A tick that leaves the order as it was hands back the same array, so the list does not re-render (the row's numbers do).
-  let lastOrder: Creator[] = [];
-  const visible = computed(() => {
-    const next = orderRoster(filtered.value, liveIds.value, (id) => tallyOf(id).value?.diamonds ?? null);
-    if (next.length === lastOrder.length && next.every((c, i) => c === lastOrder[i])) return lastOrder;
-    return (lastOrder = next);
+  // Three steps so a gift costs a sort of the few live rows, not of the whole roster: the idle rows are
+  // sorted by name only when the list or the live set changes; a tick that leaves the live order as it
+  // was hands back the same array, so the list does not re-render (the row's numbers do).
+  const liveFiltered = computed(() => filtered.value.filter((c) => liveIds.value.has(c.id)));
+  const idleSorted = computed(() => filtered.value.filter((c) => !liveIds.value.has(c.id)).sort(byName));
+  let lastLiveOrder: Creator[] = [];
+  const liveSorted = computed(() => {
+    const next = orderLive(liveFiltered.value, (id) => tallyOf(id).value?.diamonds ?? null);
+    return sameOrder(next, lastLiveOrder) ? lastLiveOrder : (lastLiveOrder = next);
   });
+  const visible = computed(() => [...liveSorted.value, ...idleSorted.value]);
   const liveCount = computed(() => liveIds.value.size);
   /** While only a preview (the first rows) is shown: the size of the whole cached roster. */
   const previewTotal = signal<number | null>(null);
@@ -64,10 +73,7 @@ export function createRosterModel() {
   /** Live creators among those the list stands for (the whole live set while a preview stands for the roster). */
   const liveShownCount = computed(() => {
     if (previewTotal.value !== null) return liveIds.value.size;
-    const live = liveIds.value;
-    let n = 0;
-    for (const c of filtered.value) if (live.has(c.id)) n++;
-    return n;
+    return liveFiltered.value.length;
   });
   /** False until the roster is known (from the cache or the API): the list says "Loading", not "No creators yet". */
   const loaded = signal(false);
