@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Creator, CreatorPatch } from '../../lib/api-types';
 import { parseTags } from '../../state/creator-figures';
 import type { PanelState } from './panel-state';
@@ -14,6 +14,15 @@ export function CreatorEditor({ state, creator }: { state: PanelState; creator: 
   const [notes, setNotes] = useState(creator.notes);
   const [managerId, setManagerId] = useState(creator.managerId ?? '');
   const [saved, setSaved] = useState(false);
+  // Keyboard users land where the next step is: the first field of the form, Cancel of the confirmation.
+  const firstField = useRef<HTMLInputElement>(null);
+  const cancelRemove = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (open) firstField.current?.focus();
+  }, [open]);
+  useEffect(() => {
+    if (confirming) cancelRemove.current?.focus();
+  }, [confirming]);
 
   // Another creator on the card, or fresh data from the server: the form starts from it.
   useEffect(() => {
@@ -71,7 +80,7 @@ export function CreatorEditor({ state, creator }: { state: PanelState; creator: 
         <form id="creator-edit-form" class="editor-form" onSubmit={save} data-testid="creator-edit-form">
           <label for="edit-display-name">
             Display name in the roster
-            <input id="edit-display-name" value={displayName} maxLength={120} onInput={(e) => setDisplayName((e.currentTarget as HTMLInputElement).value)} />
+            <input id="edit-display-name" ref={firstField} value={displayName} maxLength={120} onInput={(e) => setDisplayName((e.currentTarget as HTMLInputElement).value)} />
           </label>
           <label for="edit-tags">
             Tags (comma separated)
@@ -115,7 +124,7 @@ export function CreatorEditor({ state, creator }: { state: PanelState; creator: 
           Remove from roster…
         </button>
       ) : (
-        <div class="confirm" role="alertdialog" aria-labelledby="remove-question" data-testid="remove-confirm">
+        <div class="confirm" role="alertdialog" aria-labelledby="remove-question" data-testid="remove-confirm" onKeyDown={(e) => e.key === 'Escape' && setConfirming(false)}>
           <p id="remove-question">
             Remove <b>@{creator.handle}</b> from the roster? Their deals, notes and LIVE history go with them.
           </p>
@@ -123,7 +132,7 @@ export function CreatorEditor({ state, creator }: { state: PanelState; creator: 
             <button type="button" id="creator-remove-confirm" class="danger" disabled={card.busy.value === 'remove'} onClick={() => void state.removeShownCreator()}>
               Remove
             </button>
-            <button type="button" id="creator-remove-cancel" autoFocus onClick={() => setConfirming(false)}>
+            <button type="button" id="creator-remove-cancel" ref={cancelRemove} onClick={() => setConfirming(false)}>
               Cancel
             </button>
           </div>
