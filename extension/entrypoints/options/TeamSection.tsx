@@ -74,11 +74,9 @@ function AssignCreators({ users }: { users: User[] }) {
   const [error, setError] = useState<string | null>(null);
   const [savingId, setSavingId] = useState<string | null>(null);
   useEffect(() => {
-    // The roster as the background last synced it; refreshed first so new creators are there.
-    void sendToBackground('roster.refresh')
-      .catch(() => undefined)
-      .then(() => openCache().creators.toArray())
-      .then((list) => setCreators(list.sort((a, b) => a.handle.localeCompare(b.handle))));
+    // The cached roster at once, then again after a refresh (creators added elsewhere appear).
+    const show = () => openCache().creators.toArray().then((list) => setCreators(list.sort((a, b) => a.handle.localeCompare(b.handle))));
+    void show().then(() => sendToBackground('roster.refresh').then(show, () => undefined));
   }, []);
   const shown = useMemo(() => (query.trim() ? suggestCreators(creators, query, ASSIGN_ROWS).map((s) => creators.find((c) => c.id === s.id)!) : creators.slice(0, ASSIGN_ROWS)), [creators, query]);
 
