@@ -124,6 +124,14 @@ export function createCreatorCardModel(deps: { request: Request; db: LiveRosterD
       });
     },
 
+    /** Drops a queued deal the API refused (it is never retried); pending ones are left to the outbox. */
+    async discardRefused(idempotencyKey: string): Promise<void> {
+      const queued = await deps.db.dealOutbox.get(idempotencyKey);
+      if (!queued?.rejected) return;
+      await deps.db.dealOutbox.delete(idempotencyKey);
+      pendingDeals.value = pendingDeals.value.filter((q) => q.idempotencyKey !== idempotencyKey);
+    },
+
     /** Changes a deal (stage, value, due date); the list shows the API's answer. */
     async updateDeal(id: string, patch: DealPatch): Promise<boolean> {
       const updated = await run(`deal:${id}`, () => deps.request('deals.update', { id, patch }));

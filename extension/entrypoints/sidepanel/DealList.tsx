@@ -89,7 +89,7 @@ function DealRow({ state, deal }: { state: PanelState; deal: Deal }) {
   );
 }
 
-function PendingDeal({ queued }: { queued: QueuedDeal }) {
+function PendingDeal({ state, queued }: { state: PanelState; queued: QueuedDeal }) {
   return (
     <li class={`deal pending${queued.rejected ? ' rejected' : ''}`} data-testid="pending-deal" data-idempotency-key={queued.idempotencyKey}>
       <div class="row">
@@ -101,6 +101,11 @@ function PendingDeal({ queued }: { queued: QueuedDeal }) {
         <span class={queued.rejected ? 'error' : 'pending-note'}>
           {queued.rejected ? `Refused: ${queued.rejected.message}` : 'Pending: saved here, sent when the server is reachable'}
         </span>
+        {queued.rejected && (
+          <button type="button" class="deal-discard" onClick={() => void state.card.discardRefused(queued.idempotencyKey)}>
+            Discard
+          </button>
+        )}
       </div>
     </li>
   );
@@ -119,7 +124,7 @@ export function DealList({ state }: { state: PanelState }) {
       ) : (
         <ul class="deals" data-testid="deal-list">
           {pending.map((q) => (
-            <PendingDeal key={q.idempotencyKey} queued={q} />
+            <PendingDeal key={q.idempotencyKey} state={state} queued={q} />
           ))}
           {deals.map((d) => (
             <DealRow key={d.id} state={state} deal={d} />
