@@ -34,7 +34,7 @@ export function ApiUrlSection({ onSaved }: { onSaved: () => void }) {
         if (!granted) return setMessage({ kind: 'error', text: `Access to ${origin} was not granted; the extension cannot call that server.` });
         const saved = await sendToBackground('settings.setApiUrl', { apiUrl: normalised });
         setApiUrl(saved.apiUrl);
-        setMessage(saved.warning ? { kind: 'warning', text: saved.warning } : { kind: 'ok', text: saved.changed ? 'Saved.' : 'Saved.' });
+        setMessage(saved.warning ? { kind: 'warning', text: saved.warning } : { kind: 'ok', text: 'Saved.' });
         onSaved();
       })
       .catch((e: Error) => setMessage({ kind: 'error', text: e.message }))

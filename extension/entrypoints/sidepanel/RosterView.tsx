@@ -1,24 +1,13 @@
-import type { ComponentChildren } from 'preact';
 import type { Creator } from '../../lib/api-types';
 import { formatCompact } from '../../lib/format';
-import { formatAsOf, formatLastLive } from '../../lib/last-live';
+import { formatAsOf } from '../../lib/last-live';
 import { Diamonds } from '../../components/Icon';
 import { VirtualList } from '../../components/VirtualList';
 import { rosterCountText } from '../../state/roster-model';
 import type { PanelState } from './panel-state';
+import { RosterRowFigures } from './RosterRowFigures';
 
 const ROW_HEIGHT = 52;
-
-/**
- * Where the month's figures of a creator not live go (diamonds this month, pacing bar): the month work
- * renders its own component here; until then the slot holds the all-time total and the last live.
- */
-export type RosterRowFigures = (props: { state: PanelState; creator: Creator; fallback: ComponentChildren }) => ComponentChildren;
-let rowFigures: RosterRowFigures = ({ fallback }) => fallback;
-/** Hook for the month work: replaces what a non-live row shows on the right. */
-export function setRosterRowFigures(render: RosterRowFigures): void {
-  rowFigures = render;
-}
 
 /** One roster row's live part: subscribes only to that creator's tally signal. */
 function RowLive({ state, creatorId }: { state: PanelState; creatorId: string }) {
@@ -42,20 +31,6 @@ function RowLive({ state, creatorId }: { state: PanelState; creatorId: string })
   );
 }
 
-/** What a creator not live now shows: all-time diamonds and when they were last live. */
-function RowIdle({ state, creator }: { state: PanelState; creator: Creator }) {
-  const lastLive = state.roster.lastLive.value.get(creator.id);
-  const fallback = (
-    <span class="row-figures" data-testid={`roster-figures-${creator.id}`}>
-      <Diamonds value={formatCompact(creator.totals.diamonds)} testId={`roster-total-${creator.id}`} />
-      <span class="muted last-live" data-testid={`roster-last-live-${creator.id}`}>
-        {lastLive ? `live ${formatLastLive(lastLive)}` : creator.totals.sessions ? `${creator.totals.sessions} ${creator.totals.sessions === 1 ? 'session' : 'sessions'}` : 'never live'}
-      </span>
-    </span>
-  );
-  return <span class="row-slot" data-slot="month">{rowFigures({ state, creator, fallback })}</span>;
-}
-
 function Row({ state, creator }: { state: PanelState; creator: Creator }) {
   const live = state.roster.liveIds.value.has(creator.id);
   return (
@@ -67,7 +42,7 @@ function Row({ state, creator }: { state: PanelState; creator: Creator }) {
         <span class="name ellipsis">{creator.displayName || creator.handle}</span>
         <span class="handle ellipsis muted">@{creator.handle}</span>
       </span>
-      {live ? <RowLive state={state} creatorId={creator.id} /> : <RowIdle state={state} creator={creator} />}
+      {live ? <RowLive state={state} creatorId={creator.id} /> : <RosterRowFigures state={state} creator={creator} />}
     </button>
   );
 }
