@@ -3,7 +3,7 @@
  * 1. Chromium for the end-to-end tests (apt, when missing).
  * 2. The embedded FerretDB binary (built once with Go, cached in .cache/).
  * 3. The extension build the end-to-end tests load.
- * 4. vitest run (all projects: shared, server, extension, e2e); extra args pass through.
+ * 4. vitest run (projects shared, server, extension, e2e; chaos runs apart); extra args pass through.
  */
 import { spawnSync } from 'node:child_process';
 import { ensureEmbeddedDbBinary } from '../server/embedded-db/index';
@@ -17,4 +17,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
 const chromium = ensureChromium();
 ensureEmbeddedDbBinary((line) => console.log(line));
 run('npx', ['wxt', 'build']);
-run('npx', ['vitest', 'run', ...process.argv.slice(2)], { ...process.env, CHROMIUM_PATH: chromium });
+// Every project but chaos (`npm run test:chaos`), unless the caller names what to run.
+const args = process.argv.slice(2);
+const projects = args.some((a) => a.startsWith('--project')) ? [] : ['shared', 'server', 'extension', 'e2e'].flatMap((p) => ['--project', p]);
+run('npx', ['vitest', 'run', ...projects, ...args], { ...process.env, CHROMIUM_PATH: chromium });
