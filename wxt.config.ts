@@ -21,7 +21,7 @@ export default defineConfig({
     description: 'CRM side panel for TikTok LIVE creator agencies: roster, live tallies, deals.',
     key: MANIFEST_KEY,
     minimum_chrome_version: '116',
-    permissions: ['sidePanel', 'storage', 'identity', 'tabs', 'alarms'],
+    permissions: ['sidePanel', 'storage', 'identity', 'tabs', 'alarms', 'notifications'],
     host_permissions: [`${defaultApiOrigin.protocol}//${defaultApiOrigin.hostname}/*`, 'http://localhost/*'],
     optional_host_permissions: ['http://*/*', 'https://*/*'],
     action: { default_title: 'LiveRoster' },

@@ -206,9 +206,9 @@ try {
   for (let i = 0; i < RUNS * 2; i++) {
     // A creator from the end of the alphabet goes live: the row moves to the top of the list.
     const id = docs[CREATORS - 2 - i]._id.toString();
-    goesLive.push(await timeToDom(probed, `[data-testid="roster-diamonds-${id}"]`, `💎 ${100 + i}`, tally(id, 100 + i)));
+    goesLive.push(await timeToDom(probed, `[data-testid="roster-diamonds-${id}"]`, `${100 + i}`, tally(id, 100 + i)));
   }
-  for (let i = 0; i < RUNS * 2; i++) ticks.push(await timeToDom(probed, `[data-testid="roster-diamonds-${live}"]`, `💎 ${500 + i}`, tally(live, 500 + i)));
+  for (let i = 0; i < RUNS * 2; i++) ticks.push(await timeToDom(probed, `[data-testid="roster-diamonds-${live}"]`, `${500 + i}`, tally(live, 500 + i)));
   const baseTally: number[] = [];
   const bare = await ext.browser.newPage();
   await bare.goto(baselineUrl);

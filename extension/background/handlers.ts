@@ -3,10 +3,12 @@ import { ApiError } from '../lib/api-error';
 import type { ApiClient } from '../lib/api-client';
 import type { Creator } from '../lib/api-types';
 import {
-  cacheActivities, cacheDeals, cacheMetrics, clearCache, findCachedCreatorByHandle, readActivities, replaceRoster, upsertCreator,
+  cacheActivities, cacheDeals, cacheMetrics, clearCache, findCachedCreatorByHandle, readActivities, replaceRoster, saveLastLive, upsertCreator,
   type LiveRosterDb,
 } from '../lib/cache';
 import { enqueueDeal, type FlushResult } from '../lib/deal-outbox';
+import { normaliseApiUrl } from '../lib/api-url';
+import { lastLiveByCreator } from '../lib/last-live';
 import type { AuthState, PanelEvent, RequestHandlers } from '../lib/messages';
 import { parseOAuthRedirect } from '../lib/oauth-redirect';
 import { createPkceVerifier, pkceChallenge } from '../lib/pkce';
@@ -26,6 +28,23 @@ interface Deps {
 }
 
 const PAGE_LIMIT = 200;
+/** Recent sessions read for the roster's "last live" (newest first): enough for a day's rows, bounded for big agencies. */
+const LAST_LIVE_PAGES = 5;
+/** How long the options page waits for a newly saved API server to answer before warning. */
+const REACHABILITY_TIMEOUT_MS = 5_000;
+
+/** Whether an API server answers `GET /api/v1/config` (the one public route), and if not, why. */
+async function probeApi(apiUrl: string): Promise<string | null> {
+  try {
+    const res = await fetch(`${apiUrl}/api/v1/config`, { signal: AbortSignal.timeout(REACHABILITY_TIMEOUT_MS) });
+    if (!res.ok) return `${apiUrl} answered ${res.status}: is it a LiveRoster API server?`;
+    const body = (await res.json().catch(() => null)) as { version?: unknown } | null;
+    return body && typeof body === 'object' && 'version' in body ? null : `${apiUrl} answered, but not like a LiveRoster API server.`;
+  } catch (error) {
+    const reason = error instanceof Error && error.name === 'TimeoutError' ? 'no answer within 5 s' : 'cannot connect';
+    return `Saved, but ${apiUrl} is not reachable right now (${reason}). Check the address, or that the server is running.`;
+  }
+}
 
 /** The background's answer to every page request: network through the API client, results into the cache. */
 export function createRequestHandlers(deps: Deps): RequestHandlers {
@@ -78,6 +97,15 @@ export function createRequestHandlers(deps: Deps): RequestHandlers {
       deps.restartLive();
       return authState();
     },
+    'auth.signup': async (input) => {
+      await session.ready;
+      const { token, user, agency } = await api.signup(input);
+      await clearCache(db);
+      await session.signIn(token, user, agency);
+      deps.broadcast({ kind: 'auth', state: authState() });
+      deps.restartLive();
+      return authState();
+    },
     'auth.logout': async () => {
       await session.ready;
       // Issue 15: the server ends the token too; signing out locally must not wait on (or fail with) the network.
@@ -96,16 +124,22 @@ export function createRequestHandlers(deps: Deps): RequestHandlers {
     },
     'settings.setApiUrl': async ({ apiUrl }) => {
       await session.ready;
-      const url = new URL(apiUrl);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ApiError(400, 'INVALID_API_URL', 'The API URL must start with http:// or https://');
-      const normalised = url.origin + url.pathname.replace(/\/+$/, '');
-      if (normalised !== session.apiUrl()) {
-        await session.setApiUrl(normalised);
+      let normalised: string;
+      try {
+        normalised = normaliseApiUrl(apiUrl);
+      } catch (error) {
+        throw new ApiError(400, 'INVALID_API_URL', (error as Error).message);
+      }
+      // Compared normalised on both sides: an older stored value may still carry a trailing slash.
+      const changed = normalised !== normaliseApiUrl(session.apiUrl());
+      if (normalised !== session.apiUrl()) await session.setApiUrl(normalised);
+      if (changed) {
         // Tokens are issued by one server: a different server means signing in again.
         await clearCache(db);
         await endSession();
       }
-      return { apiUrl: session.apiUrl() };
+      const warning = await probeApi(normalised);
+      return { apiUrl: session.apiUrl(), changed, reachable: warning === null, warning };
     },
     'config.get': async () => {
       await session.ready;
@@ -121,6 +155,21 @@ export function createRequestHandlers(deps: Deps): RequestHandlers {
           cursor = page.nextCursor;
         } while (cursor);
         await replaceRoster(db, all);
+        // "Last live" of the rows not live now: from the newest sessions (a bounded read; older ones show no date).
+        try {
+          const sessions = [];
+          let sessionCursor: string | null = null;
+          for (let i = 0; i < LAST_LIVE_PAGES; i++) {
+            const page = await api.listSessions({ limit: PAGE_LIMIT, cursor: sessionCursor });
+            sessions.push(...page.items);
+            sessionCursor = page.nextCursor;
+            if (!sessionCursor) break;
+          }
+          await saveLastLive(db, lastLiveByCreator(sessions));
+        } catch (error) {
+          if (error instanceof ApiError && error.status === 401) throw error;
+          // The roster itself is fresh; "last live" stays as cached.
+        }
         deps.broadcast({ kind: 'roster_changed' });
         void flush().catch(() => undefined);
         return { count: all.length };
@@ -140,6 +189,19 @@ export function createRequestHandlers(deps: Deps): RequestHandlers {
         }
       }),
     'creator.add': ({ handle }) => authed(async () => saveCreator(await api.createCreator({ handle }, crypto.randomUUID()))),
+    'creator.update': ({ id, patch }) => authed(async () => saveCreator(await api.updateCreator(id, patch))),
+    'creator.remove': ({ id }) =>
+      authed(async () => {
+        await api.deleteCreator(id);
+        await db.transaction('rw', [db.creators, db.metrics, db.deals, db.activities], async () => {
+          await db.creators.delete(id);
+          await db.metrics.delete(id);
+          await db.deals.where('creatorId').equals(id).delete();
+          await db.activities.where('creatorId').equals(id).delete();
+        });
+        deps.broadcast({ kind: 'roster_changed' });
+        return { removed: true as const };
+      }),
     'creator.metrics': ({ id }) =>
       authed(async () => {
         const metrics = await api.creatorMetrics(id, 30);
@@ -168,8 +230,28 @@ export function createRequestHandlers(deps: Deps): RequestHandlers {
           await db.dealOutbox.delete(idempotencyKey);
           throw new ApiError(400, queued.rejected.code, queued.rejected.message);
         }
+        // Open panels showing this creator list it as pending until it is sent.
+        deps.broadcast({ kind: 'deals_changed', creatorIds: [input.creatorId] });
         return { status: 'queued', reason: 'The API is unreachable; the deal is saved and will be sent automatically.' };
       }),
+    'deals.update': ({ id, patch }) =>
+      authed(async () => {
+        const deal = await api.updateDeal(id, patch);
+        await db.deals.put(deal);
+        return deal;
+      }),
+    'users.list': () =>
+      authed(async () => {
+        const all = [];
+        let cursor: string | null = null;
+        do {
+          const page = await api.listUsers({ limit: PAGE_LIMIT, cursor });
+          all.push(...page.items);
+          cursor = page.nextCursor;
+        } while (cursor);
+        return all;
+      }),
+    'users.invite': (input) => authed(async () => api.createUser(input, crypto.randomUUID())),
     'deals.flush': () =>
       authed(async () => {
         const { sent, pending, rejected } = await flush();

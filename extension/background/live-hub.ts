@@ -4,13 +4,22 @@ import type { LiveTally } from '../lib/api-types';
 import { connectLiveStream, type LiveStream, type LiveStreamStatus } from '../lib/live-stream';
 import { SIDE_PANEL_PORT, type PanelEvent } from '../lib/messages';
 import type { SessionStore } from './session';
+import type { AlertEvent } from '@shared/alerts';
 
 /**
- * Owns the side-panel ports and the realtime connection. The stream runs while at least one side
- * panel is open (an open port also keeps the service worker alive), reconnects by itself, and after
- * every (re)connect reloads `GET /live/now` so a gap the server could not replay still heals.
+ * Owns the side-panel ports and the realtime connection. The stream runs while signed in, panel open or
+ * not (alerts and the live badge need it; an alarm restarts it after the worker was stopped), reconnects
+ * by itself, and after every (re)connect reloads `GET /live/now` so a gap the server could not replay still heals.
  */
-export function createLiveHub(deps: { session: SessionStore; api: ApiClient; onUnauthorized: () => void; initialPanelEvents: () => PanelEvent[] }) {
+export function createLiveHub(deps: {
+  session: SessionStore;
+  api: ApiClient;
+  onUnauthorized: () => void;
+  initialPanelEvents: () => PanelEvent[];
+  /** Alerts (issue 12): each alert the stream brings, and the live set's size whenever it changes. */
+  onAlert?: (alert: AlertEvent) => void;
+  onLiveCount?: (count: number) => void;
+}) {
   const ports = new Set<Runtime.Port>();
   const tallies = new Map<string, LiveTally>();
   let stream: LiveStream | undefined;
@@ -32,6 +41,7 @@ export function createLiveHub(deps: { session: SessionStore; api: ApiClient; onU
       const { items } = await deps.api.liveNow();
       tallies.clear();
       for (const item of items) tallies.set(item.creatorId, item);
+      deps.onLiveCount?.(tallies.size);
       broadcast({ kind: 'live_snapshot', tallies: items });
     } catch {
       // The stream keeps running; the next reconnect retries the snapshot.
@@ -39,19 +49,23 @@ export function createLiveHub(deps: { session: SessionStore; api: ApiClient; onU
   }
 
   function start(): void {
-    if (stream || !deps.session.token() || ports.size === 0) return;
+    if (stream || !deps.session.token()) return;
     stream = connectLiveStream({
       baseUrl: deps.session.apiUrl,
       token: deps.session.token,
       lastEventId: deps.session.lastEventId(),
       onTally(tally) {
+        const known = tallies.has(tally.creatorId);
         tallies.set(tally.creatorId, tally);
+        if (!known) deps.onLiveCount?.(tallies.size);
         broadcast({ kind: 'tally', tally });
       },
       onSessionEnd(end) {
         tallies.delete(end.creatorId);
+        deps.onLiveCount?.(tallies.size);
         broadcast({ kind: 'session_end', end });
       },
+      onAlert: deps.onAlert,
       onLastEventId(id) {
         // Coalesced: a busy stream would otherwise write storage on every event.
         clearTimeout(persistTimer);
@@ -74,15 +88,13 @@ export function createLiveHub(deps: { session: SessionStore; api: ApiClient; onU
     stream = undefined;
     status = 'closed';
     tallies.clear();
+    deps.onLiveCount?.(0);
   }
 
   browser.runtime.onConnect.addListener((port) => {
     if (port.name !== SIDE_PANEL_PORT) return;
     ports.add(port);
-    port.onDisconnect.addListener(() => {
-      ports.delete(port);
-      if (ports.size === 0) stop();
-    });
+    port.onDisconnect.addListener(() => ports.delete(port));
     for (const event of deps.initialPanelEvents()) port.postMessage(event);
     port.postMessage({ kind: 'stream', status } satisfies PanelEvent);
     if (tallies.size) port.postMessage({ kind: 'live_snapshot', tallies: [...tallies.values()] } satisfies PanelEvent);
@@ -97,6 +109,8 @@ export function createLiveHub(deps: { session: SessionStore; api: ApiClient; onU
       start();
     },
     stop,
+    /** Starts the stream if signed in and not running (worker start, keep-alive alarm). */
+    ensure: start,
     snapshot: () => ({ status, tallies: [...tallies.values()] }),
   };
 }

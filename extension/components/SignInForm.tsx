@@ -3,7 +3,7 @@ import type { AuthState } from '../lib/messages';
 import { sendToBackground } from '../lib/messages';
 
 /** Email + password sign-in through the background (which keeps the token). */
-export function SignInForm({ onSignedIn }: { onSignedIn: (state: AuthState) => void }) {
+export function SignInForm({ onSignedIn, onCreateAgency }: { onSignedIn: (state: AuthState) => void; onCreateAgency?: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -35,6 +35,14 @@ export function SignInForm({ onSignedIn }: { onSignedIn: (state: AuthState) => v
         {busy ? 'Signing in…' : 'Sign in'}
       </button>
       {error && <p class="error" role="alert" data-testid="signin-error">{error}</p>}
+      {onCreateAgency && (
+        <p class="muted">
+          New to LiveRoster?{' '}
+          <button type="button" id="signin-create-agency" class="link" onClick={onCreateAgency}>
+            Create an agency in the options
+          </button>
+        </p>
+      )}
     </form>
   );
 }

@@ -1,6 +1,7 @@
 import { browser, sidePanel } from '../lib/browser';
 import { defineBackground } from 'wxt/utils/define-background';
 import { createRequestHandlers } from '../background/handlers';
+import { createAlertNotifier } from '../background/alerts';
 import { createLiveHub } from '../background/live-hub';
 import { createSessionStore } from '../background/session';
 import { followActiveTab } from '../background/tab-follower';
@@ -10,6 +11,8 @@ import { flushDealOutbox } from '../lib/deal-outbox';
 import { serveBackgroundRequests, type PanelEvent } from '../lib/messages';
 
 const OUTBOX_ALARM = 'deal-outbox';
+/** Wakes the worker to keep the realtime stream (alerts, live badge) running with the panel closed. */
+const STREAM_ALARM = 'live-stream-keepalive';
 
 export default defineBackground({
   type: 'module',
@@ -29,11 +32,14 @@ export default defineBackground({
       if (result.sent.length) hub.broadcast({ kind: 'deals_changed', creatorIds: [...new Set(result.sent.map((s) => s.deal.creatorId))] });
       return result;
     };
+    const alerts = createAlertNotifier({ broadcastFocus: (creator) => hub.broadcast({ kind: 'on_screen', creator }) });
     const hub = createLiveHub({
       session,
       api,
       onUnauthorized: () => void session.signOut().then(() => hub.broadcast(authEvent())),
-      initialPanelEvents: () => [authEvent(), { kind: 'on_screen', creator: tab.current() }],
+      initialPanelEvents: () => [authEvent(), { kind: 'on_screen', creator: alerts.takeFocus() ?? tab.current() }],
+      onAlert: (alert) => void alerts.show(alert).catch(() => undefined),
+      onLiveCount: (count) => void alerts.setLiveCount(count).catch(() => undefined),
     });
 
     // Listeners are registered synchronously (MV3 wakes the worker for them); handlers await session.ready.
@@ -61,6 +67,18 @@ export default defineBackground({
       if (alarm.name === OUTBOX_ALARM) void flushOutboxIfSignedIn();
     });
     void flushOutboxIfSignedIn();
+
+    // The stream runs whenever signed in (not only with the panel open); the alarm brings it back after the
+    // worker was stopped, and the stream resumes from its last event id (missed alerts are replayed once).
+    const ensureStream = async () => {
+      await session.ready;
+      hub.ensure();
+    };
+    void browser.alarms.create(STREAM_ALARM, { periodInMinutes: 0.5 });
+    browser.alarms.onAlarm.addListener((alarm) => {
+      if (alarm.name === STREAM_ALARM) void ensureStream();
+    });
+    void ensureStream();
 
     // A declared popup takes the toolbar click; the keyboard command opens the side panel instead.
     browser.commands.onCommand.addListener((command, commandTab) => {

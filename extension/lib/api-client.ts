@@ -1,7 +1,7 @@
 import { ApiError } from './api-error';
 import type {
   Activity, ActivityInput, AuthResponse, Creator, CreatorInput, CreatorMetrics, Deal, DealInput,
-  ImportRecord, LiveTally, Page, ServerConfig, User, Agency,
+  ImportRecord, LiveSession, LiveTally, Page, ServerConfig, User, Agency, CreatorPatch, DealPatch, NewUser, SignupInput,
 } from './api-types';
 
 export interface ApiClientOptions {
@@ -61,6 +61,7 @@ export function createApiClient(options: ApiClientOptions) {
     url,
     config: () => request<ServerConfig>('GET', '/api/v1/config', { auth: false }),
     login: (email: string, password: string) => request<AuthResponse>('POST', '/api/v1/auth/login', { body: { email, password }, auth: false }),
+    signup: (input: SignupInput) => request<AuthResponse>('POST', '/api/v1/auth/signup', { body: input, auth: false }),
     me: () => request<{ user: User; agency: Agency }>('GET', '/api/v1/auth/me'),
     /** Ends this token on the server (its jti is refused from now on, its live streams close). */
     logout: () => request<void>('POST', '/api/v1/auth/logout'),
@@ -71,15 +72,25 @@ export function createApiClient(options: ApiClientOptions) {
     getCreatorByHandle: (handle: string) => request<Creator>('GET', `/api/v1/creators/by-handle/${encodeURIComponent(handle)}`),
     createCreator: (input: CreatorInput, idempotencyKey?: string) =>
       request<Creator>('POST', '/api/v1/creators', { body: input, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} }),
+    updateCreator: (id: string, patch: CreatorPatch) => request<Creator>('PATCH', `/api/v1/creators/${encodeURIComponent(id)}`, { body: patch }),
+    deleteCreator: (id: string) => request<void>('DELETE', `/api/v1/creators/${encodeURIComponent(id)}`),
     creatorMetrics: (id: string, days = 30) => request<CreatorMetrics>('GET', `/api/v1/creators/${encodeURIComponent(id)}/metrics`, { query: { days } }),
     setLiveTracking: (id: string, enabled: boolean) =>
       request<Creator>('PUT', `/api/v1/creators/${encodeURIComponent(id)}/live-tracking`, { body: { enabled } }),
 
     liveNow: () => request<{ items: LiveTally[] }>('GET', '/api/v1/live/now'),
+    listSessions: (query: { creatorId?: string; from?: string; limit?: number; cursor?: string | null } = {}) =>
+      request<Page<LiveSession>>('GET', '/api/v1/live/sessions', { query }),
 
     listDeals: (query: { creatorId?: string; stage?: string } = {}) => request<Page<Deal>>('GET', '/api/v1/deals', { query }),
     createDeal: (input: DealInput, idempotencyKey: string) =>
       request<Deal>('POST', '/api/v1/deals', { body: input, headers: { 'idempotency-key': idempotencyKey } }),
+
+    updateDeal: (id: string, patch: DealPatch) => request<Deal>('PATCH', `/api/v1/deals/${encodeURIComponent(id)}`, { body: patch }),
+
+    listUsers: (query: { limit?: number; cursor?: string | null } = {}) => request<Page<User>>('GET', '/api/v1/users', { query }),
+    createUser: (input: NewUser, idempotencyKey: string) =>
+      request<User>('POST', '/api/v1/users', { body: input, headers: { 'idempotency-key': idempotencyKey } }),
 
     listActivities: (creatorId: string, query: { limit?: number; cursor?: string | null } = {}) =>
       request<Page<Activity>>('GET', `/api/v1/creators/${encodeURIComponent(creatorId)}/activities`, { query }),

@@ -5,14 +5,20 @@
  */
 import type {
   Activity, ActivityType, Agency, AuthResponse, CreateActivityBody, CreateCreatorBody, CreateDealBody, Creator, CreatorMetrics, Deal, DealStage,
-  LiveNowItem, LiveSessionEndEvent, Money, Role, TikTokStatus, TikTokVideo, TopGifter, User,
+  LiveNowItem, LiveSession, LiveSessionEndEvent, Money, Role, TikTokStatus, TikTokVideo, TopGifter, UpdateCreatorBody, UpdateDealBody, User,
 } from '@shared/schemas';
+import type { CreateUserBody, SignupBody } from '@shared/schemas/auth';
 import type { ImportRecord, ImportStatus } from '@shared/schemas/imports';
 
 export type { Activity, ActivityType, Agency, AuthResponse, Creator, CreatorMetrics, Deal, DealStage, Money, Role, TikTokStatus, TikTokVideo, User };
 export type CreatorInput = CreateCreatorBody;
 export type DealInput = CreateDealBody;
 export type ActivityInput = CreateActivityBody;
+export type CreatorPatch = UpdateCreatorBody;
+export type DealPatch = UpdateDealBody;
+export type NewUser = CreateUserBody;
+export type SignupInput = SignupBody;
+export type { LiveSession };
 export type TikTokStats = NonNullable<Creator['tiktok']['stats']>;
 
 /** Runtime copy of the stages (importing the schema module would pull TypeBox into the popup); checked against DealStage below. */

@@ -45,6 +45,17 @@ export function openCache(): LiveRosterDb {
 }
 
 const ROSTER_SYNCED_AT = 'rosterSyncedAt';
+const LAST_LIVE = 'lastLive';
+
+/** When each creator was last live (ms since epoch), from the recent sessions. */
+export async function saveLastLive(db: LiveRosterDb, lastLive: Record<string, number>): Promise<void> {
+  await db.meta.put({ key: LAST_LIVE, value: lastLive });
+}
+
+export async function readLastLive(db: LiveRosterDb): Promise<Record<string, number>> {
+  const row = await db.meta.get(LAST_LIVE);
+  return row?.value && typeof row.value === 'object' ? (row.value as Record<string, number>) : {};
+}
 
 /** Replaces the whole cached roster with a full listing from the API (creators removed there disappear here). */
 export async function replaceRoster(db: LiveRosterDb, creators: Creator[], syncedAt = Date.now()): Promise<void> {

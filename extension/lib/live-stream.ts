@@ -1,3 +1,4 @@
+import type { AlertEvent } from '@shared/alerts';
 import type { LiveTally, SessionEnd } from './api-types';
 import { createSseParser } from './sse-parser';
 
@@ -10,6 +11,8 @@ export interface LiveStreamOptions {
   lastEventId?: string;
   onTally: (tally: LiveTally) => void;
   onSessionEnd: (end: SessionEnd) => void;
+  /** An alert for the signed-in user (issue 12). */
+  onAlert?: (alert: AlertEvent) => void;
   onStatus?: (status: LiveStreamStatus) => void;
   onLastEventId?: (id: string) => void;
   fetch?: typeof fetch;
@@ -51,6 +54,7 @@ export function connectLiveStream(options: LiveStreamOptions): LiveStream {
     }
     if (event === 'tally') options.onTally(payload as LiveTally);
     else if (event === 'session_end') options.onSessionEnd(payload as SessionEnd);
+    else if (event === 'alert') options.onAlert?.(payload as AlertEvent);
   }
 
   /** One connection; resolves 'unauthorized' to stop, 'retry' to reconnect. */

@@ -1,36 +1,44 @@
 import { browser } from './browser';
 import { ApiError, type SerializedApiError } from './api-error';
-import type { Activity, ActivityInput, Agency, Creator, CreatorMetrics, Deal, DealInput, LiveTally, ServerConfig, SessionEnd, User } from './api-types';
+import type { Activity, ActivityInput, Agency, Creator, CreatorMetrics, CreatorPatch, Deal, DealInput, DealPatch, LiveTally, NewUser, ServerConfig, SessionEnd, SignupInput, User } from './api-types';
 import type { LiveStreamStatus } from './live-stream';
 import type { OnScreenCreator } from './tiktok-url';
 
 export interface AuthState { signedIn: boolean; user: User | null; agency: Agency | null }
 export interface Settings { apiUrl: string }
+/** What saving an API URL did: the URL as stored, whether it answered, and what to tell the user when not. */
+export interface SavedApiUrl extends Settings { changed: boolean; reachable: boolean; warning: string | null }
 export type DealSubmitResult = { status: 'created'; deal: Deal } | { status: 'queued'; reason: string };
 
 /** Every request a page can make to the background: name → [payload, answer]. */
 export interface BackgroundRequests {
   'auth.state': [void, AuthState];
   'auth.login': [{ email: string; password: string }, AuthState];
+  'auth.signup': [SignupInput, AuthState];
   'auth.logout': [void, AuthState];
   /** For the options page's CSV upload, which needs XHR upload progress and so sends itself. */
   'auth.token': [void, string | null];
   'settings.get': [void, Settings];
-  'settings.setApiUrl': [{ apiUrl: string }, Settings];
+  'settings.setApiUrl': [{ apiUrl: string }, SavedApiUrl];
   'config.get': [void, ServerConfig];
   'roster.refresh': [void, { count: number }];
   'creator.get': [{ id: string }, Creator];
   'creator.byHandle': [{ handle: string }, Creator | null];
   'creator.add': [{ handle: string }, Creator];
+  'creator.update': [{ id: string; patch: CreatorPatch }, Creator];
+  'creator.remove': [{ id: string }, { removed: true }];
   'creator.metrics': [{ id: string }, CreatorMetrics];
   'creator.setLiveTracking': [{ id: string; enabled: boolean }, Creator];
   'deals.list': [{ creatorId: string }, Deal[]];
   'deals.submit': [{ input: DealInput; idempotencyKey: string }, DealSubmitResult];
+  'deals.update': [{ id: string; patch: DealPatch }, Deal];
   'deals.flush': [void, { sent: number; pending: number; rejected: number }];
   'activities.list': [{ creatorId: string }, Activity[]];
   'activities.add': [{ creatorId: string; input: ActivityInput }, Activity];
   'tiktok.connect': [{ creatorId: string }, Creator];
   'tiktok.disconnect': [{ creatorId: string }, Creator];
+  'users.list': [void, User[]];
+  'users.invite': [NewUser, User];
   'tab.onScreen': [void, OnScreenCreator | null];
   'live.snapshot': [void, { status: LiveStreamStatus; tallies: LiveTally[] }];
 }

@@ -1,7 +1,7 @@
 import { batch, signal } from '@preact/signals';
 import { ApiError } from '../lib/api-error';
-import type { Activity, Creator, CreatorMetrics, Deal } from '../lib/api-types';
-import { findCachedCreatorByHandle, readActivities, readDeals, type LiveRosterDb } from '../lib/cache';
+import type { Activity, Creator, CreatorMetrics, CreatorPatch, Deal, DealPatch, User } from '../lib/api-types';
+import { findCachedCreatorByHandle, readActivities, readDeals, type LiveRosterDb, type QueuedDeal } from '../lib/cache';
 import type { AnswerOf, PayloadOf, RequestName } from '../lib/messages';
 
 export type Request = <K extends RequestName>(type: K, ...payload: PayloadOf<K> extends void ? [] : [PayloadOf<K>]) => Promise<AnswerOf<K>>;
@@ -16,6 +16,12 @@ export function createCreatorCardModel(deps: { request: Request; db: LiveRosterD
   const unknownHandle = signal<string | null>(null);
   const metrics = signal<CreatorMetrics | null>(null);
   const deals = signal<Deal[]>([]);
+  /** Deals for this creator still in the outbox (saved offline, not yet accepted by the API). */
+  const pendingDeals = signal<QueuedDeal[]>([]);
+  /** When the figures shown were last confirmed by the API (ms), said beside "offline". */
+  const asOf = signal<number | null>(null);
+  /** The agency's users, for the manager picker (admins only; null: not loaded or not allowed). */
+  const users = signal<User[] | null>(null);
   const activities = signal<Activity[]>([]);
   const stale = signal(false);
   const busy = signal<string | null>(null);
@@ -31,6 +37,8 @@ export function createCreatorCardModel(deps: { request: Request; db: LiveRosterD
       unknownHandle.value = null;
       metrics.value = null;
       deals.value = [];
+      pendingDeals.value = [];
+      asOf.value = null;
       activities.value = [];
       error.value = null;
       // Unknown until the API answers or fails: "offline" is shown only after a failed attempt.
@@ -39,13 +47,26 @@ export function createCreatorCardModel(deps: { request: Request; db: LiveRosterD
     return ++generation;
   }
 
+  async function readPending(id: string): Promise<QueuedDeal[]> {
+    const queued = await deps.db.dealOutbox.orderBy('queuedAt').toArray();
+    return queued.filter((q) => q.input.creatorId === id);
+  }
+
   async function loadDetails(id: string, gen: number): Promise<void> {
-    const [cachedMetrics, cachedDeals, cachedActivities] = await Promise.all([deps.db.metrics.get(id), readDeals(deps.db, id), readActivities(deps.db, id)]);
+    const [cachedMetrics, cachedDeals, cachedActivities, pending, synced] = await Promise.all([
+      deps.db.metrics.get(id),
+      readDeals(deps.db, id),
+      readActivities(deps.db, id),
+      readPending(id),
+      deps.db.meta.get('rosterSyncedAt'),
+    ]);
     if (gen !== generation) return;
     batch(() => {
       metrics.value = cachedMetrics?.metrics ?? null;
       deals.value = cachedDeals;
       activities.value = cachedActivities;
+      pendingDeals.value = pending;
+      asOf.value = typeof synced?.value === 'number' ? Math.max(synced.value, cachedMetrics?.cachedAt ?? 0) : (cachedMetrics?.cachedAt ?? null);
     });
     const results = await Promise.allSettled([
       deps.request('creator.get', { id }),
@@ -62,6 +83,7 @@ export function createCreatorCardModel(deps: { request: Request; db: LiveRosterD
       if (freshActivities.status === 'fulfilled') activities.value = freshActivities.value;
       // Stale means "the API could not be reached"; a refusal (metrics of a creator without TikTok) is an answer.
       stale.value = results.some((r) => r.status === 'rejected' && isUnreachable(r.reason));
+      if (fresh.status === 'fulfilled') asOf.value = Date.now();
       // Metrics need a TikTok connection; their absence is not an error worth showing.
       const firstFailure = [fresh, freshDeals, freshActivities].find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
       error.value = firstFailure ? message(firstFailure.reason) : null;
@@ -87,15 +109,61 @@ export function createCreatorCardModel(deps: { request: Request; db: LiveRosterD
   }
 
   return {
-    creator, unknownHandle, metrics, deals, activities, stale, busy, error,
+    creator, unknownHandle, metrics, deals, pendingDeals, activities, stale, busy, error, asOf, users,
 
-    /** New deals were saved for these creators: reloads the list when the card shows one of them. */
+    /** New deals were saved or queued for these creators: reloads the list and the pending ones when the card shows one of them. */
     async reloadDealsIfShown(creatorIds: string[]) {
       const shown = creator.value;
       if (!shown || !creatorIds.includes(shown.id)) return;
       const gen = generation;
-      const fresh = await deps.request('deals.list', { creatorId: shown.id }).catch(() => null);
-      if (fresh && gen === generation) deals.value = fresh;
+      const [fresh, pending] = await Promise.all([deps.request('deals.list', { creatorId: shown.id }).catch(() => null), readPending(shown.id)]);
+      if (gen !== generation) return;
+      batch(() => {
+        if (fresh) deals.value = fresh;
+        pendingDeals.value = pending;
+      });
+    },
+
+    /** Drops a queued deal the API refused (it is never retried); pending ones are left to the outbox. */
+    async discardRefused(idempotencyKey: string): Promise<void> {
+      const queued = await deps.db.dealOutbox.get(idempotencyKey);
+      if (!queued?.rejected) return;
+      await deps.db.dealOutbox.delete(idempotencyKey);
+      pendingDeals.value = pendingDeals.value.filter((q) => q.idempotencyKey !== idempotencyKey);
+    },
+
+    /** Changes a deal (stage, value, due date); the list shows the API's answer. */
+    async updateDeal(id: string, patch: DealPatch): Promise<boolean> {
+      const updated = await run(`deal:${id}`, () => deps.request('deals.update', { id, patch }));
+      if (!updated) return false;
+      deals.value = deals.value.map((d) => (d.id === id ? updated : d));
+      return true;
+    },
+
+    /** Saves the creator's own fields (display name, tags, notes, manager). */
+    async updateCreator(patch: CreatorPatch): Promise<boolean> {
+      const c = creator.value;
+      if (!c) return false;
+      const updated = await run('edit', () => deps.request('creator.update', { id: c.id, patch }));
+      if (!updated) return false;
+      replaceCreator(updated);
+      return true;
+    },
+
+    /** Removes the creator shown from the roster; answers its id when done. */
+    async remove(): Promise<string | null> {
+      const c = creator.value;
+      if (!c) return null;
+      const done = await run('remove', () => deps.request('creator.remove', { id: c.id }));
+      if (!done) return null;
+      reset();
+      return c.id;
+    },
+
+    /** Loads the agency's users for the manager picker (admins only). */
+    async loadUsers(): Promise<void> {
+      if (users.value) return;
+      users.value = await deps.request('users.list').catch(() => null);
     },
 
     /** Shows a creator picked from the roster. */

@@ -33,6 +33,9 @@ import { liveCreatorRoutes, liveRoutes, setupLive } from './modules/live/index';
 import { monthRoutes } from './modules/month/routes';
 import { usersRoutes } from './modules/users/routes';
 import { notificationsRoutes } from './modules/notifications/routes';
+import { alertsPlugin } from './modules/alerts/plugin';
+import { alertPreferencesRoutes } from './modules/alerts/routes';
+import { webhooksRoutes } from './modules/webhooks/routes';
 import { tiktokPlugin } from './modules/tiktok/plugin';
 import { tiktokRoutes } from './modules/tiktok/routes';
 import { connectPageRoutes } from './web/connect';
@@ -203,6 +206,7 @@ export async function buildApp(config: AppConfig, provided: Partial<AppRuntime> 
   );
   await app.register(authPublicRoutes, { prefix: '/api/v1/auth', rateLimitPerMinute: config.authRateLimitPerMinute });
   // TikTok core (client, webhooks at /webhooks/tiktok, workers) and the hosted connect page.
+  await app.register(alertsPlugin);
   await app.register(tiktokPlugin);
   await app.register(connectPageRoutes);
   await app.register(uploadPageRoutes);
@@ -226,6 +230,8 @@ export async function buildApp(config: AppConfig, provided: Partial<AppRuntime> 
       await api.register(notificationsRoutes, { prefix: '/notifications' });
       await api.register(auditRoutes, { prefix: '/audit' });
       await api.register(monthRoutes);
+      await api.register(alertPreferencesRoutes);
+      await api.register(webhooksRoutes, { prefix: '/webhooks' });
     },
     { prefix: '/api/v1' },
   );

@@ -46,6 +46,20 @@ export interface AppConfig {
   tiktok: TikTokConfig;
   live: LiveConfig;
   security: SecurityConfig;
+  webhooks: WebhooksConfig;
+}
+
+/** Outbound alert webhooks (issue 12). */
+export interface WebhooksConfig {
+  /** https only (production); http allowed elsewhere for local receivers. */
+  httpsOnly: boolean;
+  /** Post to private, loopback and link-local addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS; default true only outside production). */
+  allowPrivateTargets: boolean;
+  /** One delivery attempt's time limit. */
+  timeoutMs: number;
+  /** First retry after this, doubling up to `retryMaxMs`. */
+  retryBaseMs: number;
+  retryMaxMs: number;
 }
 
 /** Issue 15's limits and secrets, read in one block (loadSecurityConfig). */
@@ -216,6 +230,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
     tiktok,
     live: loadLiveConfig(env, production, allowSandboxInProduction),
     security: { ...security, sandboxClientSecret: tiktok.mode === 'sandbox' ? tiktok.clientSecret : '' },
+    webhooks: loadWebhooksConfig(env, production),
+  };
+}
+
+function loadWebhooksConfig(env: Env, production: boolean): WebhooksConfig {
+  const raw = env.WEBHOOK_ALLOW_PRIVATE_TARGETS;
+  if (raw !== undefined && raw !== '' && raw !== 'true' && raw !== 'false') throw new ConfigError('WEBHOOK_ALLOW_PRIVATE_TARGETS', `must be true or false, got "${raw}"`);
+  return {
+    httpsOnly: production,
+    allowPrivateTargets: raw === undefined || raw === '' ? !production : raw === 'true',
+    timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    retryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 2_000, 10, 3600_000),
+    retryMaxMs: int(env, 'WEBHOOK_RETRY_MAX_MS', 3600_000, 10, 6 * 3600_000),
   };
 }
 

@@ -44,6 +44,9 @@ export const ERROR_CATALOGUE = {
   STREAM_CAPACITY_REACHED: { status: 503, message: 'This server holds as many live streams as it can; retry shortly.' },
   // issue 10 (nothing lost)
   DATABASE_UNAVAILABLE: { status: 503, message: 'The database is not reachable right now; retry in a few seconds (LIVE listeners keep counting meanwhile).' },
+  // Issue 12 (alerts and webhooks).
+  WEBHOOK_URL_INVALID: { status: 400, message: 'The webhook URL is not an absolute http(s) URL this server may post to (https only in production).' },
+  WEBHOOK_TARGET_REFUSED: { status: 400, message: 'The webhook URL resolves to a private, loopback or link-local address, which this server does not post to.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -10,3 +10,4 @@ export * from './live';
 export * from './imports';
 export * from './audit';
 export * from './month';
+export * from './alerts';

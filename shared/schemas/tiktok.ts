@@ -1,6 +1,7 @@
 /** TikTok connection, sync metrics and notifications: the HTTP contract (API.md "TikTok connection"). */
 import { Type, type Static } from 'typebox';
-import { Cursor, Id, IsoDateTime, Limit, Page } from './common';
+import { ALERT_KINDS } from '../alerts/kinds';
+import { Cursor, Id, IsoDateTime, Limit } from './common';
 
 /** The read scopes LiveRoster asks for, no more. */
 export const TIKTOK_SCOPES = ['user.info.basic', 'user.info.profile', 'user.info.stats', 'video.list'] as const;
@@ -75,7 +76,8 @@ export const CreatorMetrics = Type.Object({
 });
 export type CreatorMetrics = Static<typeof CreatorMetrics>;
 
-export const NOTIFICATION_TYPES = ['tiktok_expired', 'live_suspended'] as const;
+/** `tiktok_expired` (older notifications), `live_suspended` (issue 10's account-health notice), every alert kind (issue 12), and a webhook disabled after a day of failures. */
+export const NOTIFICATION_TYPES = ['tiktok_expired', 'live_suspended', ...ALERT_KINDS, 'webhook_disabled'] as const;
 
 export const Notification = Type.Object({
   id: Id,
@@ -85,6 +87,10 @@ export const Notification = Type.Object({
   creatorId: Type.Union([Id, Type.Null()]),
   readAt: Type.Union([IsoDateTime, Type.Null()]),
   createdAt: IsoDateTime,
+  /** The alert's stable id (the webhook X-LiveRoster-Delivery), when the notification carries an alert. */
+  eventId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  /** What the alert carries (session summary, spike figures, tier…). */
+  data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 export type Notification = Static<typeof Notification>;
 
@@ -98,4 +104,9 @@ export const ListNotificationsQuery = Type.Object(
 );
 export type ListNotificationsQuery = Static<typeof ListNotificationsQuery>;
 
-export const NotificationPage = Page(Notification);
+export const NotificationPage = Type.Object({
+  items: Type.Array(Notification),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  /** Unread notifications of the caller (all pages). */
+  unreadCount: Type.Integer({ minimum: 0 }),
+});

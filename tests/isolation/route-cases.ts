@@ -57,6 +57,8 @@ export const FIXTURES: [string, FixtureMaker][] = [
     const doc = await notificationModel(app.db).create({ tenantId: v.agencyId, audience: 'admins', type: 'tiktok_expired', title: 'victim notification', body: 'victim note', creatorId: ids.creators });
     return String(doc._id);
   }],
+  // Issue 12: an outbound webhook (admin route) whose deliveries are listed under /webhooks/:id/deliveries.
+  ['webhooks', async (_app, v) => created(await v.inject({ method: 'POST', url: '/api/v1/webhooks', payload: { url: 'https://hooks.example.com/victim', events: ['creator.live_started'], format: 'json' } }))],
   // A finished LIVE session (ledger, gifters, realtime events) recorded through the listener's own write path.
   ['sessions', async (app, v, ids) => {
     const sessionId = await recordSessionForTests(app, new Types.ObjectId(v.agencyId), new Types.ObjectId(ids.creators));

@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'preact/hooks';
-import { browser } from '../../lib/browser';
 import { SignInForm } from '../../components/SignInForm';
 import { FINAL_IMPORT_STATUSES, type ImportRecord, type ServerConfig } from '../../lib/api-types';
 import { sendToBackground, type AuthState } from '../../lib/messages';
@@ -7,48 +6,9 @@ import { resolveCreatorId } from '../../lib/resolve-creator';
 import { BUNDLED_SOURCE_URL } from '../../lib/source-url';
 import { IMPORT_ACCEPT, downloadErrorsCsv, getImport, reportSummary, saveBlob, timeZoneNames, uploadImport } from '@shared/upload/import-client.js';
 import { AgencySettings } from './AgencySettings';
-
-function ApiUrlSection({ onSaved }: { onSaved: () => void }) {
-  const [apiUrl, setApiUrl] = useState('');
-  const [message, setMessage] = useState<string | null>(null);
-  useEffect(() => void sendToBackground('settings.get').then((s) => setApiUrl(s.apiUrl)), []);
-
-  function save(event: Event) {
-    event.preventDefault();
-    let origin: string;
-    try {
-      const url = new URL(apiUrl);
-      origin = `${url.protocol}//${url.hostname}/*`;
-    } catch {
-      setMessage('Not a URL');
-      return;
-    }
-    // permissions.request needs the click's user gesture: call it before any await.
-    void browser.permissions
-      .request({ origins: [origin] })
-      .then(async (granted) => {
-        if (!granted) return setMessage(`Access to ${origin} was not granted; the extension cannot call that server.`);
-        const saved = await sendToBackground('settings.setApiUrl', { apiUrl });
-        setApiUrl(saved.apiUrl);
-        setMessage('Saved.');
-        onSaved();
-      })
-      .catch((e: Error) => setMessage(e.message));
-  }
-
-  return (
-    <section>
-      <h2>API server</h2>
-      <form class="row" onSubmit={save}>
-        <input id="api-url" class="grow" value={apiUrl} onInput={(e) => setApiUrl((e.currentTarget as HTMLInputElement).value)} />
-        <button id="api-url-save" type="submit">
-          Save
-        </button>
-      </form>
-      {message && <p class="muted" data-testid="api-url-message">{message}</p>}
-    </section>
-  );
-}
+import { ApiUrlSection } from './ApiUrlSection';
+import { SignUpForm } from './SignUpForm';
+import { TeamSection } from './TeamSection';
 
 /** The import part of the options page: the shared upload client (shared/upload/), as on the API's upload page. */
 function ImportSection() {
@@ -185,6 +145,24 @@ function sandboxSides(config: ServerConfig | null): string | null {
   return sides.length ? sides.join(' and ') : null;
 }
 
+/** Signed out: sign in to an agency, or create a new one. */
+function AccountChoice({ onSignedIn }: { onSignedIn: (state: AuthState) => void }) {
+  const [mode, setMode] = useState<'signin' | 'signup'>('signin');
+  return (
+    <>
+      <div class="row" role="group" aria-label="Account">
+        <button type="button" id="choose-signin" aria-pressed={mode === 'signin'} class={mode === 'signin' ? 'active' : ''} onClick={() => setMode('signin')}>
+          Sign in
+        </button>
+        <button type="button" id="choose-signup" aria-pressed={mode === 'signup'} class={mode === 'signup' ? 'active' : ''} onClick={() => setMode('signup')}>
+          New agency
+        </button>
+      </div>
+      {mode === 'signin' ? <SignInForm onSignedIn={onSignedIn} /> : <SignUpForm onSignedUp={onSignedIn} />}
+    </>
+  );
+}
+
 /** Options: API URL, sign-in state, sandbox indicator, CSV import, source link. */
 export function OptionsPage() {
   const [auth, setAuth] = useState<AuthState | null>(null);
@@ -231,9 +209,10 @@ export function OptionsPage() {
             </button>
           </div>
         ) : (
-          <SignInForm onSignedIn={setAuth} />
+          <AccountChoice onSignedIn={setAuth} />
         )}
       </section>
+      {auth?.signedIn && auth.user?.role === 'admin' && <TeamSection />}
       {auth?.signedIn && <ImportSection />}
       {auth?.signedIn && <AgencySettings isAdmin={auth.user?.role === 'admin'} />}
       <footer class="muted" data-testid="source-footer">

@@ -1,16 +1,24 @@
 import { useEffect, useState } from 'preact/hooks';
 import { browser, sidePanel } from '../../lib/browser';
-import { DEAL_STAGES } from '../../lib/api-types';
+import { DEAL_STAGES, type Creator } from '../../lib/api-types';
+import { openCache } from '../../lib/cache';
+import { CreatorCombobox } from '../../components/CreatorCombobox';
 import { sendToBackground, type AuthState } from '../../lib/messages';
 import { resolveCreatorId } from '../../lib/resolve-creator';
 import { buildDealInput, type DealFormErrors } from '../../state/deal-form';
 
 type Outcome = { kind: 'created' | 'queued' | 'error'; text: string } | null;
 
+/** The currency of the last deal logged, offered for the next one (storage.local: a preference, not a secret). */
+const LAST_CURRENCY_KEY = 'lastDealCurrency';
+const DEFAULT_CURRENCY = 'USD';
+
 /** Quick deal logging: Enter submits; offline the background queues it with its idempotency key. */
 export function DealPopup() {
   const [auth, setAuth] = useState<AuthState | null>(null);
   const [handle, setHandle] = useState('');
+  const [roster, setRoster] = useState<Creator[]>([]);
+  const [currency, setCurrency] = useState(DEFAULT_CURRENCY);
   const [errors, setErrors] = useState<DealFormErrors>({});
   const [outcome, setOutcome] = useState<Outcome>(null);
   const [busy, setBusy] = useState(false);
@@ -20,7 +28,13 @@ export function DealPopup() {
 
   useEffect(() => {
     void sendToBackground('auth.state').then(setAuth);
-    void sendToBackground('tab.onScreen').then((c) => c && setHandle((h) => h || c.handle));
+    // The creator in the TikTok tab on screen is the likely one.
+    void sendToBackground('tab.onScreen').then((c) => c && setHandle((h) => h || `@${c.handle}`));
+    void openCache().creators.toArray().then(setRoster, () => undefined);
+    void browser.storage.local.get(LAST_CURRENCY_KEY).then((s) => {
+      const saved = s[LAST_CURRENCY_KEY];
+      if (typeof saved === 'string' && /^[A-Z]{3}$/.test(saved)) setCurrency(saved);
+    });
     // Known before the click: sidePanel.open must run synchronously inside the click's user gesture.
     void browser.windows.getCurrent().then((w) => setWindowId(w.id));
   }, []);
@@ -37,7 +51,7 @@ export function DealPopup() {
         creatorId,
         brand: String(data.get('brand') ?? ''),
         value: String(data.get('value') ?? ''),
-        currency: String(data.get('currency') ?? ''),
+        currency,
         stage: String(data.get('stage') ?? ''),
         dueDate: String(data.get('dueDate') ?? ''),
         note: String(data.get('note') ?? ''),
@@ -47,9 +61,12 @@ export function DealPopup() {
         return;
       }
       setErrors({});
+      void browser.storage.local.set({ [LAST_CURRENCY_KEY]: built.input.value.currency });
       const result = await sendToBackground('deals.submit', { input: built.input, idempotencyKey });
       setOutcome(result.status === 'created' ? { kind: 'created', text: `Deal with ${result.deal.brand} saved.` } : { kind: 'queued', text: result.reason });
       form.reset();
+      setHandle('');
+      setCurrency(built.input.value.currency);
       setIdempotencyKey(crypto.randomUUID());
     } catch (e) {
       setOutcome({ kind: 'error', text: (e as Error).message });
@@ -76,11 +93,11 @@ export function DealPopup() {
         </p>
       ) : (
         <form id="deal-form" onSubmit={submit} data-testid="deal-form">
-          <label>
-            Creator
-            <input id="deal-creator" name="creator" value={handle} placeholder="@handle" onInput={(e) => setHandle((e.currentTarget as HTMLInputElement).value)} />
+          <div class="field">
+            <label for="deal-creator">Creator</label>
+            <CreatorCombobox id="deal-creator" label="Creator" value={handle} onChange={setHandle} roster={roster} />
             {errors.creatorId && <span class="error">{errors.creatorId}</span>}
-          </label>
+          </div>
           <label>
             Brand
             <input id="deal-brand" name="brand" autofocus required />
@@ -93,7 +110,7 @@ export function DealPopup() {
             </label>
             <label class="currency">
               Currency
-              <input id="deal-currency" name="currency" defaultValue="USD" maxLength={3} required />
+              <input id="deal-currency" name="currency" value={currency} onInput={(e) => setCurrency((e.currentTarget as HTMLInputElement).value.toUpperCase())} maxLength={3} required />
             </label>
           </div>
           {(errors.value || errors.currency) && <span class="error">{errors.value ?? errors.currency}</span>}
@@ -118,7 +135,7 @@ export function DealPopup() {
             <input id="deal-note" name="note" placeholder="Optional" />
           </label>
           <button id="deal-submit" type="submit" disabled={busy}>
-            {busy ? 'Saving…' : 'Save deal ⏎'}
+            {busy ? 'Saving…' : 'Save deal'}
           </button>
           {outcome && (
             <p class={outcome.kind === 'error' ? 'error' : outcome.kind === 'queued' ? 'queued' : 'ok'} role="status" data-testid="deal-outcome" data-outcome={outcome.kind}>

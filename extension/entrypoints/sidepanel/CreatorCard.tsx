@@ -1,7 +1,12 @@
 import { useState } from 'preact/hooks';
 import type { Creator, CreatorMetrics } from '../../lib/api-types';
-import { formatCompact, formatMoney, formatPercent } from '../../lib/format';
+import { formatCompact, formatPercent } from '../../lib/format';
+import { formatAsOf } from '../../lib/last-live';
 import { Sparkline } from '../../components/Sparkline';
+import { Diamonds, Icon } from '../../components/Icon';
+import { allTimeDiamonds, headlineName } from '../../state/creator-figures';
+import { CreatorEditor } from './CreatorEditor';
+import { DealList } from './DealList';
 import { LiveTallyPanel } from './LiveTallyPanel';
 import { MonthBlock } from './MonthBlock';
 import { SessionsList } from './SessionsList';
@@ -17,11 +22,11 @@ function TikTokConnection({ state, creator }: { state: PanelState; creator: Crea
         TikTok: {status.replace('_', ' ')}
       </span>
       {status === 'connected' ? (
-        <button id="tiktok-disconnect" disabled={!!busy} onClick={() => void card.disconnectTikTok()}>
+        <button id="tiktok-disconnect" type="button" disabled={!!busy} onClick={() => void card.disconnectTikTok()}>
           {busy === 'disconnect' ? 'Disconnecting…' : 'Disconnect'}
         </button>
       ) : (
-        <button id="tiktok-connect" class="primary" disabled={!!busy} onClick={() => void card.connectTikTok()}>
+        <button id="tiktok-connect" type="button" class="primary" disabled={!!busy} onClick={() => void card.connectTikTok()}>
           {busy === 'connect' ? 'Waiting for TikTok…' : status === 'not_connected' ? 'Connect TikTok' : 'Reconnect'}
         </button>
       )}
@@ -64,9 +69,9 @@ function Metrics({ creator, metrics }: { creator: Creator; metrics: CreatorMetri
                   rel="noreferrer"
                   title={`${v.title || v.description}\n${formatCompact(v.views)} views · ${formatCompact(v.likes)} likes · ${formatCompact(v.comments)} comments · ${formatCompact(v.shares)} shares`}
                 >
-                  {v.coverUrl ? <img src={v.coverUrl} alt="" loading="lazy" /> : <span class="cover-placeholder" />}
+                  {v.coverUrl ? <img src={v.coverUrl} alt={v.title || v.description || 'Video'} loading="lazy" /> : <span class="cover-placeholder" />}
                   <span class="video-stats">
-                    ▶ {formatCompact(v.views)} ♥ {formatCompact(v.likes)}
+                    <Icon name="play" label="views" /> {formatCompact(v.views)} <Icon name="heart" label="likes" /> {formatCompact(v.likes)}
                   </span>
                 </a>
               ))}
@@ -82,8 +87,8 @@ function Timeline({ state }: { state: PanelState }) {
   const { card } = state;
   const [note, setNote] = useState('');
   return (
-    <section>
-      <h3>Activity</h3>
+    <section aria-labelledby="activity-heading">
+      <h3 id="activity-heading">Activity</h3>
       <form
         class="row"
         onSubmit={async (e) => {
@@ -91,6 +96,9 @@ function Timeline({ state }: { state: PanelState }) {
           if (await card.addNote(note)) setNote('');
         }}
       >
+        <label class="visually-hidden" for="quick-note">
+          Quick note
+        </label>
         <input id="quick-note" class="grow" placeholder="Quick note…" value={note} onInput={(e) => setNote((e.currentTarget as HTMLInputElement).value)} />
         <button type="submit" disabled={!note.trim() || card.busy.value === 'note'}>
           Add
@@ -110,6 +118,34 @@ function Timeline({ state }: { state: PanelState }) {
   );
 }
 
+/** The TikTok account's technical id: not a headline, but there to copy for support or TikTok's tools. */
+function TechnicalDetails({ creator }: { creator: Creator }) {
+  const [copied, setCopied] = useState(false);
+  const openId = creator.tiktok.openId;
+  if (!openId) return null;
+  return (
+    <details class="tech-details" data-testid="creator-details">
+      <summary>TikTok account details</summary>
+      <div class="row">
+        <span class="muted">open_id</span>
+        <code class="grow open-id" data-testid="creator-open-id">
+          {openId}
+        </code>
+        <button
+          type="button"
+          id="copy-open-id"
+          aria-label="Copy the open_id"
+          title="Copy"
+          onClick={() => void navigator.clipboard.writeText(openId).then(() => setCopied(true), () => setCopied(false))}
+        >
+          <Icon name="copy" /> {copied ? 'Copied' : 'Copy'}
+        </button>
+      </div>
+      {creator.tiktok.syncedAt && <div class="muted">Synced {new Date(creator.tiktok.syncedAt).toLocaleString()}</div>}
+    </details>
+  );
+}
+
 /** The card of the creator on screen or picked from the roster. */
 export function CreatorCard({ state }: { state: PanelState }) {
   const { card, roster } = state;
@@ -121,31 +157,35 @@ export function CreatorCard({ state }: { state: PanelState }) {
         <p>
           <b>@{unknown}</b> is not in your roster.
         </p>
-        <button id="add-to-roster" class="primary" disabled={!!card.busy.value} onClick={() => void card.addToRoster()}>
+        <button id="add-to-roster" type="button" class="primary" disabled={!!card.busy.value} onClick={() => void card.addToRoster()}>
           Add to roster
         </button>
-        {card.error.value && <p class="error">{card.error.value}</p>}
+        {card.error.value && <p class="error" role="alert">{card.error.value}</p>}
       </section>
     );
   }
-  if (!creator) return <p class="muted card">{card.error.value ?? 'Loading…'}</p>;
+  if (!creator) return <p class="muted card" role="status">{card.error.value ?? 'Loading…'}</p>;
   const tally = roster.liveIds.value.has(creator.id) ? roster.tallyOf(creator.id).value : null;
+  const stale = card.stale.value;
+  const asOf = card.asOf.value;
+  const liveUnknown = !tally && (roster.liveIds.value.has(creator.id) || creator.live.isLive);
   return (
-    <article class="card" data-testid="creator-card" data-creator-id={creator.id}>
+    <article class="card" data-testid="creator-card" data-creator-id={creator.id} aria-labelledby="creator-name">
       <header class="row card-header">
-        <span class="avatar big">{creator.avatarUrl ? <img src={creator.avatarUrl} alt="" /> : creator.handle.slice(0, 1).toUpperCase()}</span>
+        <span class="avatar big" aria-hidden="true">
+          {creator.avatarUrl ? <img src={creator.avatarUrl} alt="" /> : headlineName(creator).slice(0, 1).toUpperCase()}
+        </span>
         <div class="grow">
-          <h2 class="ellipsis" data-testid="creator-name">
-            {creator.displayName || creator.handle} {creator.tiktok.isVerified && <span title="Verified">✔</span>}
+          <h2 class="ellipsis" id="creator-name" data-testid="creator-name">
+            {headlineName(creator)} {creator.tiktok.isVerified && <Icon name="check" label="Verified" class="verified" />}
           </h2>
-          <div class="muted ellipsis">@{creator.tiktok.username ?? creator.handle}</div>
-          {creator.tiktok.openId && (
-            <div class="muted ellipsis open-id" data-testid="creator-open-id">
-              open_id {creator.tiktok.openId}
-            </div>
-          )}
+          <div class="muted ellipsis" data-testid="creator-handle">@{creator.tiktok.username ?? creator.handle}</div>
         </div>
-        {card.stale.value && <span class="badge stale" data-testid="stale-badge">offline</span>}
+        {stale && (
+          <span class="badge stale" data-testid="stale-badge" title="The server could not be reached: these figures are the ones saved on this computer">
+            {asOf ? `Saved copy · as of ${formatAsOf(asOf)}` : 'Saved copy'}
+          </span>
+        )}
       </header>
       {creator.tiktok.bio && <p class="bio" data-testid="creator-bio">{creator.tiktok.bio}</p>}
       <TikTokConnection state={state} creator={creator} />
@@ -161,29 +201,22 @@ export function CreatorCard({ state }: { state: PanelState }) {
       </label>
       {card.error.value && <p class="error" role="alert" data-testid="card-error">{card.error.value}</p>}
       {tally && <LiveTallyPanel tally={tally} />}
+      {liveUnknown && (
+        <p class="muted live-unknown-note" data-testid="live-unknown">
+          <span class="badge live-unknown">LIVE</span> {stale || !asOf ? `when last synced${asOf ? ` (as of ${formatAsOf(asOf)})` : ''}` : 'now'}; the running diamonds arrive with the live connection.
+        </p>
+      )}
       <Metrics creator={creator} metrics={card.metrics.value} />
-      <div class="row muted totals">
-        💎 {formatCompact(creator.totals.diamonds + (tally?.diamonds ?? 0))} all-time · {creator.totals.sessions + (tally ? 1 : 0)} sessions
+      <div class="row muted totals" data-testid="creator-totals">
+        <Diamonds value={formatCompact(allTimeDiamonds(creator, tally))} testId="all-time-diamonds" /> all time{tally ? ' (with this LIVE)' : ''} · {creator.totals.sessions}{' '}
+        {creator.totals.sessions === 1 ? 'session' : 'sessions'}
       </div>
       <MonthBlock creatorId={creator.id} />
       <SessionsList creatorId={creator.id} />
-      <section>
-        <h3>Deals</h3>
-        {card.deals.value.length === 0 ? (
-          <p class="muted">No deals yet — log one from the toolbar popup.</p>
-        ) : (
-          <ul class="deals" data-testid="deal-list">
-            {card.deals.value.map((d) => (
-              <li key={d.id} class="row">
-                <span class="grow ellipsis">{d.brand}</span>
-                <span class="badge">{d.stage}</span>
-                <b>{formatMoney(d.value)}</b>
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
+      <DealList state={state} />
       <Timeline state={state} />
+      <CreatorEditor state={state} creator={creator} />
+      <TechnicalDetails creator={creator} />
     </article>
   );
 }

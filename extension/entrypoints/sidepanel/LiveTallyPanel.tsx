@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { LiveTally } from '../../lib/api-types';
 import { formatCompact, formatDuration } from '../../lib/format';
+import { Diamonds } from '../../components/Icon';
 
 /** The live tally of the creator on the card; the duration ticks every second. */
 export function LiveTallyPanel({ tally }: { tally: LiveTally }) {
@@ -11,14 +12,16 @@ export function LiveTallyPanel({ tally }: { tally: LiveTally }) {
   }, []);
   const seconds = (now - Date.parse(tally.startedAt)) / 1000;
   return (
-    <section class="live-tally" data-testid="live-tally">
+    <section class="live-tally" data-testid="live-tally" aria-label="Live now">
       <div class="row">
         <span class="badge live">LIVE</span>
         <span class="muted" data-testid="live-duration">{formatDuration(seconds)}</span>
       </div>
       <div class="tiles">
         <div class="tile diamonds-tile">
-          <b data-testid="live-diamonds">💎 {formatCompact(tally.diamonds)}</b>
+          <b>
+            <Diamonds value={formatCompact(tally.diamonds)} testId="live-diamonds" />
+          </b>
           <span>diamonds</span>
         </div>
         <div class="tile">
@@ -39,7 +42,7 @@ export function LiveTallyPanel({ tally }: { tally: LiveTally }) {
           {tally.topGifters.slice(0, 5).map((g) => (
             <li key={g.userId} class="row">
               <span class="grow ellipsis">{g.nickname || g.handle}</span>
-              <span>💎 {formatCompact(g.diamonds)}</span>
+              <Diamonds value={formatCompact(g.diamonds)} />
             </li>
           ))}
         </ol>

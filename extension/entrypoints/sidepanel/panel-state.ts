@@ -1,7 +1,7 @@
 import { batch, signal } from '@preact/signals';
 import { browser } from '../../lib/browser';
 import type { Creator } from '../../lib/api-types';
-import { openCache, readRoster } from '../../lib/cache';
+import { openCache, readLastLive, readRoster } from '../../lib/cache';
 import type { LiveStreamStatus } from '../../lib/live-stream';
 import { SIDE_PANEL_PORT, sendToBackground, type AuthState, type PanelEvent } from '../../lib/messages';
 import type { OnScreenCreator } from '../../lib/tiktok-url';
@@ -40,10 +40,16 @@ export function createPanelState() {
   }
 
   async function loadFromCache(fresh: boolean): Promise<void> {
-    const { creators } = await readRoster(db);
-    roster.setCreators(creators, fresh);
+    const [{ creators, syncedAt }, lastLive] = await Promise.all([readRoster(db), readLastLive(db)]);
+    // An empty cache says nothing about the roster now: keep "Loading" until the API answers (or fails).
+    const known = fresh || creators.length > 0 || auth.value?.signedIn === false;
+    batch(() => {
+      roster.setCreators(creators, fresh, known);
+      roster.syncedAt.value = syncedAt;
+      roster.lastLive.value = new Map(Object.entries(lastLive));
+    });
     markFirstPaint();
-    if (!roster.query.value && !roster.tag.value) saveRosterPreview(roster.head(PREVIEW_ROWS));
+    if (known && !roster.query.value && !roster.tag.value) saveRosterPreview(roster.head(PREVIEW_ROWS));
   }
 
   async function refreshRoster(): Promise<void> {
@@ -53,6 +59,7 @@ export function createPanelState() {
       await loadFromCache(true);
     } catch (e) {
       refreshError.value = (e as Error).message;
+      roster.loaded.value = true;
     }
   }
 
@@ -61,6 +68,12 @@ export function createPanelState() {
     if (creator && auth.value?.signedIn) {
       view.value = 'card';
       void card.showHandle(creator.handle);
+    } else if (!creator && card.unknownHandle.value) {
+      // The tab left that profile (e.g. for /foryou): the "not in your roster" offer is about a page no longer shown.
+      batch(() => {
+        card.clear();
+        view.value = 'roster';
+      });
     }
   }
 
@@ -74,6 +87,7 @@ export function createPanelState() {
           if (onScreen.value) showOnScreen(onScreen.value);
         }
         if (!event.state.signedIn) {
+          roster.loaded.value = true;
           clearRosterPreview();
           batch(() => {
             view.value = 'roster';
@@ -126,6 +140,16 @@ export function createPanelState() {
 
   return {
     roster, card, auth, onScreen, stream, view, refreshError, start, refreshRoster,
+    /** After a creator was removed from the roster: back to the list, without them. */
+    async removeShownCreator(): Promise<boolean> {
+      const removed = await card.remove();
+      if (!removed) return false;
+      batch(() => {
+        roster.removeCreator(removed);
+        view.value = 'roster';
+      });
+      return true;
+    },
     openCreator(creator: Creator) {
       view.value = 'card';
       void card.showCreator(creator);
@@ -134,6 +158,7 @@ export function createPanelState() {
       clearRosterPreview();
       auth.value = await sendToBackground('auth.logout');
       roster.setCreators([], false);
+      roster.lastLive.value = new Map();
       card.clear();
       view.value = 'roster';
     },

@@ -116,4 +116,22 @@ describe('connectLiveStream', () => {
     expect(delays[2]).toBeGreaterThanOrEqual(4000);
     expect(delays[2]).toBeLessThanOrEqual(6000);
   });
+
+  it('hands alert events to onAlert', async () => {
+    const alert = { id: 'evt_1', type: 'gift.spike', createdAt: '2026-12-02T12:00:00Z', agencyId: 'a', creator: null, title: 'Spike', text: 'x', data: {} };
+    const fetchMock = vi.fn(async () => sseResponse([`id: 7\nevent: alert\ndata: ${JSON.stringify(alert)}\n\n`]));
+    const alerts: unknown[] = [];
+    const stream = connectLiveStream({
+      baseUrl: () => 'http://api.test:3000/',
+      token: () => 'jwt-1',
+      fetch: fetchMock as unknown as typeof fetch,
+      onTally: () => undefined,
+      onSessionEnd: () => undefined,
+      onAlert: (a) => alerts.push(a),
+      sleep: () => new Promise(() => {}),
+    });
+    await vi.waitFor(() => expect(alerts).toHaveLength(1));
+    stream.close();
+    expect(alerts[0]).toEqual(alert);
+  });
 });

@@ -149,3 +149,40 @@ describe('creator card model', () => {
     expect(card.metrics.value).toBeNull();
   });
 });
+
+describe('creator card model: pending deals and edits', () => {
+  it('lists outbox deals of the creator as pending; a refused one can be discarded; edits show the API answer', async () => {
+    const alice = makeCreator({ id: 'a', handle: 'alice' });
+    await upsertCreator(db, alice);
+    await db.dealOutbox.bulkPut([
+      { idempotencyKey: 'k1', input: { creatorId: 'a', brand: 'Queued Co', value: { amount: 100, currency: 'USD' } }, queuedAt: 1, attempts: 1 },
+      { idempotencyKey: 'k2', input: { creatorId: 'b', brand: 'Other Creator', value: { amount: 100, currency: 'USD' } }, queuedAt: 2, attempts: 0 },
+      { idempotencyKey: 'k3', input: { creatorId: 'a', brand: 'Refused Co', value: { amount: 100, currency: 'USD' } }, queuedAt: 3, attempts: 1, rejected: { code: 'VALIDATION_ERROR', message: 'bad' } },
+    ]);
+    const deal = { id: 'd1', creatorId: 'a', brand: 'Glow', title: '', value: { amount: 5, currency: 'USD' }, stage: 'lead' as const, dueDate: null, notes: '', createdBy: 'u', createdAt: '', updatedAt: '' };
+    const { request, calls } = fakeRequest({
+      'creator.get': () => alice,
+      'deals.list': () => [deal],
+      'activities.list': () => [],
+      'deals.update': ({ id, patch }: { id: string; patch: object }) => ({ ...deal, id, ...patch }),
+      'creator.update': ({ patch }: { patch: object }) => ({ ...alice, ...patch }),
+    });
+    const onCreatorChanged = vi.fn();
+    const card = createCreatorCardModel({ request, db, onCreatorChanged });
+    await card.showHandle('alice');
+    expect(card.pendingDeals.value.map((q) => q.input.brand)).toEqual(['Queued Co', 'Refused Co']);
+
+    await card.discardRefused('k1'); // still pending: not discarded
+    await card.discardRefused('k3');
+    expect(card.pendingDeals.value.map((q) => q.idempotencyKey)).toEqual(['k1']);
+    expect(await db.dealOutbox.get('k3')).toBeUndefined();
+
+    expect(await card.updateDeal('d1', { stage: 'paid' })).toBe(true);
+    expect(card.deals.value[0].stage).toBe('paid');
+    expect(calls).toContainEqual(['deals.update', { id: 'd1', patch: { stage: 'paid' } }]);
+
+    expect(await card.updateCreator({ notes: 'Evenings', tags: ['music'] })).toBe(true);
+    expect(card.creator.value?.notes).toBe('Evenings');
+    expect(onCreatorChanged).toHaveBeenCalledWith(expect.objectContaining({ id: 'a', notes: 'Evenings', tags: ['music'] }));
+  });
+});

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { LiveTally } from '../../lib/api-types';
 import { makeCreator } from '../../test/fixtures';
 import { createLatestByKeyBuffer } from '../latest-by-key-buffer';
-import { createRosterModel } from '../roster-model';
+import { createRosterModel, rosterCountText } from '../roster-model';
 
 const tally = (creatorId: string, diamonds: number): LiveTally => ({
   creatorId, sessionId: `s-${creatorId}`, startedAt: '2026-11-21T10:00:00Z', diamonds, gifts: 0, viewers: 1, peakViewers: 1, likes: 0, topGifters: [],
@@ -44,8 +44,11 @@ describe('roster model', () => {
     expect(ids(model)).toEqual(['b', 'a', 'c']);
     expect(model.tallyOf('c').value).toBeNull();
     model.applyTallies([tally('a', 3)]);
-    expect(ids(model)).toEqual(['a', 'b', 'c']);
+    // Live rows are ordered by the running diamonds, the most first.
+    expect(ids(model)).toEqual(['b', 'a', 'c']);
     expect(model.liveCount.value).toBe(2);
+    model.applyTallies([tally('a', 30)]);
+    expect(ids(model)).toEqual(['a', 'b', 'c']);
     model.endSession('a');
     expect(ids(model)).toEqual(['b', 'a', 'c']);
     expect(model.tallyOf('a').value).toBeNull();
@@ -71,6 +74,27 @@ describe('roster model', () => {
     expect(tallyRuns).toBe(3);
     stopList();
     stopTally();
+  });
+
+  it('counts what the filtered list shows, singular and plural', () => {
+    const model = roster();
+    model.applySnapshot([tally('b', 10), tally('c', 5)]);
+    expect(rosterCountText(model.shownCount.value, model.liveShownCount.value)).toBe('3 creators · 2 live');
+    model.query.value = 'bob';
+    expect(rosterCountText(model.shownCount.value, model.liveShownCount.value)).toBe('1 creator · 1 live');
+    model.query.value = 'alice';
+    expect(rosterCountText(model.shownCount.value, model.liveShownCount.value)).toBe('1 creator · 0 live');
+    model.query.value = 'nobody';
+    expect(rosterCountText(model.shownCount.value, model.liveShownCount.value)).toBe('0 creators · 0 live');
+  });
+
+  it('is loading until a roster is known', () => {
+    const model = createRosterModel();
+    expect(model.loaded.value).toBe(false);
+    model.setCreators([], false, false);
+    expect(model.loaded.value).toBe(false);
+    model.setCreators([], true);
+    expect(model.loaded.value).toBe(true);
   });
 
   it('upsertCreator replaces by id or appends; fresh data clears stale', () => {

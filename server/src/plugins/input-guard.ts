@@ -38,16 +38,23 @@ export function jsonKeyCountExceeds(text: string, limit: number): boolean {
   return false;
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route's schema names dotted keys exactly (e.g. alert kinds): only the "$" rule applies to its input. */
+    allowDottedKeys?: boolean;
+  }
+}
+
 type Finding = { field: string; problem: 'operator' | 'nul' | 'too_many_keys' };
 
-function inspect(value: unknown, path: string, budget: { keys: number }, depth = 0): Finding | null {
+function inspect(value: unknown, path: string, budget: { keys: number }, depth = 0, allowDots = false): Finding | null {
   if (typeof value === 'string') return value.includes('\u0000') ? { field: path || '(root)', problem: 'nul' } : null;
   if (depth > 20 || value === null || typeof value !== 'object') return null;
   if (Array.isArray(value)) {
     budget.keys += value.length;
     if (budget.keys > MAX_KEYS_PER_BODY) return { field: path || '(root)', problem: 'too_many_keys' };
     for (let i = 0; i < value.length; i++) {
-      const bad = inspect(value[i], `${path}[${i}]`, budget, depth + 1);
+      const bad = inspect(value[i], `${path}[${i}]`, budget, depth + 1, allowDots);
       if (bad) return bad;
     }
     return null;
@@ -57,9 +64,9 @@ function inspect(value: unknown, path: string, budget: { keys: number }, depth =
   if (keys.length > MAX_KEYS_PER_OBJECT || budget.keys > MAX_KEYS_PER_BODY) return { field: path || '(root)', problem: 'too_many_keys' };
   for (const key of keys) {
     const here = path ? `${path}.${key}` : key;
-    if (key.startsWith('$') || key.includes('.')) return { field: here, problem: 'operator' };
+    if (key.startsWith('$') || (!allowDots && key.includes('.'))) return { field: here, problem: 'operator' };
     if (key.includes('\u0000')) return { field: here, problem: 'nul' };
-    const bad = inspect((value as Record<string, unknown>)[key], here, budget, depth + 1);
+    const bad = inspect((value as Record<string, unknown>)[key], here, budget, depth + 1, allowDots);
     if (bad) return bad;
   }
   return null;
@@ -83,11 +90,12 @@ export const inputGuardPlugin = fp(
       parseJson(request, body as string, done);
     });
     app.addHook('preValidation', async (request) => {
+      const allowDots = request.routeOptions.config?.allowDottedKeys === true;
       for (const [where, value] of [
         ['body', request.body],
         ['querystring', request.query],
       ] as const) {
-        const found = inspect(value, '', { keys: 0 });
+        const found = inspect(value, '', { keys: 0 }, 0, allowDots);
         if (!found) continue;
         const field = clip(found.field.replace(/\u0000/g, '\\0'), 120);
         if (found.problem === 'operator') {

@@ -18,6 +18,7 @@ import { createSessionStore } from './session-store';
 import { createSignGate } from './sign-gate';
 import { createSessionSweeper } from './sweeper';
 import { createStreamPublisher } from './stream-log';
+import { publisherWithAlerts, type LiveAlertSink } from './alert-sink';
 
 export interface LiveManagerOptions {
   instanceId: string;
@@ -53,6 +54,8 @@ export interface LiveManagerOptions {
   rollupSweepMs: number;
   /** Session opened / ended announcements (the hook for alerts and webhooks). */
   events?: LiveSessionEvents;
+  /** Alerts (issue 12): told of session starts, tallies and ends. */
+  alerts?: LiveAlertSink;
 }
 
 export { defaultInstanceId } from '../../plugins/coordination';
@@ -84,6 +87,7 @@ export function liveManagerDefaults(app: FastifyInstance): LiveManagerOptions {
     reconnectMaxMs: 60_000,
     trackedRefreshMs: 5_000,
     rollupSweepMs: 15_000,
+    alerts: app.hasDecorator('alerts') ? app.alerts.live : undefined,
   };
 }
 
@@ -103,7 +107,7 @@ export function runningLiveManager(app: FastifyInstance): LiveManager | undefine
 export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveManagerOptions> = {}) {
   const options: LiveManagerOptions = { ...liveManagerDefaults(app), ...overrides };
   const log = app.log.child({ module: 'live', instanceId: options.instanceId });
-  const publisher = createStreamPublisher(app.coordination.bus);
+  const publisher = publisherWithAlerts(createStreamPublisher(app.coordination.bus), options.alerts);
   const store = createSessionStore(app.db, {
     instanceId: options.instanceId,
     now: options.now,

@@ -104,4 +104,4 @@ export const liveMemberModel = (conn: Connection) => modelOn(conn, 'LiveMember',
 
 
 /** Realtime feed event types (the feed itself is the coordination bus: stream-log.ts). */
-export type LiveStreamEventType = 'tally' | 'session_end';
+export type LiveStreamEventType = 'tally' | 'session_end' | 'alert';

@@ -55,6 +55,13 @@ function formatEvent(event: StreamEvent): string {
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
 }
 
+/** Alerts (issue 12) go only to their recipients (preferences), without the recipient list. */
+function alertFor(userId: string, event: StreamEvent): StreamEvent | null {
+  if (event.type !== 'alert') return event;
+  const { recipients, ...data } = event.data as { recipients?: string[] };
+  return recipients?.includes(userId) ? { ...event, data } : null;
+}
+
 function parseLastEventId(request: FastifyRequest<{ Querystring: LiveStreamQuery }>): string | null {
   const raw = (request.headers['last-event-id'] as string | undefined) ?? request.query.lastEventId;
   if (raw === undefined || raw === '') return null;
@@ -139,7 +146,10 @@ export function createStreamHandler(options: StreamRouteOptions) {
 
     if (!follow) {
       if (afterId !== null) {
-        for (const event of await options.hub.readAfter(auth.tenant, afterId)) if (isVisible(event.creatorId)) stream.write(formatEvent(event));
+        for (const event of await options.hub.readAfter(auth.tenant, afterId)) {
+          const mine = isVisible(event.creatorId) && alertFor(auth.userId, event);
+          if (mine) stream.write(formatEvent(mine));
+        }
       }
       stream.end();
       return reply.send(stream);
@@ -196,7 +206,8 @@ export function createStreamHandler(options: StreamRouteOptions) {
       afterId,
       visible: isVisible,
       send: (event) => {
-        if (!closed) stream.write(formatEvent(event));
+        const mine = alertFor(auth.userId, event);
+        if (!closed && mine) stream.write(formatEvent(mine));
       },
       onClose: close,
     });

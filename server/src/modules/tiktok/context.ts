@@ -1,6 +1,6 @@
 /** What every part of the TikTok module shares: one per app instance. */
 import type { FastifyBaseLogger } from 'fastify';
-import type { Connection } from 'mongoose';
+import type { Connection, Types } from 'mongoose';
 import type { AppConfig } from '../../config';
 import { AppError } from '../../plugins/errors';
 import { TikTokError, type TikTokClient, type TikTokTuning } from './display-client';
@@ -22,6 +22,8 @@ export interface TikTokContext {
   instanceId: string;
   /** In-process single flight of refreshes, keyed by connection and token version. */
   refreshes: Map<string, Promise<AccessGrant>>;
+  /** Alerts (issue 12): a connection expired. Without it the admins get the older `tiktok_expired` notification. */
+  onConnectionExpired?: (input: { tenantId: Types.ObjectId; creatorId: Types.ObjectId; handle: string; why: string }) => Promise<void>;
 }
 
 /** The connection's tokens are dead (refresh refused): the creator must connect again. */

@@ -10,6 +10,7 @@ import fp from 'fastify-plugin';
 import type { Types } from 'mongoose';
 import { createTikTokClient, DEFAULT_TUNING, type TikTokClient, type TikTokTuning } from './display-client';
 import type { TikTokContext } from './context';
+import { notifyExpiredConnection } from './tokens';
 import { tiktokConnectionModel } from './model';
 import { disconnectCreator, runPurgeRound, type PurgeRoundResult } from './purge';
 import { runSyncRound, startSyncWorker, type SyncRoundResult } from './scheduler';
@@ -49,6 +50,11 @@ export const tiktokPlugin = fp(
       log: app.log.child({ module: 'tiktok' }),
       instanceId: `${process.pid}-${randomBytes(4).toString('hex')}`,
       refreshes: new Map(),
+      // Looked up when called: the alerts plugin may register after this one.
+      onConnectionExpired: async (input) => {
+        if (app.hasDecorator('alerts')) await app.alerts.connectionExpired(input);
+        else await notifyExpiredConnection(app.db, input);
+      },
     };
     const webhooks = createWebhookProcessor(ctx);
     // Models register now so their indexes are created at onReady.

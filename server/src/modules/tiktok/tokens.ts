@@ -9,7 +9,7 @@
  * tokenVersion; others wait for the version to move and read the new token).
  * The rotated tokens are written before the new access token is used.
  */
-import type { Types } from 'mongoose';
+import type { Connection, Types } from 'mongoose';
 import { addSystemActivity } from '../activities/service';
 import { creatorModel } from '../creators/model';
 import { notifyAdmins } from '../notifications/service';
@@ -172,11 +172,17 @@ export async function markExpired(ctx: TikTokContext, tenantId: Types.ObjectId, 
     body: 'TikTok connection expired: TikTok no longer accepts our authorization. Ask the creator to connect again.',
     data: { event: 'expired' },
   });
-  await notifyAdmins(ctx.conn, {
-    tenantId,
-    creatorId,
+  if (ctx.onConnectionExpired) await ctx.onConnectionExpired({ tenantId, creatorId, handle: creator.handle, why });
+  else await notifyExpiredConnection(ctx.conn, { tenantId, creatorId, handle: creator.handle });
+}
+
+/** The admins' `tiktok_expired` notification (when no alerts module is wired in). */
+export async function notifyExpiredConnection(conn: Connection, input: { tenantId: Types.ObjectId; creatorId: Types.ObjectId; handle: string }): Promise<void> {
+  await notifyAdmins(conn, {
+    tenantId: input.tenantId,
+    creatorId: input.creatorId,
     type: 'tiktok_expired',
-    title: `TikTok connection of @${creator.handle} expired`,
+    title: `TikTok connection of @${input.handle} expired`,
     body: 'LiveRoster can no longer sync this creator. Send them a new connect link or reconnect from the side panel.',
   });
 }

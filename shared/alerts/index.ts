@@ -1,0 +1,4 @@
+export * from './kinds';
+export * from './spike';
+export * from './backoff';
+export * from './event';
