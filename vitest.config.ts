@@ -21,7 +21,7 @@ export default defineConfig({
           name: 'server',
           include: ['server/**/*.test.ts', 'tests/**/*.test.ts'],
           // tests/chaos runs on its own (`npm run test:chaos`): it finds an open bug today (README, known limits).
-          exclude: ['tests/e2e/**', 'tests/chaos/**'],
+          exclude: ['tests/e2e/**', 'tests/chaos/**', 'tests/fixtures/**'],
           environment: 'node',
           globalSetup: ['tests/helpers/global-db.ts'],
           testTimeout: 60_000,

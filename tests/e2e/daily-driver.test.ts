@@ -188,6 +188,7 @@ describe('the extension as a daily driver', () => {
     expect(await panel.$$eval('[role="tab"]', (tabs) => tabs.map((t) => [t.id, t.getAttribute('aria-selected'), t.getAttribute('tabindex')]))).toEqual([
       ['tab-roster', 'true', '0'],
       ['tab-card', 'false', '-1'],
+      ['tab-board', 'false', '-1'],
     ]);
     expect(await panel.$eval('#panel-roster', (e) => [e.getAttribute('role'), e.getAttribute('aria-labelledby')])).toEqual(['tabpanel', 'tab-roster']);
     await panel.focus('#tab-roster');
