@@ -237,7 +237,7 @@ export function requestFromPage<T>(page: Page, type: string, payload?: unknown):
  * as the sandbox account `handle`; returns that account's open_id.
  */
 export async function approveSandboxConsent(ext: ExtensionBrowser, server: RunningServer, handle: string): Promise<string> {
-  const authorizeBase = `${server.config.tiktok.authBaseUrl}/v2/auth/authorize`;
+  const authorizeBase = `${server.runtime.tiktokEndpoints.authBaseUrl}/v2/auth/authorize`;
   const target = await ext.browser.waitForTarget((t) => t.url().startsWith(authorizeBase), { timeout: 15_000 });
   const consent = await target.asPage();
   await consent.waitForSelector('#account');

@@ -133,7 +133,7 @@ describe('README screenshots', () => {
     await panel.waitForFunction(() => document.querySelector('[data-testid="tiktok-status"]')?.textContent === 'TikTok: connected', { timeout: 20_000 });
 
     // A few more syncs with growing followers give the sparkline a history.
-    const sandbox = server.config.tiktok.apiBaseUrl;
+    const sandbox = server.runtime.tiktokEndpoints.apiBaseUrl;
     for (const followers of [486_900, 491_250, 497_800, 503_400]) {
       const res = await fetch(`${sandbox}/sandbox/control/accounts/luna.lives/stats`, {
         method: 'PATCH',
