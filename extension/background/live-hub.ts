@@ -97,7 +97,9 @@ export function createLiveHub(deps: {
     port.onDisconnect.addListener(() => ports.delete(port));
     for (const event of deps.initialPanelEvents()) port.postMessage(event);
     port.postMessage({ kind: 'stream', status } satisfies PanelEvent);
-    if (tallies.size) port.postMessage({ kind: 'live_snapshot', tallies: [...tallies.values()] } satisfies PanelEvent);
+    // A panel opening gets the API's current tallies, not what this worker held since it last heard the server:
+    // offline, the panel then says what it knows (the cached roster, "LIVE as of …") instead of old figures as news.
+    if (status === 'open') void loadSnapshot();
     start();
   });
 
