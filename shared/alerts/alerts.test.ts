@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { effectivePreferences, readSpike, retryDelayMs, trimSamples, webhookBody, type AlertEvent, type DiamondSample } from './index';
+import { effectivePreferences, meetsTier, tierCrossed, readSpike, retryDelayMs, trimSamples, webhookBody, type AlertEvent, type DiamondSample } from './index';
 
 const MIN = 60_000;
 
@@ -73,5 +73,31 @@ describe('webhookBody', () => {
     expect(body.content).toBe('**Gift spike: @kim <3**');
     expect(body.embeds[0]).toMatchObject({ url: 'https://www.tiktok.com/@kim', description: '4,000 diamonds in the last minute' });
     expect(typeof body.embeds[0].color).toBe('number');
+  });
+});
+
+describe('tierCrossed', () => {
+  const tiers = [
+    { name: 'Bronze', diamonds: 1_000 },
+    { name: 'Silver', diamonds: 5_000, liveHours: 10 },
+    { name: 'Gold', diamonds: 10_000, liveHours: 20, validDays: 5 },
+  ];
+  const f = (diamonds: number, hours = 0, validDays = 0) => ({ diamonds, liveSeconds: hours * 3600, validDays });
+  it.each([
+    { name: 'below the first tier before, at it after', before: f(999), after: f(1_000), crossed: 'Bronze' },
+    { name: 'still below', before: f(500), after: f(999), crossed: null },
+    { name: 'already met before: nothing new', before: f(1_200), after: f(1_500), crossed: null },
+    { name: 'diamonds enough for Silver but not its LIVE hours', before: f(4_000, 2), after: f(6_000, 9.99), crossed: null },
+    { name: 'Silver\'s LIVE hours reached with its diamonds already there (the hours cross it)', before: f(6_000, 9.5), after: f(6_000, 10), crossed: 'Silver' },
+    { name: 'two tiers at once: the higher one', before: f(900, 12), after: f(6_000, 12), crossed: 'Silver' },
+    { name: 'Gold without its valid days', before: f(9_000, 25, 4), after: f(12_000, 25, 4), crossed: null },
+    { name: 'Gold with its fifth valid day', before: f(12_000, 25, 4), after: f(12_000, 26, 5), crossed: 'Gold' },
+  ])('$name', ({ before, after, crossed }) => {
+    expect(tierCrossed(tiers, before, after)?.name ?? null).toBe(crossed);
+  });
+  it('meetsTier needs every threshold the tier sets', () => {
+    expect(meetsTier(tiers[2], f(10_000, 20, 5))).toBe(true);
+    expect(meetsTier(tiers[2], f(10_000, 19.99, 5))).toBe(false);
+    expect(meetsTier(tiers[0], f(1_000))).toBe(true);
   });
 });

@@ -76,7 +76,7 @@ export const CreatorMetrics = Type.Object({
 });
 export type CreatorMetrics = Static<typeof CreatorMetrics>;
 
-/** `tiktok_expired` (older notifications), `live_suspended` (issue 10's account-health notice), every alert kind (issue 12), and a webhook disabled after a day of failures. */
+/** `tiktok_expired` (older notifications), `live_suspended` (older account-health notices; the alert `creator.stream_suspended` replaced them), every alert kind (issue 12), and a webhook disabled after a day of failures. */
 export const NOTIFICATION_TYPES = ['tiktok_expired', 'live_suspended', ...ALERT_KINDS, 'webhook_disabled'] as const;
 
 export const Notification = Type.Object({

@@ -8,13 +8,14 @@ import type { FastifyInstance } from 'fastify';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxLive, type SandboxLive } from '../../server/sandbox/live/index';
-import { AGENCY_SETTINGS_COLLECTION } from '../../server/src/modules/alerts/month-adapter';
+import { zonedDate, zonedMonth } from '../../shared/month';
 import { alertEventModel } from '../../server/src/modules/alerts/model';
 import type { LiveManager } from '../../server/src/modules/live/manager';
 import { endedSession, sessionsOf, startManager, uniqueHandle, waitFor } from '../helpers/live/harness';
 import { randomPrefix, SHARED_REDIS_URL } from '../../server/src/coordination/testing';
 import { addManager, createTestApp, signupAgency, type Session } from '../helpers/app';
 import { testDbUri } from '../helpers/db';
+import { multipartBody } from '../helpers/imports';
 import { startWebhookReceiver, verifySignature, type WebhookReceiver } from '../helpers/webhook-receiver';
 
 let live: SandboxLive;
@@ -70,10 +71,13 @@ function streamEvents(body: string) {
     .map((e) => ({ event: e.event!, data: JSON.parse(e.data!) }));
 }
 
+const SETTINGS = { timeZone: 'UTC', validDayMinSeconds: 3600, tiers: [] as object[], earnings: { currency: 'USD', rates: [], agencySharePercent: 0 } };
+
 describe('alerts from the sandbox LIVE', () => {
   it('go live, a gift spike, a tier crossed, the end: each raised once across a takeover by a second instance, to the right people and webhooks', async () => {
-    // Agency tiers (issue 11's settings document; see alerts/month-adapter.ts) with a small first tier.
-    await appA.db.collection(AGENCY_SETTINGS_COLLECTION).insertOne({ _id: new Types.ObjectId(admin.agencyId), tenantId: new Types.ObjectId(admin.agencyId), timeZone: 'UTC', tiers: [{ name: 'Bronze', diamonds: 20_000 }, { name: 'Silver', diamonds: 1_000_000 }] });
+    // The agency's month settings (issue 11's API) with a small first tier.
+    const settings = await admin.inject({ method: 'PUT', url: '/api/v1/agency/settings', payload: { ...SETTINGS, tiers: [{ name: 'Bronze', diamonds: 20_000 }, { name: 'Silver', diamonds: 1_000_000 }] } });
+    expect(settings.statusCode, settings.body).toBe(200);
     // The manager does not want spikes; the admin keeps the defaults.
     const prefs = await manager.inject({ method: 'PUT', url: '/api/v1/me/alert-preferences', payload: { events: { 'gift.spike': false } } });
     expect(prefs.statusCode, prefs.body).toBe(200);
@@ -183,5 +187,64 @@ describe('alerts from the sandbox LIVE', () => {
     expect((await admin.inject({ method: 'GET', url: '/api/v1/notifications/unread-count' })).json().unreadCount).toBe(before - 1);
     expect((await notes(manager)).find((n) => n.type === 'creator.live_ended')!.readAt).toBeNull();
     expect((await manager.inject({ method: 'POST', url: `/api/v1/notifications/${end.id}/read` })).statusCode).toBe(404);
+    await second.stop();
   }, 180_000);
+
+  it('tier.reached follows the month rule: a Backstage export puts the creator just below a tier, a small LIVE crosses it, once', async () => {
+    const now = Date.now();
+    // The export must end on a day before today in the agency's zone: on the 1st (UTC) pick a zone where it is not the 1st.
+    const timeZone = new Date(now).getUTCDate() > 1 ? 'UTC' : new Date(now).getUTCHours() >= 10 ? 'Etc/GMT-14' : 'Etc/GMT+12';
+    const month = zonedMonth(now, timeZone);
+    const yesterday = zonedDate(now - 86_400_000, timeZone);
+    const boss = await signupAgency(appA, 'Backstage Tier Agency');
+    const put = await boss.inject({ method: 'PUT', url: '/api/v1/agency/settings', payload: { ...SETTINGS, timeZone, tiers: [{ name: 'Rising', diamonds: 50_000, liveHours: 10 }, { name: 'Star', diamonds: 500_000 }] } });
+    expect(put.statusCode, put.body).toBe(200);
+    const handle = uniqueHandle('tier');
+    const created = await boss.inject({ method: 'POST', url: '/api/v1/creators', payload: { handle } });
+    const creatorId = created.json().id as string;
+    await boss.inject({ method: 'PUT', url: `/api/v1/creators/${creatorId}/live-tracking`, payload: { enabled: true } });
+
+    // TikTok's Backstage export: 49,950 diamonds and 12 LIVE hours so far this month (Rising needs 50,000 and 10 h).
+    const csv =
+      "Data period,Creator ID,Creator's username,Group,Creator Network manager,Diamonds,LIVE duration,Valid go LIVE days,New followers,LIVE streams\r\n" +
+      `${month}-01 ~ ${yesterday},7234567890123400001,${handle},,,"49,950",12h 0m 0s,3,10,4\r\n`;
+    const { payload, headers } = multipartBody({}, { name: 'backstage.csv', content: csv });
+    const imported = await boss.inject({ method: 'POST', url: '/api/v1/imports', payload, headers });
+    expect(imported.json(), imported.body).toMatchObject({ status: 'completed', format: 'backstage', inserted: 1 });
+    const monthBefore = (await boss.inject({ method: 'GET', url: `/api/v1/creators/${creatorId}/month` })).json();
+    expect(monthBefore).toMatchObject({ month, diamonds: 49_950, tier: { current: null, next: 'Rising' } });
+
+    const listener = startManager(appA, live.settings, { instanceId: 'alerts-tier' });
+    managers.push(listener);
+    live.rooms.goLive(handle, { viewers: 12 });
+    await live.rooms.waitForSockets(handle, 1, 30_000);
+    const tierNotes = async () => (await notes(boss)).filter((n) => n.type === 'tier.reached' && n.creatorId === creatorId);
+
+    // 30 diamonds: 49,980, still below.
+    await live.rooms.sendGift(handle, { userId: '601', handle: 'first.fan', giftId: '5879', repeat: 1 });
+    await waitFor(async () => (await sessionsOf(appA, boss.agencyId, creatorId))[0]?.diamonds === 30, 'the first gift persisted');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await tierNotes()).toHaveLength(0);
+
+    // 60 more: 50,040 — the month crosses Rising (its hours come from the export).
+    await live.rooms.sendGift(handle, { userId: '602', handle: 'second.fan', giftId: '5879', repeat: 2 });
+    const [reached] = await waitFor(async () => {
+      const list = await tierNotes();
+      return list.length ? list : null;
+    }, 'the tier alert');
+    expect(reached.data).toMatchObject({ month, tier: { name: 'Rising', diamonds: 50_000, liveHours: 10 }, monthDiamonds: 50_040, backstagePeriodEnd: yesterday, nextTier: 'Star' });
+    expect(reached.title).toContain('Rising');
+
+    // More gifts, and the session seen again by another instance after a restart: still one alert.
+    await live.rooms.sendGift(handle, { userId: '602', handle: 'second.fan', giftId: '5879', repeat: 1 });
+    await waitFor(async () => (await sessionsOf(appA, boss.agencyId, creatorId))[0]?.diamonds === 120, 'the last gift persisted');
+    const running = (await sessionsOf(appA, boss.agencyId, creatorId))[0];
+    appB.alerts.live.onTally({ tenantId: running.tenantId, creatorId: running.creatorId, tally: { creatorId, sessionId: String(running._id), startedAt: running.startedAt.toISOString(), diamonds: 120, gifts: 3, viewers: 12, peakViewers: 12, likes: 0, topGifters: [], at: new Date().toISOString() } });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await tierNotes()).toHaveLength(1);
+    expect(await alertEventModel(appA.db).countDocuments({ tenantId: new Types.ObjectId(boss.agencyId), kind: 'tier.reached' })).toBe(1);
+    live.rooms.endStream(handle);
+    await endedSession(appA, boss.agencyId, creatorId, 30_000);
+    await listener.stop();
+  }, 120_000);
 });

@@ -5,11 +5,12 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Connection, Types } from 'mongoose';
-import { readSpike, trimSamples, DEFAULT_COOLDOWN_MS, type DiamondSample } from '@shared/alerts';
+import { readSpike, tierCrossed, trimSamples, DEFAULT_COOLDOWN_MS, type DiamondSample } from '@shared/alerts';
+import { computeMonth, zonedMonth, type AgencySettings, type Figures, type MonthBackstage, type MonthSession } from '@shared/month';
 import type { LiveAlertSink } from '../live/alert-sink';
 import { liveSessionModel, type LiveSessionDoc } from '../live/session-model';
 import type { TallyPayload } from '../live/writer';
-import { monthOf, type MonthTierSource } from './month-adapter';
+import type { TierMonthSource } from './tier-month';
 import type { AlertsService } from './service';
 
 interface SessionWatch {
@@ -19,11 +20,27 @@ interface SessionWatch {
   samples: DiamondSample[];
   /** No spike evaluation before this (a spike was just raised or held back by the cooldown). */
   quietUntil: number;
-  /** Month so far without this session, for tier crossings (loaded once per session and month). */
-  month: { month: string; before: number; settingsAt: number; timeZone: string; tiers: { name: string; diamonds: number }[] } | null;
+  /** The creator's month without this session, for tier crossings (reloaded every MONTH_RELOAD_MS and at a new month). */
+  month: MonthBase | null;
   chain: Promise<void>;
   lastSeenAt: number;
 }
+
+interface MonthBase {
+  month: string;
+  settings: AgencySettings;
+  ended: MonthSession[];
+  backstage: MonthBackstage | null;
+  /** The month rule's figures without the running session. */
+  before: Figures;
+  loadedAt: number;
+}
+
+/**
+ * How long a watch keeps the month it loaded: settings changed by an admin, a Backstage import or another session
+ * that ended are seen within this; the running session itself is added fresh from every tally.
+ */
+const MONTH_RELOAD_MS = 30_000;
 
 /** A watch whose session showed no tally for this long ended elsewhere (another instance, the sweeper): dropped. */
 const WATCH_IDLE_MS = 30 * 60_000;
@@ -36,7 +53,7 @@ function duration(seconds: number): string {
   return h ? `${h}h ${m}m` : `${m}m ${seconds % 60}s`;
 }
 
-export function createLiveAlerts(conn: Connection, alerts: AlertsService, options: { now: () => number; log: FastifyBaseLogger; tiers: MonthTierSource; cooldownMs?: number }): LiveAlertSink & { forget(sessionId: string): void } {
+export function createLiveAlerts(conn: Connection, alerts: AlertsService, options: { now: () => number; log: FastifyBaseLogger; month: TierMonthSource; cooldownMs?: number }): LiveAlertSink & { forget(sessionId: string): void } {
   const sessions = liveSessionModel(conn);
   const watches = new Map<string, SessionWatch>();
   const cooldownMs = options.cooldownMs ?? DEFAULT_COOLDOWN_MS;
@@ -91,27 +108,52 @@ export function createLiveAlerts(conn: Connection, alerts: AlertsService, option
     return handles.get(key)!;
   }
 
+  async function loadMonthBase(w: SessionWatch, now: number): Promise<MonthBase | null> {
+    const settings = await options.month.settingsOf(w.tenantId);
+    const month = zonedMonth(now, settings.timeZone);
+    const [ended, backstage] = await Promise.all([
+      options.month.endedSessions(w.tenantId, w.creatorId, month, settings.timeZone),
+      options.month.backstageOf(w.tenantId, w.creatorId, month),
+    ]);
+    if (!ended) return null;
+    const before = computeMonth({ month, asOf: now, settings, backstage, sessions: ended });
+    return { month, settings, ended, backstage, before: { diamonds: before.diamonds, liveSeconds: before.liveSeconds, validDays: before.validDays }, loadedAt: now };
+  }
+
+  /**
+   * The month rule (shared/month) without and with the running session: a tier is reached when the session takes
+   * the month across every threshold the tier sets. The alert's id is creator + month + tier, so it is raised once
+   * whichever instance, restart or replay sees the crossing.
+   */
   async function checkTier(w: SessionWatch, tally: TallyPayload, now: number): Promise<void> {
-    const settings = w.month && now - w.month.settingsAt < 30_000 ? null : await options.tiers.settingsOf(w.tenantId);
-    const { month, start, end } = monthOf(now, settings?.timeZone ?? w.month?.timeZone ?? 'UTC');
-    if (!w.month || w.month.month !== month || settings) {
-      const before = w.month && w.month.month === month ? w.month.before : await options.tiers.monthDiamondsExcept(w.tenantId, w.creatorId, tally.sessionId, start, end);
-      w.month = settings ? { month, before, settingsAt: now, timeZone: settings.timeZone, tiers: settings.tiers } : { ...w.month!, month, before };
-    }
-    const total = w.month.before + tally.diamonds;
-    // The highest tier this session took the month across; lower ones crossed in the same moment are implied.
-    const crossed = w.month.tiers.filter((t) => w.month!.before < t.diamonds && total >= t.diamonds).pop();
+    const stale = !w.month || now - w.month.loadedAt >= MONTH_RELOAD_MS || zonedMonth(now, w.month.settings.timeZone) !== w.month.month;
+    if (stale) w.month = await loadMonthBase(w, now);
+    const base = w.month;
+    if (!base || base.settings.tiers.length === 0) return;
+    const running: MonthSession = { startedAt: w.startedAt, durationSeconds: Math.max(0, Math.floor((now - w.startedAt) / 1000)), diamonds: tally.diamonds };
+    const after = computeMonth({ month: base.month, asOf: now, settings: base.settings, backstage: base.backstage, sessions: [...base.ended, running] });
+    const crossed = tierCrossed(base.settings.tiers, base.before, after);
     if (!crossed) return;
     const handleOf = await creatorHandle(w);
+    const needs = [`${fmt(crossed.diamonds)} diamonds`, ...(crossed.liveHours !== undefined ? [`${crossed.liveHours} LIVE hours`] : []), ...(crossed.validDays !== undefined ? [`${crossed.validDays} valid days`] : [])].join(', ');
     await alerts.raise({
       tenantId: w.tenantId,
       kind: 'tier.reached',
       creatorId: w.creatorId,
-      source: `${w.creatorId}:${month}:${crossed.name}:${crossed.diamonds}`,
+      source: `${w.creatorId}:${base.month}:${crossed.name}`,
       at: now,
-      title: `@${handleOf} reached tier ${crossed.name} for ${month}`,
-      text: `${fmt(total)} diamonds this month (tier ${crossed.name} needs ${fmt(crossed.diamonds)}). Congratulate them; the next tier is ${w.month.tiers.find((t) => t.diamonds > total)?.name ?? 'the top one, reached'}.`,
-      data: { month, tier: { name: crossed.name, diamonds: crossed.diamonds }, monthDiamonds: total, sessionId: tally.sessionId },
+      title: `@${handleOf} reached tier ${crossed.name} for ${base.month}`,
+      text: `${fmt(after.diamonds)} diamonds, ${fmt(after.liveSeconds / 3600)} LIVE hours and ${after.validDays} valid days this month (tier ${crossed.name} needs ${needs}). Congratulate them; ${after.tier.next ? `the next tier is ${after.tier.next}` : 'it is the top tier'}.`,
+      data: {
+        month: base.month,
+        tier: crossed,
+        monthDiamonds: after.diamonds,
+        monthLiveSeconds: after.liveSeconds,
+        monthValidDays: after.validDays,
+        nextTier: after.tier.next,
+        backstagePeriodEnd: after.sources.backstage?.periodEnd ?? null,
+        sessionId: tally.sessionId,
+      },
     });
   }
 

@@ -15,8 +15,8 @@ import { createWebhooksService, type WebhooksService } from '../webhooks/service
 import { deliveryModel, webhookModel } from '../webhooks/model';
 import { createLiveAlerts } from './live-alerts';
 import { alertCooldownModel, alertEventModel, alertPreferencesModel } from './model';
-import { createMonthTierSource } from './month-adapter';
 import { createQuietCheck } from './quiet';
+import { createTierMonthSource } from './tier-month';
 import { createAlertsService, type AlertsService } from './service';
 
 export interface AlertsModule {
@@ -48,7 +48,7 @@ export const alertsPlugin = fp(
     let kick: () => void = () => undefined;
     const webhooks = createWebhooksService(app.db, { config: app.config.webhooks, keys: app.config.tokenEncryptionKeys, now, onEnqueued: () => kick() });
     const service = createAlertsService(app.db, { now, log, publisher: createStreamPublisher(app.coordination.bus), enqueueWebhooks: (tenantId, event) => webhooks.enqueue(tenantId, event) });
-    const live = createLiveAlerts(app.db, service, { now, log, tiers: createMonthTierSource(app.db) });
+    const live = createLiveAlerts(app.db, service, { now, log, month: createTierMonthSource(app.db, { now }) });
     const quiet = createQuietCheck(app.db, service, { now });
     // Models register now so their indexes are created at onReady.
     alertEventModel(app.db);

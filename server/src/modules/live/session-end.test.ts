@@ -166,9 +166,12 @@ describe('sessions always end', () => {
     expect(health[0]).toMatchObject({ system: true, data: { event: 'live_suspended', sessionId: String(ended._id) } });
     const timeline = await admin.inject({ method: 'GET', url: `/api/v1/creators/${c.id}/activities` });
     expect(timeline.json().items.some((a: { type: string }) => a.type === 'account_health')).toBe(true);
+    // People hear of it once, through the alert creator.stream_suspended (issue 12), not a second notice of its own.
+    await waitFor(async () => (await notificationModel(app.db).countDocuments({ tenantId: new Types.ObjectId(admin.agencyId), type: 'creator.stream_suspended', creatorId: new Types.ObjectId(c.id) })) === 1, 'the suspension alert');
     const notes = await admin.inject({ method: 'GET', url: '/api/v1/notifications' });
-    expect(notes.json().items.filter((n: { type: string; creatorId: string }) => n.type === 'live_suspended' && n.creatorId === c.id)).toHaveLength(1);
-    expect(await notificationModel(app.db).countDocuments({ tenantId: new Types.ObjectId(admin.agencyId), type: 'live_suspended', creatorId: new Types.ObjectId(c.id) })).toBe(1);
+    const about = notes.json().items.filter((n: { type: string; creatorId: string }) => n.creatorId === c.id).map((n: { type: string }) => n.type);
+    expect(about.filter((t: string) => t === 'creator.stream_suspended')).toHaveLength(1);
+    expect(await notificationModel(app.db).countDocuments({ tenantId: new Types.ObjectId(admin.agencyId), type: 'live_suspended', creatorId: new Types.ObjectId(c.id) })).toBe(0);
     await expectTotalsEqualSessions(c.id);
   });
 });

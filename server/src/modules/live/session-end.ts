@@ -18,7 +18,6 @@ import { reconciliationRecord, sessionContribution } from '@shared/live';
 import { addSystemActivity } from '../activities/service';
 import { creatorModel } from '../creators/model';
 import { createCreatorTotals } from '../creators/totals';
-import { notifyAdmins } from '../notifications/service';
 import { announce, type LiveSessionEvents, type SessionSummary } from './events';
 import { liveCreatorGifterModel, liveGifterModel, type GifterDoc } from './models';
 import { liveSessionModel, type LiveSessionDoc } from './session-model';
@@ -105,13 +104,15 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
     await sessions.updateOne({ _id: doc._id, tenantId: doc.tenantId }, { $set: { reconciliation: reconciliationRecord(imported._id, listener, importFigures) } });
   }
 
-  /** A suspended stream (ended by TikTok's moderation) is an account-health event: timeline and admins. */
+  /**
+   * A suspended stream (ended by TikTok's moderation) is an account-health event on the timeline. People hear of
+   * it through the alert `creator.stream_suspended` (alerts/live-alerts.ts: admins and the manager, per preferences).
+   */
   async function recordSuspension(doc: LiveSessionDoc, endedAt: number): Promise<void> {
     const creator = await creators.findOne({ _id: doc.creatorId, tenantId: doc.tenantId }, { handle: 1 }).lean();
     const handle = creator?.handle ? `@${creator.handle}` : 'A creator';
     const body = `TikTok suspended ${handle}'s LIVE (ended by moderation, not by the creator) at ${new Date(endedAt).toISOString()}.`;
     await addSystemActivity(conn, { tenantId: doc.tenantId, creatorId: doc.creatorId, type: 'account_health', body, data: { event: 'live_suspended', sessionId: String(doc._id), roomId: doc.roomId ?? null, endedAt: new Date(endedAt).toISOString() } });
-    await notifyAdmins(conn, { tenantId: doc.tenantId, type: 'live_suspended', title: `${handle}: LIVE suspended by TikTok`, body, creatorId: doc.creatorId });
   }
 
   async function rollUp(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<boolean> {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { guardedLookup, isPrivateAddress } from './target-guard';
-import { monthOf } from '../alerts/month-adapter';
 
 describe('isPrivateAddress', () => {
   it.each([
@@ -31,18 +30,5 @@ describe('isPrivateAddress', () => {
     expect((refused as { code?: string }).code).toBe('WEBHOOK_TARGET_REFUSED');
     const allowed = await new Promise<unknown>((resolve) => guardedLookup(true)('localhost', {}, (err, address) => resolve(err ?? address)));
     expect(typeof allowed).toBe('string');
-  });
-});
-
-describe('monthOf (tier adapter)', () => {
-  it.each([
-    ['2026-03-31T22:30:00Z', 'UTC', '2026-03', '2026-03-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z'],
-    ['2026-03-31T22:30:00Z', 'Europe/Berlin', '2026-04', '2026-03-31T22:00:00.000Z', '2026-04-30T22:00:00.000Z'],
-    ['2026-11-01T03:00:00Z', 'America/New_York', '2026-10', '2026-10-01T04:00:00.000Z', '2026-11-01T04:00:00.000Z'],
-  ])('%s in %s is %s', (at, zone, month, start, end) => {
-    const m = monthOf(Date.parse(at), zone);
-    expect(m.month).toBe(month);
-    expect(new Date(m.start).toISOString()).toBe(start);
-    expect(new Date(m.end).toISOString()).toBe(end);
   });
 });
