@@ -4,10 +4,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { Types } from 'mongoose';
+import mongoose, { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQuietCheck } from '../../server/src/modules/alerts/quiet';
+import { creatorModel } from '../../server/src/modules/creators/model';
 import { liveSessionModel } from '../../server/src/modules/live/session-model';
+import { multipartBody } from '../helpers/imports';
 import { waitFor } from '../helpers/live/harness';
 import { addManager, createTestApp, signupAgency, type Session } from '../helpers/app';
 
@@ -29,6 +31,26 @@ async function creator(managerId: string | null = manager.userId, tracking = fal
   expect(res.statusCode).toBe(201);
   if (tracking) await admin.inject({ method: 'PUT', url: `/api/v1/creators/${res.json().id}/live-tracking`, payload: { enabled: true } });
   return res.json().id;
+}
+
+const DAY = 86_400_000;
+
+async function uploadCsv(session: Session, content: string) {
+  const { payload, headers } = multipartBody({}, { name: 'sessions.csv', content });
+  const res = await session.inject({ method: 'POST', url: '/api/v1/imports', payload, headers });
+  return res.json();
+}
+
+/** One LIVE session imported for a handle (UTC start, whole minutes). */
+async function importSession(handle: string, startedAt: number, seconds: number): Promise<void> {
+  const start = new Date(startedAt).toISOString().slice(0, 16).replace('T', ' ');
+  expect(await uploadCsv(admin, `Username,Start time,Duration,Diamonds\n${handle},${start},${seconds},5\n`)).toMatchObject({ status: 'completed', inserted: 1 });
+}
+
+/** Agencies in this test database with tracked creators that are not live (the quiet job visits each). */
+async function agenciesWithTracked(): Promise<number> {
+  const tracked = await creatorModel(app.db).find({ 'live.tracking': true, 'live.isLive': { $ne: true } }, { tenantId: 1 }).setOptions({ allTenants: true }).lean();
+  return new Set(tracked.map((c) => String(c.tenantId))).size;
 }
 
 async function notesOf(session: Session, creatorId: string, type?: string) {
@@ -87,34 +109,83 @@ describe('raising', () => {
     expect(await notesOf(other, creatorId)).toHaveLength(0);
   });
 
-  it('went_quiet: once per quiet spell, at each recipient\'s own threshold', async () => {
+  it('went_quiet: once per quiet spell, at each recipient\'s own threshold, from imported and ended sessions', async () => {
     const creatorId = await creator(manager.userId, true);
+    const handle = (await admin.inject({ method: 'GET', url: `/api/v1/creators/${creatorId}` })).json().handle as string;
     await manager.inject({ method: 'PUT', url: '/api/v1/me/alert-preferences', payload: { quietDays: 5 } });
-    const endedAt = Date.now() - 4 * 86_400_000;
-    await liveSessionModel(app.db).create({ tenantId: new Types.ObjectId(admin.agencyId), creatorId: new Types.ObjectId(creatorId), key: `test:${randomBytes(4).toString('hex')}`, source: 'listener', status: 'ended', startedAt: new Date(endedAt - 3600_000), endedAt: new Date(endedAt) });
-    let now = Date.now();
+    // Sessions arrive the way they do in production (an import moves the creator's totals), all in the past.
+    const firstEnd = Math.floor(Date.now() / 60_000) * 60_000 - 10 * DAY;
+    await importSession(handle, firstEnd - 3600_000, 3600);
+    let now = firstEnd + 4 * DAY;
     const quiet = createQuietCheck(app.db, app.alerts.service, { now: () => now });
     await quiet.run();
     expect(await notesOf(admin, creatorId, 'creator.went_quiet')).toHaveLength(1);
     expect(await notesOf(manager, creatorId, 'creator.went_quiet')).toHaveLength(0);
     const [note] = await notesOf(admin, creatorId, 'creator.went_quiet');
-    expect(note.data).toMatchObject({ quietDays: 3, lastLiveAt: new Date(endedAt).toISOString() });
+    expect(note.data).toMatchObject({ quietDays: 3, lastLiveAt: new Date(firstEnd).toISOString() });
     await quiet.run();
     expect(await notesOf(admin, creatorId, 'creator.went_quiet')).toHaveLength(1);
-    now += 86_400_000 + 1;
+    now = firstEnd + 5 * DAY + 1;
     await quiet.run();
     expect(await notesOf(manager, creatorId, 'creator.went_quiet')).toHaveLength(1);
     expect(await notesOf(admin, creatorId, 'creator.went_quiet')).toHaveLength(1);
     // A new LIVE ends the spell; quiet again for 3 days is a new spell, a new alert.
-    const secondEnd = now + 3600_000;
-    await liveSessionModel(app.db).create({ tenantId: new Types.ObjectId(admin.agencyId), creatorId: new Types.ObjectId(creatorId), key: `test:${randomBytes(4).toString('hex')}`, source: 'listener', status: 'ended', startedAt: new Date(now), endedAt: new Date(secondEnd) });
-    now = secondEnd + 2 * 86_400_000;
+    const secondEnd = firstEnd + 6 * DAY + 3600_000;
+    await importSession(handle, secondEnd - 3600_000, 3600);
+    now = secondEnd + 2 * DAY;
     await quiet.run();
     expect(await notesOf(admin, creatorId, 'creator.went_quiet')).toHaveLength(1);
-    now = secondEnd + 3 * 86_400_000 + 1;
+    now = secondEnd + 3 * DAY + 1;
     await quiet.run();
-    expect(await notesOf(admin, creatorId, 'creator.went_quiet')).toHaveLength(2);
+    const spells = await notesOf(admin, creatorId, 'creator.went_quiet');
+    expect(spells).toHaveLength(2);
+    expect(spells.map((n) => n.data?.lastLiveAt)).toContain(new Date(secondEnd).toISOString());
     await manager.inject({ method: 'PUT', url: '/api/v1/me/alert-preferences', payload: { quietDays: null } });
+  });
+
+  it('went_quiet reads a constant number of queries per agency and round, whatever the roster size', async () => {
+    const bigAgency = await signupAgency(app, 'Quiet Roster');
+    const handles: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const res = await bigAgency.inject({ method: 'POST', url: '/api/v1/creators', payload: { handle: `qq${randomBytes(4).toString('hex')}` } });
+      await bigAgency.inject({ method: 'PUT', url: `/api/v1/creators/${res.json().id}/live-tracking`, payload: { enabled: true } });
+      handles.push(res.json().handle);
+    }
+    const lastEnd = Math.floor(Date.now() / 60_000) * 60_000 - 5 * DAY;
+    const rows = handles.map((h, i) => `${h},${new Date(lastEnd - 3600_000 - i * 60_000).toISOString().slice(0, 16).replace('T', ' ')},3600,${i + 1}`).join('\n');
+    const imported = await uploadCsv(bigAgency, `Username,Start time,Duration,Diamonds\n${rows}\n`);
+    expect(imported).toMatchObject({ status: 'completed', inserted: 12 });
+    const quiet = createQuietCheck(app.db, app.alerts.service, { now: () => Date.now() });
+    const agencies = await agenciesWithTracked();
+    expect(agencies).toBeLessThan(12);
+    // Scans: queries other than an `_id` lookup (on FerretDB/SQLite every other query reads the whole collection).
+    const count = async () => {
+      const byCollection = new Map<string, number>();
+      mongoose.set('debug', (collection: string, method: string, filter: unknown) => {
+        const id = typeof filter === 'object' && filter !== null ? (filter as { _id?: unknown })._id : undefined;
+        const byId = typeof id === 'string' || id instanceof Types.ObjectId;
+        if (['find', 'findOne'].includes(method) && !byId) byCollection.set(collection, (byCollection.get(collection) ?? 0) + 1);
+      });
+      try {
+        await quiet.run();
+      } finally {
+        mongoose.set('debug', false);
+      }
+      return byCollection;
+    };
+    const first = await count();
+    const sessionsCollection = liveSessionModel(app.db).collection.collectionName;
+    const creatorsCollection = creatorModel(app.db).collection.collectionName;
+    // One scan of the tracked creators for every agency; the sessions at most once per agency (creators whose totals moved).
+    expect(first.get(creatorsCollection) ?? 0, JSON.stringify([...first])).toBe(1);
+    expect(first.get(sessionsCollection) ?? 0, JSON.stringify([...first])).toBeGreaterThanOrEqual(1);
+    expect(first.get(sessionsCollection) ?? 0, JSON.stringify([...first])).toBeLessThanOrEqual(agencies);
+    const quietNotes = (await bigAgency.inject({ method: 'GET', url: '/api/v1/notifications?limit=200' })).json().items.filter((n: { type: string }) => n.type === 'creator.went_quiet');
+    expect(quietNotes).toHaveLength(12);
+    // The next round: nothing moved, so no session is read at all.
+    const second = await count();
+    expect(second.get(sessionsCollection) ?? 0, JSON.stringify([...second])).toBe(0);
+    expect(second.get(creatorsCollection) ?? 0).toBe(1);
   });
 
   it('a suspended stream end raises creator.stream_suspended beside the summary', async () => {
