@@ -19,6 +19,8 @@ export function createLiveHub(deps: {
   /** Alerts (issue 12): each alert the stream brings, and the live set's size whenever it changes. */
   onAlert?: (alert: AlertEvent) => void;
   onLiveCount?: (count: number) => void;
+  /** The stream (re)opened: what it could not bring (alerts raised before it opened) is caught up here. */
+  onStreamOpen?: () => void;
 }) {
   const ports = new Set<Runtime.Port>();
   const tallies = new Map<string, LiveTally>();
@@ -74,7 +76,10 @@ export function createLiveHub(deps: {
       onStatus(next) {
         status = next;
         broadcast({ kind: 'stream', status: next });
-        if (next === 'open') void loadSnapshot();
+        if (next === 'open') {
+          void loadSnapshot();
+          deps.onStreamOpen?.();
+        }
         if (next === 'unauthorized') {
           stream = undefined;
           deps.onUnauthorized();

@@ -1,7 +1,7 @@
 import { browser, sidePanel } from '../lib/browser';
 import { defineBackground } from 'wxt/utils/define-background';
 import { createRequestHandlers } from '../background/handlers';
-import { createAlertNotifier } from '../background/alerts';
+import { CATCH_UP_LIMIT, createAlertNotifier } from '../background/alerts';
 import { createLiveHub } from '../background/live-hub';
 import { createSessionStore } from '../background/session';
 import { followActiveTab } from '../background/tab-follower';
@@ -40,7 +40,13 @@ export default defineBackground({
       initialPanelEvents: () => [authEvent(), { kind: 'on_screen', creator: alerts.takeFocus() ?? tab.current() }],
       onAlert: (alert) => void alerts.show(alert).catch(() => undefined),
       onLiveCount: (count) => void alerts.setLiveCount(count).catch(() => undefined),
+      onStreamOpen: () => void alerts.catchUp(() => api.listNotifications({ unread: true, limit: CATCH_UP_LIMIT })).catch(() => undefined),
     });
+    /** Sign-in (or another account or API): alerts from now on reach the desktop, caught up once the stream opens. */
+    const restartLive = () => {
+      void alerts.signedIn().catch(() => undefined);
+      hub.restart();
+    };
 
     // Listeners are registered synchronously (MV3 wakes the worker for them); handlers await session.ready.
     serveBackgroundRequests(
@@ -49,7 +55,7 @@ export default defineBackground({
         db,
         session,
         broadcast: hub.broadcast,
-        restartLive: hub.restart,
+        restartLive,
         stopLive: hub.stop,
         onScreen: () => tab.current(),
         liveSnapshot: async () => hub.snapshot(),

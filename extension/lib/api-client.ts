@@ -1,3 +1,4 @@
+import type { Notification } from '@shared/schemas/tiktok';
 import { ApiError } from './api-error';
 import type {
   Activity, ActivityInput, AuthResponse, Creator, CreatorInput, CreatorMetrics, Deal, DealInput,
@@ -79,6 +80,9 @@ export function createApiClient(options: ApiClientOptions) {
       request<Creator>('PUT', `/api/v1/creators/${encodeURIComponent(id)}/live-tracking`, { body: { enabled } }),
 
     liveNow: () => request<{ items: LiveTally[] }>('GET', '/api/v1/live/now'),
+    /** The caller's notifications, newest first (alerts carry their event id and data). */
+    listNotifications: (query: { unread?: boolean; limit?: number; cursor?: string | null } = {}) =>
+      request<{ items: Notification[]; nextCursor: string | null; unreadCount: number }>('GET', '/api/v1/notifications', { query }),
     listSessions: (query: { creatorId?: string; from?: string; limit?: number; cursor?: string | null } = {}) =>
       request<Page<LiveSession>>('GET', '/api/v1/live/sessions', { query }),
 

@@ -1,13 +1,13 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AlertEvent } from '@shared/alerts';
 
-// The browser module with just what the notifier uses: notifications, action, storage.session, windows, tabs.
+// The browser module with just what the notifier uses: notifications, action, storage.local, windows, tabs.
 const calls = vi.hoisted(() => ({
   created: [] as { id: string; options: Record<string, unknown> }[],
   badge: [] as string[],
   opened: [] as number[],
   tabs: [] as string[],
-  session: {} as Record<string, unknown>,
+  local: {} as Record<string, unknown>,
   clicked: null as null | ((id: string) => void),
   sidePanelFails: false,
 }));
@@ -24,9 +24,9 @@ vi.mock('../../lib/browser', () => ({
       setTitle: async () => undefined,
     },
     storage: {
-      session: {
-        get: async (key: string) => ({ [key]: calls.session[key] }),
-        set: async (values: Record<string, unknown>) => void Object.assign(calls.session, values),
+      local: {
+        get: async (keys: string[]) => Object.fromEntries(keys.map((k) => [k, structuredClone(calls.local[k])])),
+        set: async (values: Record<string, unknown>) => void Object.assign(calls.local, structuredClone(values)),
       },
     },
     windows: { getLastFocused: async () => ({ id: 7 }) },
@@ -42,6 +42,7 @@ vi.mock('../../lib/browser', () => ({
 }));
 
 const { createAlertNotifier } = await import('../alerts');
+type Notification = import('@shared/schemas/tiktok').Notification;
 
 const alert = (id: string, handle = 'kim'): AlertEvent => ({
   id,
@@ -59,12 +60,12 @@ beforeEach(() => {
   calls.badge.length = 0;
   calls.opened.length = 0;
   calls.tabs.length = 0;
-  calls.session = {};
+  calls.local = {};
   calls.sidePanelFails = false;
 });
 
 describe('createAlertNotifier', () => {
-  it('shows each alert once (also after the worker restarted: the shown ids live in storage.session)', async () => {
+  it('shows each alert once (also after the worker or the browser restarted: the shown ids live in storage.local)', async () => {
     const focus = vi.fn();
     const notifier = createAlertNotifier({ broadcastFocus: focus });
     await notifier.show(alert('evt_1'));
@@ -96,10 +97,78 @@ describe('createAlertNotifier', () => {
     await vi.waitFor(() => expect(calls.tabs).toEqual(['chrome-extension://id/sidepanel.html']));
   });
 
+  it('a click on a notification shown before the worker restarted still opens on its creator', async () => {
+    await createAlertNotifier({ broadcastFocus: () => undefined }).show(alert('evt_old', 'rhea'));
+    const focus = vi.fn();
+    const restarted = createAlertNotifier({ broadcastFocus: focus });
+    calls.clicked!('evt_old');
+    await vi.waitFor(() => expect(calls.opened).toEqual([7]));
+    expect(focus).toHaveBeenCalledWith({ handle: 'rhea', isLive: true });
+    expect(restarted.takeFocus()).toEqual({ handle: 'rhea', isLive: true });
+  });
+
   it('the badge shows the live count, empty at zero', async () => {
     const notifier = createAlertNotifier({ broadcastFocus: () => undefined });
     await notifier.setLiveCount(3);
     await notifier.setLiveCount(0);
     expect(calls.badge).toEqual(['3', '']);
+  });
+});
+
+const T0 = Date.parse('2026-12-02T12:00:00Z');
+const note = (eventId: string | null, createdAt: number, type = 'creator.live_started', handle = 'kim'): Notification => ({
+  id: `n_${eventId}`,
+  type: type as Notification['type'],
+  title: `@${handle} is LIVE`,
+  body: 'Drop in.',
+  creatorId: 'c1',
+  readAt: null,
+  createdAt: new Date(createdAt).toISOString(),
+  eventId,
+  data: { sessionId: 's1', creator: { id: 'c1', handle, displayName: handle, profileUrl: `https://www.tiktok.com/@${handle}` } },
+});
+
+describe('catching up when the stream (re)opens', () => {
+  it('right after sign-in, an alert raised before the stream opened reaches the desktop, once across reconnects and restarts', async () => {
+    let now = T0;
+    const notifier = createAlertNotifier({ broadcastFocus: () => undefined, now: () => now });
+    await notifier.signedIn();
+    now += 5_000;
+    // Newest first, as GET /notifications?unread=true answers: one raised between sign-in and the stream opening,
+    // one from the day before (the list's, not the desktop's), a notice that is not an alert.
+    const unread = { items: [note('evt_gap', T0 + 2_000, 'creator.live_started', 'gapper'), note(null, T0 - 1_000, 'webhook_disabled'), note('evt_yesterday', T0 - 86_400_000)] };
+    const list = vi.fn(async () => unread);
+    expect(await notifier.catchUp(list)).toBe(1);
+    expect(calls.created.map((c) => c.id)).toEqual(['evt_gap']);
+    expect(calls.created[0].options).toMatchObject({ title: '@gapper is LIVE', message: 'Drop in.' });
+    // The stream brings it too (replay), a reconnect catches up again, the worker restarts: still once.
+    await notifier.show({ ...alert('evt_gap', 'gapper') });
+    expect(await notifier.catchUp(list)).toBe(0);
+    const restarted = createAlertNotifier({ broadcastFocus: () => undefined, now: () => now });
+    expect(await restarted.catchUp(list)).toBe(0);
+    expect(calls.created.map((c) => c.id)).toEqual(['evt_gap']);
+    // A click on it opens on its creator.
+    const focus = vi.fn();
+    const third = createAlertNotifier({ broadcastFocus: focus, now: () => now });
+    calls.clicked!('evt_gap');
+    await vi.waitFor(() => expect(focus).toHaveBeenCalledWith({ handle: 'gapper', isLive: true }));
+    expect(third.takeFocus()).toEqual({ handle: 'gapper', isLive: true });
+  });
+
+  it('alerts missed while the worker was stopped are shown oldest first; a stream alert racing the catch-up shows once', async () => {
+    const now = T0;
+    const notifier = createAlertNotifier({ broadcastFocus: () => undefined, now: () => now });
+    await notifier.show(alert('evt_seen'));
+    const unread = { items: [note('evt_b', T0 + 60_000), note('evt_a', T0 + 30_000), note('evt_seen', T0)] };
+    await Promise.all([notifier.catchUp(async () => unread), notifier.show(alert('evt_b')), notifier.show(alert('evt_a'))]);
+    expect(calls.created.map((c) => c.id).sort()).toEqual(['evt_a', 'evt_b', 'evt_seen']);
+    expect(calls.created).toHaveLength(3);
+  });
+
+  it('a first catch-up without any sign-in recorded starts from now, not the whole backlog', async () => {
+    const notifier = createAlertNotifier({ broadcastFocus: () => undefined, now: () => T0 });
+    const shown = await notifier.catchUp(async () => ({ items: [note('evt_new', T0 - 60_000), note('evt_old', T0 - 3 * 3600_000)] }));
+    expect(shown).toBe(1);
+    expect(calls.created.map((c) => c.id)).toEqual(['evt_new']);
   });
 });
