@@ -62,6 +62,7 @@ export const alertsPlugin = fp(
         now,
         keys: app.config.tokenEncryptionKeys,
         allowPrivateTargets: app.config.webhooks.allowPrivateTargets,
+        httpsOnly: app.config.webhooks.httpsOnly,
         timeoutMs: app.config.webhooks.timeoutMs,
         retryBaseMs: app.config.webhooks.retryBaseMs,
         retryMaxMs: app.config.webhooks.retryMaxMs,

@@ -23,6 +23,8 @@ export interface DispatcherOptions {
   random?: () => number;
   keys: readonly EncryptionKey[];
   allowPrivateTargets: boolean;
+  /** Production: only https targets (checked again at send time). */
+  httpsOnly?: boolean;
   timeoutMs: number;
   log: FastifyBaseLogger;
   /** First retry after this; doubling up to `retryMaxMs`. */
@@ -98,6 +100,7 @@ export function createWebhookDispatcher(conn: Connection, options: DispatcherOpt
       const result = await postWebhook(hook.url, delivery.body, {
         timeoutMs: options.timeoutMs,
         allowPrivate: options.allowPrivateTargets,
+        httpsOnly: options.httpsOnly,
         headers: {
           'x-liveroster-event': delivery.event,
           'x-liveroster-delivery': delivery.eventId,

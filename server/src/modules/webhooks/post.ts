@@ -22,6 +22,8 @@ export interface PostResult {
 export interface PostOptions {
   timeoutMs: number;
   allowPrivate: boolean;
+  /** Production: plain http is refused at send time too (a hook saved before the switch to production). */
+  httpsOnly?: boolean;
   headers: Record<string, string>;
 }
 
@@ -34,6 +36,7 @@ export function postWebhook(rawUrl: string, body: string, options: PostOptions):
     } catch {
       return resolve({ ok: false, statusCode: null, error: 'invalid URL' });
     }
+    if (options.httpsOnly && url.protocol !== 'https:') return resolve({ ok: false, statusCode: null, error: 'https is required in production; this webhook URL is http' });
     const host = url.hostname.replace(/^\[|\]$/g, '');
     // An IP literal never goes through `lookup`: check it here, at connect time too.
     if (!options.allowPrivate && isIP(host) && isPrivateAddress(host)) return resolve({ ok: false, statusCode: null, error: new TargetRefusedError(host).message });

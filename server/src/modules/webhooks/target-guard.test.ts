@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { postWebhook } from './post';
 import { guardedLookup, isPrivateAddress } from './target-guard';
 
 describe('isPrivateAddress', () => {
@@ -30,5 +33,27 @@ describe('isPrivateAddress', () => {
     expect((refused as { code?: string }).code).toBe('WEBHOOK_TARGET_REFUSED');
     const allowed = await new Promise<unknown>((resolve) => guardedLookup(true)('localhost', {}, (err, address) => resolve(err ?? address)));
     expect(typeof allowed).toBe('string');
+  });
+});
+
+describe('postWebhook', () => {
+  it('refuses plain http at send time when https is required (production), and posts it otherwise', async () => {
+    let hits = 0;
+    const server = createServer((req, res) => {
+      hits++;
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    try {
+      const refused = await postWebhook(url, '{}', { timeoutMs: 2_000, allowPrivate: true, httpsOnly: true, headers: {} });
+      expect(refused).toMatchObject({ ok: false, statusCode: null });
+      expect(refused.error).toMatch(/https is required/);
+      expect(hits).toBe(0);
+      expect(await postWebhook(url, '{}', { timeoutMs: 2_000, allowPrivate: true, headers: {} })).toMatchObject({ ok: true, statusCode: 200 });
+      expect(hits).toBe(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
