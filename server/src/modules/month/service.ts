@@ -49,11 +49,14 @@ export interface MonthServiceOptions {
   /** rollup.ts: agencies whose last recount read fewer sessions wait for a recount (default 10,000). */
   waitForRecountBelow?: number;
   minRecountIntervalMs?: number;
+  /** A board reload that took less than this last time is waited for; a slower one serves the previous copy meanwhile. */
+  syncReloadBelowMs?: number;
 }
 
 export function createMonthService(conn: Connection, settingsService: SettingsService, versions: TenantVersions, options: MonthServiceOptions = {}) {
   const creators = creatorModel(conn);
   const monthRollups = createMonthRollups(conn, options);
+  const syncReloadBelowMs = options.syncReloadBelowMs ?? SYNC_RELOAD_BELOW_MS;
   const cache = new Map<string, BoardCacheEntry>();
 
   async function loadBoardData(tenant: Types.ObjectId, month: string, timeZone: string): Promise<BoardData> {
@@ -92,7 +95,7 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
       e.loading.catch(() => undefined);
     }
     // A slow agency gets the previous copy while the refresh runs; a small one waits for the new one.
-    if (entry.data && entry.loadMs >= SYNC_RELOAD_BELOW_MS) return entry.data;
+    if (entry.data && entry.loadMs >= syncReloadBelowMs) return entry.data;
     return entry.loading!;
   }
 
