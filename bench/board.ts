@@ -18,7 +18,8 @@ import { benchDatabase, fmt, table } from './lib';
 
 const CREATORS = Number(process.env.BENCH_CREATORS ?? 2000);
 const SESSIONS_EACH = Number(process.env.BENCH_SESSIONS ?? 60);
-const LIVE_NOW = 20;
+const LIVE_NOW = Math.min(20, Math.floor(CREATORS / 4));
+const stage = (what: string) => console.log(`  [${new Date().toISOString().slice(11, 19)}] ${what}`);
 const BOARD_REQUESTS = Number(process.env.BENCH_BOARD_REQUESTS ?? 100);
 const MB = 1024 * 1024;
 
@@ -99,6 +100,7 @@ try {
   console.log(`board: ${CREATORS} creators × ${SESSIONS_EACH} sessions this month (+${LIVE_NOW} live) = ${n} sessions, inserted in ${fmt((Date.now() - t0) / 1000)} s`);
 
   // ---- board ----
+  stage('first board request (counts the month)');
   const boardUrl = `${base}/api/v1/board`;
   let started = performance.now();
   const first = JSON.parse((await get(boardUrl, headers)).body);
@@ -110,6 +112,7 @@ try {
   started = performance.now();
   await other.board({ tenantId: agency.id, tenant: tenantId, userId: '', role: 'admin' } as never, {});
   const warmInstance = performance.now() - started;
+  stage(`first request ${fmt(cold)} ms, a new instance ${fmt(warmInstance)} ms; ${BOARD_REQUESTS} requests`);
   if (first.items.length !== CREATORS) throw new Error(`board: expected ${CREATORS} items, got ${first.items?.length}`);
   if (!first.items[0].live.isLive && first.items.filter((i: { live: { isLive: boolean } }) => i.live.isLive).length !== LIVE_NOW) throw new Error('board: live creators missing');
   const latencies: number[] = [];
@@ -122,6 +125,7 @@ try {
   latencies.sort((a, b) => a - b);
 
   // ---- sessions end while managers watch: a creator's totals move (and the roster version with them) ----
+  stage('a session ends');
   const movedLatencies: number[] = [];
   const moved = creatorIds[LIVE_NOW + 1];
   const endedAt = Date.now();
@@ -143,6 +147,7 @@ try {
     const row = body.items.find((it) => it.creatorId === String(moved));
     // The previous copy is served while the board reloads (~ a scan of the creators); then the moved creator shows,
     // estimated from its totals and marked pending, until the background recount lands.
+    if (i % 20 === 0) stage(`board while the moved creator is recounted: ${row ? `${row.month.diamonds} diamonds${row.month.pending ? ', pending' : ''}` : 'missing'}`);
     if (row && row.month.diamonds >= 777_777) {
       if (Number.isNaN(shownAfter)) shownAfter = (performance.now() - movedAt) / 1000;
       if (row.month.pending) sawPending = true;
@@ -153,12 +158,14 @@ try {
   movedLatencies.sort((a, b) => a - b);
 
   // ---- CSV export vs the raw driver ----
+  stage('raw driver read');
   global.gc?.();
   started = performance.now();
   let raw = 0;
   for await (const doc of sessions.find({ tenantId }).batchSize(500)) if (doc) raw++;
   const rawSeconds = (performance.now() - started) / 1000;
 
+  stage('CSV export');
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
   let rssPeak = rssBefore;
