@@ -1,9 +1,11 @@
 /**
  * The manager's month at agency scale: 2,000 creators with 60 LIVE sessions each this month (120,000 sessions),
- * 20 of them live now. Measures GET /api/v1/board p50/p99 (after one cold request, reported apart), and the
- * streamed CSV export of all 120,000 sessions (rows/s, peak RSS growth) against the raw driver reading the same
- * documents in the same run. Targets: board p99 < 300 ms (embedded database), CSV ≥ 0.5× the raw read rate,
- * RSS growth < 50 MB.
+ * 20 of them live now. Measures GET /api/v1/board p50/p99 (the agency's first ever request, which counts its
+ * month once, and a new instance's first request are reported apart), the board while sessions end (a creator's
+ * totals move: answered from the rollups, recounted in the background), and the streamed CSV export of all
+ * 120,000 sessions (rows/s, peak RSS growth) against the raw driver reading the same documents in the same run.
+ * Targets: board p99 < 300 ms (embedded database), CSV ≥ 0.5× the raw read rate, RSS growth < 50 MB.
+ * Seeded straight through the driver in batches of 5,000 (the import path's speed is bench/csv-import's subject).
  */
 import { request as httpRequest } from 'node:http';
 import { Types } from 'mongoose';
@@ -16,7 +18,8 @@ import { benchDatabase, fmt, table } from './lib';
 
 const CREATORS = Number(process.env.BENCH_CREATORS ?? 2000);
 const SESSIONS_EACH = Number(process.env.BENCH_SESSIONS ?? 60);
-const LIVE_NOW = 20;
+const LIVE_NOW = Math.min(20, Math.floor(CREATORS / 4));
+const stage = (what: string) => console.log(`  [${new Date().toISOString().slice(11, 19)}] ${what}`);
 const BOARD_REQUESTS = Number(process.env.BENCH_BOARD_REQUESTS ?? 100);
 const MB = 1024 * 1024;
 
@@ -97,6 +100,7 @@ try {
   console.log(`board: ${CREATORS} creators × ${SESSIONS_EACH} sessions this month (+${LIVE_NOW} live) = ${n} sessions, inserted in ${fmt((Date.now() - t0) / 1000)} s`);
 
   // ---- board ----
+  stage('first board request (counts the month)');
   const boardUrl = `${base}/api/v1/board`;
   let started = performance.now();
   const first = JSON.parse((await get(boardUrl, headers)).body);
@@ -108,6 +112,7 @@ try {
   started = performance.now();
   await other.board({ tenantId: agency.id, tenant: tenantId, userId: '', role: 'admin' } as never, {});
   const warmInstance = performance.now() - started;
+  stage(`first request ${fmt(cold)} ms, a new instance ${fmt(warmInstance)} ms; ${BOARD_REQUESTS} requests`);
   if (first.items.length !== CREATORS) throw new Error(`board: expected ${CREATORS} items, got ${first.items?.length}`);
   if (!first.items[0].live.isLive && first.items.filter((i: { live: { isLive: boolean } }) => i.live.isLive).length !== LIVE_NOW) throw new Error('board: live creators missing');
   const latencies: number[] = [];
@@ -119,13 +124,48 @@ try {
   }
   latencies.sort((a, b) => a - b);
 
+  // ---- sessions end while managers watch: a creator's totals move (and the roster version with them) ----
+  stage('a session ends');
+  const movedLatencies: number[] = [];
+  const moved = creatorIds[LIVE_NOW + 1];
+  const endedAt = Date.now();
+  await sessions.insertOne({
+    tenantId, creatorId: moved, key: 'import:bench-moved', source: 'import', status: 'ended', startedAt: new Date(endedAt - 3_600_000), endedAt: new Date(endedAt),
+    durationSeconds: 3600, diamonds: 777_777, gifts: 1, peakViewers: 1, avgViewers: 1, likes: 0, newFollowers: 0, totalsApplied: true, reconciliation: null, createdAt: new Date(), updatedAt: new Date(),
+  });
+  await creatorModel(app.db).collection.updateOne({ _id: moved, tenantId }, { $inc: { 'totals.diamonds': 777_777, 'totals.liveSeconds': 3600, 'totals.sessions': 1 } });
+  await app.tenantVersions.bump([agency.id], 'rosterVersion');
+  const movedAt = performance.now();
+  let shownAfter = NaN;
+  let recountedAfter = NaN;
+  let sawPending = false;
+  for (let i = 0; i < 2000 && Number.isNaN(recountedAfter); i++) {
+    started = performance.now();
+    const res = await get(boardUrl, headers);
+    movedLatencies.push(performance.now() - started);
+    const body = JSON.parse(res.body) as { pending: number; items: { creatorId: string; month: { diamonds: number; pending: boolean } }[] };
+    const row = body.items.find((it) => it.creatorId === String(moved));
+    // The previous copy is served while the board reloads (~ a scan of the creators); then the moved creator shows,
+    // estimated from its totals and marked pending, until the background recount lands.
+    if (i % 20 === 0) stage(`board while the moved creator is recounted: ${row ? `${row.month.diamonds} diamonds${row.month.pending ? ', pending' : ''}` : 'missing'}`);
+    if (row && row.month.diamonds >= 777_777) {
+      if (Number.isNaN(shownAfter)) shownAfter = (performance.now() - movedAt) / 1000;
+      if (row.month.pending) sawPending = true;
+      else recountedAfter = (performance.now() - movedAt) / 1000;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  movedLatencies.sort((a, b) => a - b);
+
   // ---- CSV export vs the raw driver ----
+  stage('raw driver read');
   global.gc?.();
   started = performance.now();
   let raw = 0;
   for await (const doc of sessions.find({ tenantId }).batchSize(500)) if (doc) raw++;
   const rawSeconds = (performance.now() - started) / 1000;
 
+  stage('CSV export');
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
   let rssPeak = rssBefore;
@@ -147,10 +187,12 @@ try {
     { target: 'GET /api/v1/board, first ever (builds the month rollups from 120,000 sessions)', 'p50 ms': fmt(cold), 'p99 ms': fmt(cold), 'rows/s': '', 'RSS growth MB': '' },
     { target: 'board, another instance (rollups from the database)', 'p50 ms': fmt(warmInstance), 'p99 ms': fmt(warmInstance), 'rows/s': '', 'RSS growth MB': '' },
     { target: `GET /api/v1/board (${BOARD_REQUESTS} requests)`, 'p50 ms': fmt(pct(latencies, 50)), 'p99 ms': fmt(pct(latencies, 99)), 'rows/s': '', 'RSS growth MB': '' },
+    { target: `board after a session ended (${movedLatencies.length} requests every 250 ms until recounted)`, 'p50 ms': fmt(pct(movedLatencies, 50)), 'p99 ms': fmt(pct(movedLatencies, 99)), 'rows/s': '', 'RSS growth MB': '' },
     { target: 'raw driver find() of the sessions (baseline)', 'p50 ms': '', 'p99 ms': '', 'rows/s': fmt(raw / rawSeconds, 0), 'RSS growth MB': '' },
     { target: 'GET /api/v1/live/sessions?format=csv', 'p50 ms': '', 'p99 ms': '', 'rows/s': fmt(rows / csvSeconds, 0), 'RSS growth MB': fmt((rssPeak - rssBefore) / MB) },
   ]);
-  console.log(`board p99: ${fmt(pct(latencies, 99))} ms   target < 300 ms`);
+  console.log(`board p99: ${fmt(pct(latencies, 99))} ms (after a session ended: ${fmt(pct(movedLatencies, 99))} ms)   target < 300 ms`);
+  console.log(`after a session ended: on the board after ${fmt(shownAfter)} s${sawPending ? ' (estimated, pending)' : ''}; recounted after ${fmt(recountedAfter)} s`);
   console.log(`CSV / raw read rate: ${fmt(rows / csvSeconds / (raw / rawSeconds), 3)}×   target ≥ 0.5×`);
   console.log(`CSV peak RSS growth: ${fmt((rssPeak - rssBefore) / MB)} MB   target < 50 MB`);
 } finally {

@@ -168,6 +168,18 @@ describe('the month: caps and reach', () => {
     expect(m.projection.validDays).toBe(30); // the pace alone says 31
   });
 
+  it('needed per day: on the last day all that is missing; null once the month is over', () => {
+    const sessions = [{ startedAt: at('2026-11-02T12:00:00Z'), durationSeconds: 25 * H, diamonds: 4000 }];
+    const lastDay = month({ asOf: at('2026-11-30T08:00:00Z'), sessions });
+    expect(lastDay.tier.toNext).toMatchObject({ diamonds: 6000 });
+    expect(lastDay.tier.neededPerDay).toEqual({ diamonds: 6000, liveSeconds: 0 });
+    const dayBefore = month({ asOf: at('2026-11-29T08:00:00Z'), sessions });
+    expect(dayBefore.tier.neededPerDay).toEqual({ diamonds: 3000, liveSeconds: 0 });
+    const over = month({ asOf: at('2026-12-01T00:00:00Z'), sessions });
+    expect(over.tier.neededPerDay).toBeNull();
+    expect(over.tier.toNext.diamonds).toBe(6000);
+  });
+
   it('out of reach: more valid days needed than days left', () => {
     const m = month({ asOf: at('2026-11-28T00:00:00Z'), sessions: [{ startedAt: at('2026-11-02T12:00:00Z'), durationSeconds: 30 * H, diamonds: 60_000 }] });
     expect(m.validDays).toBe(2);

@@ -49,7 +49,9 @@ export const MonthTierPacing = Type.Object({
   projected: Type.Union([Type.String(), Type.Null()]),
   next: Type.Union([Type.String(), Type.Null()]),
   toNext: Figures,
-  neededPerDay: Type.Union([Type.Object({ diamonds: Type.Integer(), liveSeconds: Type.Integer() }), Type.Null()]),
+  neededPerDay: Type.Union([Type.Object({ diamonds: Type.Integer(), liveSeconds: Type.Integer() }), Type.Null()], {
+    description: 'what toNext asks per day left, today included (on the last day: all of it); null once the month is over (no day left to spread it over)',
+  }),
   pace: TierPace,
 });
 
@@ -70,6 +72,7 @@ export const CreatorMonth = Type.Object({
   projection: Figures,
   tier: MonthTierPacing,
   earnings: Type.Object({ creator: Money, agency: Money }),
+  pending: Type.Boolean({ description: 'true while the creator\'s month is being recounted in the background: sessions ended since the last count are estimated from the creator\'s totals (this month) and replaced by the recount' }),
 });
 export type CreatorMonth = Static<typeof CreatorMonth>;
 
@@ -113,6 +116,7 @@ export const BoardItem = Type.Object({
     projection: Figures,
     tier: MonthTierPacing,
     earnings: Type.Object({ creator: Money, agency: Money }),
+    pending: Type.Boolean({ description: 'see CreatorMonth.pending' }),
   }),
 });
 export type BoardItem = Static<typeof BoardItem>;
@@ -121,6 +125,7 @@ export const Board = Type.Object({
   month: MonthParam,
   timeZone: Type.String(),
   asOf: IsoDateTime,
+  pending: Type.Integer({ description: 'how many creators are being recounted in the background (their rows are estimates until then)' }),
   items: Type.Array(BoardItem),
   totals: Type.Object({
     agency: BoardTotals,

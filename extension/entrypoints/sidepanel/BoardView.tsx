@@ -76,6 +76,11 @@ export function BoardView({ state }: { state: PanelState }) {
           </span>
         </div>
       )}
+      {data && data.pending > 0 && (
+        <p class="muted" data-testid="board-pending">
+          Recounting the month of {data.pending} {data.pending === 1 ? 'creator' : 'creators'} whose sessions just ended: their figures are estimates until then.
+        </p>
+      )}
       {data && data.totals.managers.length > 1 && (
         <div class="board-totals muted" data-testid="board-managers">
           {data.totals.managers.map((m) => (

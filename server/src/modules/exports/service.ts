@@ -1,6 +1,10 @@
 /**
  * The CSV exports agencies hand to accountants and TikTok reps: sessions, deals, creators (the board's is in
  * modules/month). Same filters as the JSON lists; rows come off a cursor in batches, never a full load.
+ *
+ * Sessions come in the order they were recorded, not sorted: FerretDB/SQLite sorts in memory, so a sorted
+ * export of an agency's 120,000 sessions would have the database read and hold all of them before the first
+ * row, at about half the plain read rate (bench/board.ts). Spreadsheets sort; the JSON list is sorted.
  */
 import type { Connection, Types } from 'mongoose';
 import type { ListCreatorsQuery } from '@shared/schemas/creators';
@@ -36,6 +40,10 @@ export const SESSION_HEADER = [
   'Session ID', 'Creator ID', 'Creator', 'Source', 'Status', 'Started at (UTC)', 'Ended at (UTC)', 'Duration (seconds)',
   'Diamonds', 'Gifts', 'Peak viewers', 'Average viewers', 'Likes', 'New followers', 'Reconciled',
 ] as const;
+/** Only what the rows print: less for the database to encode and for the driver to decode. */
+const SESSION_FIELDS = {
+  creatorId: 1, source: 1, status: 1, startedAt: 1, endedAt: 1, durationSeconds: 1, diamonds: 1, gifts: 1, peakViewers: 1, avgViewers: 1, likes: 1, newFollowers: 1, reconciliation: 1,
+} as const;
 export const DEAL_HEADER = ['Deal ID', 'Creator ID', 'Creator', 'Brand', 'Title', 'Stage', 'Value', 'Currency', 'Due date', 'Notes', 'Created at (UTC)', 'Updated at (UTC)'] as const;
 export const CREATOR_HEADER = [
   'Creator ID', 'Handle', 'Display name', 'Manager', 'Tags', 'TikTok', 'Followers', 'LIVE tracking', 'Live now',
@@ -47,7 +55,7 @@ export function createExportsService(conn: Connection) {
     async sessions(auth: AuthContext, query: ListLiveSessionsQuery): Promise<AsyncIterable<CsvCell[]>> {
       const filter = await sessionListFilter(conn, auth, query);
       const names = await handles(conn, auth.tenant);
-      const cursor = liveSessionModel(conn).find(filter).sort({ startedAt: -1, _id: -1 }).lean<LiveSessionDoc[]>().cursor({ batchSize: BATCH });
+      const cursor = liveSessionModel(conn).find(filter, SESSION_FIELDS).lean<LiveSessionDoc[]>().cursor({ batchSize: BATCH });
       return (async function* () {
         for await (const d of cursor as AsyncIterable<LiveSessionDoc>) {
           yield [

@@ -1,11 +1,17 @@
 /**
  * Per-agency month rollups for the board. FerretDB/SQLite scans a whole collection for any query but an `_id`
- * lookup, and reads ~1-3k documents/s on a loaded two-core box: loading an agency's 120,000 month sessions on each
- * board miss would take minutes. So each creator's month (the ended sessions as compact triples, and when they
- * were last live) is kept in 16 `_id`-keyed chunk documents per agency, month and zone, stamped with the creator's
- * running totals at the time they were read. Every session that ends or is imported changes those totals (the live
- * and imports modules `$inc` them), so a creator whose totals no longer match its stamp is re-read, alone; the
- * others come from the chunks. Running sessions are not in totals and are read fresh by the board.
+ * lookup and spends ~0.3 ms of CPU per session document it reads (~2-3k documents/s on the shared two-core box):
+ * loading an agency's 120,000 month sessions takes about a minute. So each creator's month (the ended sessions
+ * as compact triples, and when they were last live) is kept in 16 `_id`-keyed chunk documents per agency, month
+ * and zone, stamped with the creator's running totals at the time they were read. Every session that ends or is
+ * imported changes those totals (creators/totals.ts), so a creator whose totals no longer match its stamp is
+ * recounted; the others come from the chunks.
+ *
+ * A recount is one scan of the sessions. It runs once per agency-month at a time (single flight), and the
+ * request waits for it only while the agency is small (its last recount read fewer than
+ * `WAIT_FOR_RECOUNT_BELOW` sessions, or it was never counted): a big agency's board and cards answer from the chunks at once, the moved
+ * creators marked `pending` with the ended sessions since their count estimated from the totals' difference
+ * (current month only), and the recount runs in the background, no more often than every few scan lengths.
  */
 import { Schema, type Connection, type Types } from 'mongoose';
 import { monthCalendar, startOfDay, type MonthSession } from '@shared/month';
@@ -31,15 +37,24 @@ export interface CreatorRollup {
   last: number | null;
 }
 
+/** What the agency's last recount cost: how many of its sessions it read, in how long. */
+interface ScanStats {
+  docs: number;
+  ms: number;
+  at: Date;
+}
+
 interface RollupChunkDoc {
   _id: string;
   tenantId: Types.ObjectId;
   creators: Record<string, CreatorRollup>;
+  /** Only on the agency's `<tenant>|scan` document. */
+  scan?: ScanStats;
   updatedAt: Date;
 }
 
 const schema = new Schema<RollupChunkDoc>(
-  { _id: { type: String, required: true }, creators: { type: Schema.Types.Mixed, default: {} }, updatedAt: Date },
+  { _id: { type: String, required: true }, creators: { type: Schema.Types.Mixed, default: {} }, scan: { type: Schema.Types.Mixed, default: undefined }, updatedAt: Date },
   { collection: 'month_rollups', versionKey: false, minimize: false },
 );
 schema.plugin(tenantScopePlugin);
@@ -64,12 +79,19 @@ export function toMonthSessions(r: CreatorRollup): MonthSession[] {
   return out;
 }
 
-/** The rollups of every creator given, re-reading (in one query) only those whose totals moved since. */
-/** `wholeRoster`: `creators` is every creator of the agency, so entries of creators not in it (deleted) are dropped. */
-export async function loadRollups(conn: Connection, tenant: Types.ObjectId, month: string, timeZone: string, creators: CreatorDoc[], wholeRoster: boolean): Promise<Map<string, CreatorRollup>> {
+type Stamp = [number, number, number];
+
+/** A big agency's requests do not wait for a recount (a scan of this many sessions takes seconds on FerretDB/SQLite). */
+export const WAIT_FOR_RECOUNT_BELOW = 10_000;
+
+interface Recounted {
+  fresh: Map<string, CreatorRollup>;
+  docs: number;
+}
+
+/** Reads the wanted chunks of one agency-month-zone (`_id` lookups). */
+async function readChunks(conn: Connection, tenant: Types.ObjectId, prefix: string, wanted: number[]): Promise<Record<string, CreatorRollup>[]> {
   const model = monthRollupModel(conn);
-  const prefix = `${tenant}|${month}|${timeZone}|`;
-  const wanted = wholeRoster ? Array.from({ length: CHUNKS }, (_, i) => i) : [...new Set(creators.map((c) => chunkOf(String(c._id))))];
   const stored: Record<string, CreatorRollup>[] = Array.from({ length: CHUNKS }, () => ({}));
   await Promise.all(
     wanted.map(async (i) => {
@@ -77,28 +99,26 @@ export async function loadRollups(conn: Connection, tenant: Types.ObjectId, mont
       stored[i] = doc?.creators ?? {};
     }),
   );
-  const out = new Map<string, CreatorRollup>();
-  const stale: CreatorDoc[] = [];
-  for (const c of creators) {
-    const id = String(c._id);
-    const r = stored[chunkOf(id)][id];
-    if (r && sameStamp(r.stamp, stampOf(c))) out.set(id, r);
-    else stale.push(c);
-  }
-  if (stale.length === 0) return out;
+  return stored;
+}
 
+/** One scan of the agency's ended sessions for the `stale` creators: their month rollups, fresh. */
+async function scanSessions(conn: Connection, tenant: Types.ObjectId, month: string, timeZone: string, stale: CreatorDoc[], allOfThem: boolean): Promise<Recounted> {
   const cal = monthCalendar(month, timeZone);
   const windowStart = cal.start - LOOKBACK_MS;
   const fresh = new Map<string, CreatorRollup>(stale.map((c) => [String(c._id), { stamp: stampOf(c), s: [], last: null }]));
-  const docs = await liveSessionModel(conn)
+  const cursor = liveSessionModel(conn)
     .find(
       // Most of the roster stale (a first build): FerretDB scans anyway, so skip matching a long $in list per document.
-      { tenantId: tenant, status: 'ended', ...(stale.length * 2 > creators.length && wholeRoster ? {} : { creatorId: { $in: stale.map((c) => c._id) } }) },
+      { tenantId: tenant, status: 'ended', ...(allOfThem ? {} : { creatorId: { $in: stale.map((c) => c._id) } }) },
       { creatorId: 1, source: 1, startedAt: 1, endedAt: 1, durationSeconds: 1, diamonds: 1, reconciliation: 1, startTimeKnown: 1 },
     )
-    .lean<LiveSessionDoc[]>();
+    .lean<LiveSessionDoc[]>()
+    .cursor({ batchSize: 1000 });
   const crossing: { id: string; rollup: CreatorRollup; index: number; startedAt: number }[] = [];
-  for (const d of docs) {
+  let docs = 0;
+  for await (const d of cursor as AsyncIterable<LiveSessionDoc>) {
+    docs++;
     if (d.source === 'listener' && d.reconciliation) continue;
     const r = fresh.get(String(d.creatorId));
     if (!r) continue;
@@ -135,20 +155,153 @@ export async function loadRollups(conn: Connection, tenant: Types.ObjectId, mont
       c.rollup.g[String(c.index)] = [...m.entries()].flatMap(([day, d]) => [Math.max(day, c.startedAt), d]);
     }
   }
+  return { fresh, docs };
+}
 
-  const touched = new Set<number>();
-  for (const [id, r] of fresh) {
-    out.set(id, r);
-    stored[chunkOf(id)][id] = r;
-    touched.add(chunkOf(id));
-  }
-  // Creators deleted since are dropped from the chunks we rewrite anyway.
+/** Writes the recounted creators into their chunks (dropping creators deleted since, when the whole roster is known). */
+async function writeChunks(conn: Connection, tenant: Types.ObjectId, prefix: string, creators: CreatorDoc[], wholeRoster: boolean, fresh: Map<string, CreatorRollup>): Promise<void> {
+  const model = monthRollupModel(conn);
+  const touched = [...new Set([...fresh.keys()].map(chunkOf))];
+  // Re-read just before writing: entries another recount wrote meanwhile are kept (their stamps say if they are current).
+  const stored = await readChunks(conn, tenant, prefix, touched);
   const known = new Set(creators.map((c) => String(c._id)));
+  for (const [id, r] of fresh) stored[chunkOf(id)][id] = r;
   await Promise.all(
-    [...touched].map((i) => {
+    touched.map((i) => {
       const kept = wholeRoster ? Object.fromEntries(Object.entries(stored[i]).filter(([id]) => known.has(id))) : stored[i];
       return model.replaceOne({ _id: `${prefix}${i}`, tenantId: tenant }, { _id: `${prefix}${i}`, tenantId: tenant, creators: kept, updatedAt: new Date() }, { upsert: true });
     }),
   );
-  return out;
 }
+
+const keyOf = (tenant: Types.ObjectId, month: string, timeZone: string) => `${tenant}|${month}|${timeZone}|`;
+
+/**
+ * The rollups of every creator given, recounting (one scan) those whose totals moved since, and waiting for it.
+ * `wholeRoster`: `creators` is every creator of the agency, so entries of creators not in it (deleted) are dropped.
+ */
+export async function loadRollups(conn: Connection, tenant: Types.ObjectId, month: string, timeZone: string, creators: CreatorDoc[], wholeRoster: boolean): Promise<Map<string, CreatorRollup>> {
+  const prefix = keyOf(tenant, month, timeZone);
+  const stored = await readChunks(conn, tenant, prefix, wanted(creators, wholeRoster));
+  const { current, stale } = split(stored, creators);
+  if (stale.length === 0) return current;
+  const { fresh } = await scanSessions(conn, tenant, month, timeZone, stale, wholeRoster && stale.length * 2 > creators.length);
+  await writeChunks(conn, tenant, prefix, creators, wholeRoster, fresh);
+  for (const [id, r] of fresh) current.set(id, r);
+  return current;
+}
+
+function wanted(creators: CreatorDoc[], wholeRoster: boolean): number[] {
+  return wholeRoster ? Array.from({ length: CHUNKS }, (_, i) => i) : [...new Set(creators.map((c) => chunkOf(String(c._id))))];
+}
+
+/** Creators whose stored rollup matches their totals (`current`), and the others (`stale`, with their old rollup if any in `all`). */
+function split(stored: Record<string, CreatorRollup>[], creators: CreatorDoc[]): { current: Map<string, CreatorRollup>; stale: CreatorDoc[]; all: Map<string, CreatorRollup> } {
+  const current = new Map<string, CreatorRollup>();
+  const all = new Map<string, CreatorRollup>();
+  const stale: CreatorDoc[] = [];
+  for (const c of creators) {
+    const id = String(c._id);
+    const r = stored[chunkOf(id)][id];
+    if (r) all.set(id, r);
+    if (r && sameStamp(r.stamp, stampOf(c))) current.set(id, r);
+    else stale.push(c);
+  }
+  return { current, stale, all };
+}
+
+/**
+ * While a creator waits for its recount: what its totals gained since its rollup was counted, as sessions that
+ * end now (this month only, and only additions: an import reconciling a listener session can move totals down,
+ * and nothing says when). Replaced by the real sessions at the recount.
+ */
+export function estimatedSince(r: CreatorRollup | undefined, c: CreatorDoc, month: string, timeZone: string, asOf: number): MonthSession[] {
+  if (!r) return [];
+  const cal = monthCalendar(month, timeZone);
+  if (asOf < cal.start || asOf >= cal.end) return [];
+  const now: Stamp = stampOf(c);
+  const [diamonds, seconds, sessions] = [now[0] - r.stamp[0], now[1] - r.stamp[1], now[2] - r.stamp[2]];
+  if (sessions <= 0 || diamonds < 0 || seconds < 0) return [];
+  const each = Math.floor(seconds / sessions);
+  return Array.from({ length: sessions }, (_, k) => ({
+    startedAt: Math.max(cal.start, asOf - each * 1000),
+    durationSeconds: Math.min(each, Math.floor((asOf - cal.start) / 1000)),
+    // Integer diamonds that add up: the first sessions take the remainder.
+    diamonds: Math.floor(diamonds / sessions) + (k < diamonds % sessions ? 1 : 0),
+  }));
+}
+
+export interface LoadedRollups {
+  rollups: Map<string, CreatorRollup>;
+  /** Creators whose rollup is older than their totals: a recount runs in the background. */
+  pending: Set<string>;
+}
+
+/**
+ * Rollups with the recount policy above: one recount per agency-month at a time, waited for only while the
+ * agency is small, otherwise run in the background at most every `max(10 s, 3 × its last length)`.
+ */
+export function createMonthRollups(conn: Connection, options: { minRecountIntervalMs?: number; waitForRecountBelow?: number } = {}) {
+  const model = monthRollupModel(conn);
+  const running = new Map<string, Promise<void>>();
+  const lastEnd = new Map<string, { at: number; ms: number }>();
+  const minInterval = options.minRecountIntervalMs ?? 10_000;
+  const waitBelow = options.waitForRecountBelow ?? WAIT_FOR_RECOUNT_BELOW;
+
+  async function scanStats(tenant: Types.ObjectId): Promise<ScanStats | null> {
+    const doc = await model.findOne({ _id: `${tenant}|scan`, tenantId: tenant }, { scan: 1 }).lean<RollupChunkDoc>();
+    return doc?.scan ?? null;
+  }
+
+  function recount(tenant: Types.ObjectId, month: string, timeZone: string, creators: CreatorDoc[], stale: CreatorDoc[], wholeRoster: boolean): Promise<void> {
+    const key = keyOf(tenant, month, timeZone);
+    const inFlight = running.get(key);
+    if (inFlight) return inFlight;
+    const started = Date.now();
+    const job = (async () => {
+      const { fresh, docs } = await scanSessions(conn, tenant, month, timeZone, stale, wholeRoster && stale.length * 2 > creators.length);
+      await writeChunks(conn, tenant, key, creators, wholeRoster, fresh);
+      const ms = Date.now() - started;
+      await model.replaceOne({ _id: `${tenant}|scan`, tenantId: tenant }, { _id: `${tenant}|scan`, tenantId: tenant, creators: {}, scan: { docs, ms, at: new Date() }, updatedAt: new Date() }, { upsert: true });
+    })().finally(() => {
+      running.delete(key);
+      lastEnd.set(key, { at: Date.now(), ms: Date.now() - started });
+    });
+    running.set(key, job);
+    return job;
+  }
+
+  return {
+    async load(tenant: Types.ObjectId, month: string, timeZone: string, creators: CreatorDoc[], wholeRoster: boolean): Promise<LoadedRollups> {
+      const key = keyOf(tenant, month, timeZone);
+      for (let attempt = 0; ; attempt++) {
+        const [stored, stats] = await Promise.all([readChunks(conn, tenant, key, wanted(creators, wholeRoster)), scanStats(tenant)]);
+        const { current, stale, all } = split(stored, creators);
+        if (stale.length === 0) return { rollups: current, pending: new Set() };
+        const small = !stats || stats.docs < waitBelow;
+        // A small agency (or one never counted) waits: the recount is quick, or has to happen once anyway. Twice
+        // at most: the first may have been another request's recount of other creators.
+        if (small && attempt < 2) {
+          await recount(tenant, month, timeZone, creators, stale, wholeRoster);
+          continue;
+        }
+        const last = lastEnd.get(key);
+        if (!small && !running.has(key) && (!last || Date.now() - last.at >= Math.max(minInterval, 3 * last.ms))) {
+          recount(tenant, month, timeZone, creators, stale, wholeRoster).catch(() => undefined);
+        }
+        return { rollups: all, pending: new Set(stale.map((c) => String(c._id))) };
+      }
+    },
+
+    /** When this process last finished a recount of that agency-month (ms), or 0. */
+    lastRecountAt(tenant: Types.ObjectId, month: string, timeZone: string): number {
+      return lastEnd.get(keyOf(tenant, month, timeZone))?.at ?? 0;
+    },
+
+    /** Waits for the background recount of that agency-month, if one runs (tests, the bench). */
+    async settled(tenant: Types.ObjectId, month: string, timeZone: string): Promise<void> {
+      await running.get(keyOf(tenant, month, timeZone))?.catch(() => undefined);
+    },
+  };
+}
+export type MonthRollups = ReturnType<typeof createMonthRollups>;

@@ -9,7 +9,7 @@ import { creatorModel, type CreatorDoc } from '../creators/model';
 import { userModel } from '../auth/model';
 import { liveSessionModel } from '../live/session-model';
 import { loadMonthBackstage, type LoadedSession } from './loader';
-import { loadRollups, toMonthSessions, type CreatorRollup } from './rollup';
+import { createMonthRollups, estimatedSince, toMonthSessions, type CreatorRollup } from './rollup';
 import type { SettingsService } from './settings';
 import type { TenantVersions } from '../auth/tenant-versions';
 
@@ -22,6 +22,8 @@ export function resolveMonth(requested: string | undefined, settings: AgencySett
 interface BoardData {
   creators: CreatorDoc[];
   rollups: Map<string, CreatorRollup>;
+  /** Creators whose rollup is being recounted in the background (rollup.ts). */
+  pending: Set<string>;
   backstage: Awaited<ReturnType<typeof loadMonthBackstage>>;
   managers: Map<string, string>;
   loadedAt: number;
@@ -43,8 +45,18 @@ interface BoardCacheEntry {
   loadMs: number;
 }
 
-export function createMonthService(conn: Connection, settingsService: SettingsService, versions: TenantVersions) {
+export interface MonthServiceOptions {
+  /** rollup.ts: agencies whose last recount read fewer sessions wait for a recount (default 10,000). */
+  waitForRecountBelow?: number;
+  minRecountIntervalMs?: number;
+  /** A board reload that took less than this last time is waited for; a slower one serves the previous copy meanwhile. */
+  syncReloadBelowMs?: number;
+}
+
+export function createMonthService(conn: Connection, settingsService: SettingsService, versions: TenantVersions, options: MonthServiceOptions = {}) {
   const creators = creatorModel(conn);
+  const monthRollups = createMonthRollups(conn, options);
+  const syncReloadBelowMs = options.syncReloadBelowMs ?? SYNC_RELOAD_BELOW_MS;
   const cache = new Map<string, BoardCacheEntry>();
 
   async function loadBoardData(tenant: Types.ObjectId, month: string, timeZone: string): Promise<BoardData> {
@@ -53,8 +65,8 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
       loadMonthBackstage(conn, tenant, month),
       userModel(conn).find({ tenantId: tenant }, { name: 1, email: 1 }).lean<{ _id: Types.ObjectId; name: string; email: string }[]>(),
     ]);
-    const rollups = await loadRollups(conn, tenant, month, timeZone, creatorDocs, true);
-    return { creators: creatorDocs, rollups, backstage, managers: new Map(users.map((u) => [String(u._id), u.name || u.email])), loadedAt: Date.now() };
+    const { rollups, pending } = await monthRollups.load(tenant, month, timeZone, creatorDocs, true);
+    return { creators: creatorDocs, rollups, pending, backstage, managers: new Map(users.map((u) => [String(u._id), u.name || u.email])), loadedAt: Date.now() };
   }
 
   async function boardData(auth: AuthContext, month: string, timeZone: string): Promise<BoardData> {
@@ -66,7 +78,8 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
       cache.set(key, entry);
       if (cache.size > 2000) cache.delete(cache.keys().next().value!);
     }
-    const fresh = entry.data && entry.version === version && Date.now() - entry.data.loadedAt < BOARD_TTL_MS;
+    const recounted = entry.data !== null && entry.data.pending.size > 0 && monthRollups.lastRecountAt(auth.tenant, month, timeZone) > entry.data.loadedAt;
+    const fresh = entry.data && entry.version === version && Date.now() - entry.data.loadedAt < BOARD_TTL_MS && !recounted;
     if (fresh) return entry.data!;
     if (!entry.loading) {
       const e = entry;
@@ -82,7 +95,7 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
       e.loading.catch(() => undefined);
     }
     // A slow agency gets the previous copy while the refresh runs; a small one waits for the new one.
-    if (entry.data && entry.loadMs >= SYNC_RELOAD_BELOW_MS) return entry.data;
+    if (entry.data && entry.loadMs >= syncReloadBelowMs) return entry.data;
     return entry.loading!;
   }
 
@@ -119,21 +132,26 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
   }
 
   return {
-    async creatorMonth(auth: AuthContext, id: string, requested: string | undefined): Promise<MonthResult> {
+    /** The rollups behind the board and the cards (`settled()` waits for a background recount). */
+    rollups: monthRollups,
+
+    async creatorMonth(auth: AuthContext, id: string, requested: string | undefined): Promise<MonthResult & { pending: boolean }> {
       const creator = await findAccessibleCreator(conn, auth, id);
       const settings = await settingsService.get(auth.tenant);
       const asOf = Date.now();
       const month = resolveMonth(requested, settings, asOf);
       // The same rollups as the board (`_id` lookups; the sessions are re-read only when the creator's totals moved).
-      const [rollups, backstage, running] = await Promise.all([
-        loadRollups(conn, auth.tenant, month, settings.timeZone, [creator], false),
+      const [{ rollups, pending }, backstage, running] = await Promise.all([
+        monthRollups.load(auth.tenant, month, settings.timeZone, [creator], false),
         loadMonthBackstage(conn, auth.tenant, month, creator._id),
         refreshRunning(auth.tenant, [creator], asOf),
       ]);
       const rollup = rollups.get(String(creator._id));
       const fresh = running.get(String(creator._id));
-      const sessions = [...(rollup ? toMonthSessions(rollup) : []), ...(fresh ? [fresh] : [])];
-      return computeMonth({ month, asOf, settings, backstage: backstage.get(String(creator._id)) ?? null, sessions });
+      const isPending = pending.has(String(creator._id));
+      const estimated = isPending ? estimatedSince(rollup, creator, month, settings.timeZone, asOf) : [];
+      const sessions = [...(rollup ? toMonthSessions(rollup) : []), ...estimated, ...(fresh ? [fresh] : [])];
+      return { ...computeMonth({ month, asOf, settings, backstage: backstage.get(String(creator._id)) ?? null, sessions }), pending: isPending };
     },
 
     async board(auth: AuthContext, query: { month?: string; managerId?: string }): Promise<Board> {
@@ -151,8 +169,10 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
         const rollup = data.rollups.get(key);
         const ended = rollup ? toMonthSessions(rollup) : [];
         const fresh = running.get(key);
+        const isPending = data.pending.has(key);
+        const estimated = isPending ? estimatedSince(rollup, c, month, settings.timeZone, asOf) : [];
         // Rollups hold ended sessions only (they are what creator totals count); the running one is added fresh.
-        const sessions = fresh ? [...ended, fresh] : ended;
+        const sessions = [...ended, ...estimated, ...(fresh ? [fresh] : [])];
         const m = computeMonth({ month, asOf, settings, backstage: data.backstage.get(key) ?? null, sessions });
         const last = fresh ? asOf : (rollup?.last ?? null);
         return {
@@ -169,7 +189,7 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
             viewers: fresh?.viewers ?? 0,
           },
           lastLiveAt: last !== null ? new Date(last).toISOString() : null,
-          month: { diamonds: m.diamonds, liveSeconds: m.liveSeconds, validDays: m.validDays, sessions: m.sessions, quit: m.quit, projection: m.projection, tier: m.tier, earnings: m.earnings },
+          month: { diamonds: m.diamonds, liveSeconds: m.liveSeconds, validDays: m.validDays, sessions: m.sessions, quit: m.quit, projection: m.projection, tier: m.tier, earnings: m.earnings, pending: isPending },
         };
       });
       items.sort((a, b) => b.month.diamonds - a.month.diamonds || a.handle.localeCompare(b.handle));
@@ -197,7 +217,8 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
       const managers = [...perManager.entries()]
         .map(([managerId, t]) => ({ managerId: managerId || null, name: managerId ? (data.managers.get(managerId) ?? '') : 'Unassigned', ...t }))
         .sort((a, b) => b.diamonds - a.diamonds);
-      return { month, timeZone: settings.timeZone, asOf: new Date(asOf).toISOString(), items, totals: { agency, managers } };
+      const pending = items.filter((i) => i.month.pending).length;
+      return { month, timeZone: settings.timeZone, asOf: new Date(asOf).toISOString(), pending, items, totals: { agency, managers } };
     },
   };
 }
