@@ -247,4 +247,44 @@ describe('alerts from the sandbox LIVE', () => {
     await endedSession(appA, boss.agencyId, creatorId, 30_000);
     await listener.stop();
   }, 120_000);
+
+  it('tier.reached by LIVE time alone: a quiet room crosses a tier\'s LIVE hours without another tally (the minute re-check)', async () => {
+    const now = Date.now();
+    const timeZone = new Date(now).getUTCDate() > 1 ? 'UTC' : new Date(now).getUTCHours() >= 10 ? 'Etc/GMT-14' : 'Etc/GMT+12';
+    const month = zonedMonth(now, timeZone);
+    const yesterday = zonedDate(now - 86_400_000, timeZone);
+    const boss = await signupAgency(appA, 'Hours Tier Agency');
+    // 12 h 0 m 18 s of LIVE: the export has 12 h, the running session adds the rest by time.
+    const put = await boss.inject({ method: 'PUT', url: '/api/v1/agency/settings', payload: { ...SETTINGS, timeZone, tiers: [{ name: 'Steady', diamonds: 100, liveHours: 12.005 }] } });
+    expect(put.statusCode, put.body).toBe(200);
+    const handle = uniqueHandle('hours');
+    const creatorId = (await boss.inject({ method: 'POST', url: '/api/v1/creators', payload: { handle } })).json().id as string;
+    await boss.inject({ method: 'PUT', url: `/api/v1/creators/${creatorId}/live-tracking`, payload: { enabled: true } });
+    const csv =
+      "Data period,Creator ID,Creator's username,Group,Creator Network manager,Diamonds,LIVE duration,Valid go LIVE days,New followers,LIVE streams\r\n" +
+      `${month}-01 ~ ${yesterday},7234567890123400002,${handle},,,500,12h 0m 0s,2,0,3\r\n`;
+    const { payload, headers } = multipartBody({}, { name: 'backstage.csv', content: csv });
+    expect((await boss.inject({ method: 'POST', url: '/api/v1/imports', payload, headers })).json()).toMatchObject({ status: 'completed', inserted: 1 });
+
+    const listener = startManager(appA, live.settings, { instanceId: 'alerts-hours' });
+    managers.push(listener);
+    live.rooms.goLive(handle, { viewers: 3 });
+    await live.rooms.waitForSockets(handle, 1, 30_000);
+    await live.rooms.sendGift(handle, { userId: '701', handle: 'only.fan', giftId: '5879', repeat: 1 });
+    await waitFor(async () => (await sessionsOf(appA, boss.agencyId, creatorId))[0]?.diamonds === 30, 'the gift persisted');
+    const tierNotes = async () => (await notes(boss)).filter((n) => n.type === 'tier.reached' && n.creatorId === creatorId);
+    const session = (await sessionsOf(appA, boss.agencyId, creatorId))[0];
+    // The room stays silent (no gift, no viewer change: no tally) past the tier's 18 extra seconds.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, session.startedAt.getTime() + 20_000 - Date.now())));
+    expect(await tierNotes()).toHaveLength(0);
+    await appA.alerts.live.recheckTiers();
+    const [reached] = await tierNotes();
+    expect(reached?.data).toMatchObject({ month, tier: { name: 'Steady', liveHours: 12.005 }, monthDiamonds: 530, backstagePeriodEnd: yesterday });
+    expect(reached.data!.monthLiveSeconds as number).toBeGreaterThanOrEqual(43_218);
+    await appA.alerts.live.recheckTiers();
+    expect(await tierNotes()).toHaveLength(1);
+    live.rooms.endStream(handle);
+    await endedSession(appA, boss.agencyId, creatorId, 30_000);
+    await listener.stop();
+  }, 120_000);
 });

@@ -24,6 +24,8 @@ interface SessionWatch {
   month: MonthBase | null;
   chain: Promise<void>;
   lastSeenAt: number;
+  /** The last tally seen: a quiet room's month still grows in LIVE time (recheckTiers). */
+  lastTally: TallyPayload | null;
 }
 
 interface MonthBase {
@@ -53,7 +55,14 @@ function duration(seconds: number): string {
   return h ? `${h}h ${m}m` : `${m}m ${seconds % 60}s`;
 }
 
-export function createLiveAlerts(conn: Connection, alerts: AlertsService, options: { now: () => number; log: FastifyBaseLogger; month: TierMonthSource; cooldownMs?: number }): LiveAlertSink & { forget(sessionId: string): void } {
+/** Tiers are re-checked without a new tally for sessions that sent one within this long (a room gone silent, not gone). */
+const RECHECK_WITHIN_MS = 10 * 60_000;
+
+export function createLiveAlerts(
+  conn: Connection,
+  alerts: AlertsService,
+  options: { now: () => number; log: FastifyBaseLogger; month: TierMonthSource; cooldownMs?: number },
+): LiveAlertSink & { forget(sessionId: string): void; recheckTiers(): Promise<void> } {
   const sessions = liveSessionModel(conn);
   const watches = new Map<string, SessionWatch>();
   const cooldownMs = options.cooldownMs ?? DEFAULT_COOLDOWN_MS;
@@ -64,7 +73,7 @@ export function createLiveAlerts(conn: Connection, alerts: AlertsService, option
     if (!watch) {
       for (const [id, other] of watches) if (now - other.lastSeenAt > WATCH_IDLE_MS) watches.delete(id);
       if (handles.size > 10_000) handles.clear();
-      watch = { tenantId, creatorId, startedAt, samples: [], quietUntil: 0, month: null, chain: Promise.resolve(), lastSeenAt: now };
+      watch = { tenantId, creatorId, startedAt, samples: [], quietUntil: 0, month: null, chain: Promise.resolve(), lastSeenAt: now, lastTally: null };
       watches.set(sessionId, watch);
     }
     watch.lastSeenAt = now;
@@ -182,6 +191,7 @@ export function createLiveAlerts(conn: Connection, alerts: AlertsService, option
         const last = w.samples[w.samples.length - 1];
         if (!last || last.diamonds !== tally.diamonds) w.samples.push({ at: now, diamonds: tally.diamonds });
         trimSamples(w.samples, now);
+        w.lastTally = tally;
         await checkSpike(w, tally, now);
         await checkTier(w, tally, now);
       });
@@ -234,6 +244,24 @@ export function createLiveAlerts(conn: Connection, alerts: AlertsService, option
 
     forget(sessionId: string) {
       watches.delete(sessionId);
+    },
+
+    /**
+     * Tallies come when something changes (a gift, viewers); a tier's LIVE hours or valid days can be crossed by
+     * time alone. The plugin's `alerts-tier-recheck` worker calls this every minute for the sessions this instance
+     * listens to: their last tally, at the current LIVE time.
+     */
+    async recheckTiers(): Promise<void> {
+      const now = options.now();
+      const due: Promise<void>[] = [];
+      for (const [sessionId, w] of watches) {
+        const tally = w.lastTally;
+        if (!tally || now - w.lastSeenAt > RECHECK_WITHIN_MS) continue;
+        // Not through queue(): a re-check is not a sign of life (the watch still goes idle when the tallies stop).
+        w.chain = w.chain.then(() => checkTier(w, tally, options.now())).catch((err) => options.log.error({ err, sessionId }, 'alerts: a tier re-check failed'));
+        due.push(w.chain);
+      }
+      await Promise.all(due);
     },
   };
 }

@@ -3,6 +3,7 @@
  * live manager is given, the webhooks service, and the workers:
  * - `webhook-deliveries`: the delivery queue (webhooks/dispatcher.ts);
  * - `alerts-quiet`: creator.went_quiet, hourly;
+ * - `alerts-tier-recheck`: tier.reached for LIVE hours / valid days crossed by time alone, every minute;
  * - `alerts-sweep`: finishes alerts whose raiser died mid fan-out.
  */
 import fp from 'fastify-plugin';
@@ -21,8 +22,8 @@ import { createAlertsService, type AlertsService } from './service';
 
 export interface AlertsModule {
   service: AlertsService;
-  /** Given to the live manager (liveManagerDefaults). */
-  live: LiveAlertSink;
+  /** Given to the live manager (liveManagerDefaults); `recheckTiers` runs every minute (alerts-tier-recheck). */
+  live: LiveAlertSink & { recheckTiers(): Promise<void> };
   webhooks: WebhooksService;
   /** A delivery worker with these options (tests move its clock); the registered worker uses the defaults. */
   createDispatcher(overrides?: Partial<DispatcherOptions>): WebhookDispatcher;
@@ -115,6 +116,18 @@ export const alertsPlugin = fp(
       const first = setTimeout(run, 5_000);
       const timer = setInterval(run, opts.quietCheckMs ?? 3600_000);
       return { stop: () => (clearTimeout(first), clearInterval(timer)) };
+    });
+    app.workers.register('alerts-tier-recheck', () => {
+      let busy = false;
+      const timer = setInterval(() => {
+        if (busy) return;
+        busy = true;
+        live
+          .recheckTiers()
+          .catch((err) => log.error({ err }, 'alerts: tier re-check failed'))
+          .finally(() => (busy = false));
+      }, 60_000);
+      return { stop: () => clearInterval(timer) };
     });
     app.workers.register('alerts-sweep', () => {
       const timer = setInterval(() => {
