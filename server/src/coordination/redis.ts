@@ -7,8 +7,9 @@
  *   covers every agency it has subscribers for; a new agency interrupts it with `CLIENT UNBLOCK`.
  * - Invalidation: one pub/sub channel; after a reconnect (messages may have been lost) `onResync` handlers run.
  * - Ownership and scheduling: leases with `SET NX PX`, renewed and released by Lua compare-and-set, and a fencing
- *   token from `INCR` (made unique per process as well, because Redis here keeps nothing on disk and the counter
- *   restarts with it). Why not bullmq / redlock: bullmq schedules jobs *through* Redis (its queues would hold the
+ *   token from a counter floored by
+ *   Redis's clock (Redis here keeps nothing on disk: after a restart the tokens still grow), the token string made
+ *   unique per process as well. Why not bullmq / redlock: bullmq schedules jobs *through* Redis (its queues would hold the
  *   durable work that stays in the database); what we need is leader election for loops that already exist, which
  *   is one lease. Redlock is a multi-master algorithm for the same single-key lease; with one Redis it reduces to
  *   exactly this SET NX PX + compare-and-delete, and it offers no fencing token, which writes here need.
@@ -31,11 +32,16 @@ export interface RedisCoordinationOptions {
   log?: { warn: (obj: object, msg: string) => void };
 }
 
+// The fencing counter is floored by Redis's clock in microseconds: this Redis keeps nothing on disk, and after a
+// restart the counter must still exceed every token handed out before (stored on session documents). 2^53 µs is
+// year 2255, so the number stays exact in Lua's doubles and JavaScript's.
 const ACQUIRE = `
-local n = redis.call('INCR', KEYS[2])
-local token = n .. ':' .. ARGV[1]
-if redis.call('SET', KEYS[1], token, 'NX', 'PX', ARGV[2]) then return token end
-return false`;
+local t = redis.call('TIME')
+local floor = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local n = math.max((tonumber(redis.call('GET', KEYS[2])) or 0) + 1, floor)
+if not redis.call('SET', KEYS[1], string.format('%.0f', n) .. ':' .. ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+redis.call('SET', KEYS[2], string.format('%.0f', n))
+return string.format('%.0f', n) .. ':' .. ARGV[1]`;
 
 const RENEW = `
 local out = {}
@@ -298,7 +304,7 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Coor
     ttlMs: options.leaseTtlMs,
     async acquire(key, ttlMs = options.leaseTtlMs) {
       const token = await acquireLease(leaseKey(key), ttlMs);
-      return token ? { key, token } : null;
+      return token ? { key, token, fence: Number(token.slice(0, token.indexOf(':'))) } : null;
     },
     async renew(leases, ttlMs = options.leaseTtlMs) {
       const lost: Lease[] = [];

@@ -116,6 +116,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     events: options.events,
     sessionWritesPerFlush: options.sessionWritesPerFlush,
     sessionWriteMinIntervalMs: options.sessionWriteMinIntervalMs,
+    stillOwned: (writers) => leases.notTakenOver(writers.map((w) => w.lease)),
   });
   const leases = createLeases(app.coordination.ownership, { ttlMs: options.leaseTtlMs });
   const listeners = new Map<string, Listener>();
@@ -192,6 +193,8 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     claim: (c) => leases.acquire({ tenantId: c.tenantId, creatorId: c.creatorId }),
     async check(c) {
       if (!options.settings) throw new Error('LIVE connection settings are missing (app.runtime.liveConnection)');
+      const lease = leases.leaseOf(c.creatorId);
+      if (!lease) throw new Error(`the lease of creator ${c.key} is not held (claimed by the scheduler before the check)`);
       // The scheduler starts no second check of a creator while this one (and its `after`) runs.
       if (options.unsignedLiveCheck && !(await isLiveWithoutSignature(c.handle, options.settings))) return 'offline';
       const listener = createListener(
@@ -201,6 +204,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
           connectionOptions: options.connectionOptions,
           aggregator,
           store,
+          lease,
           now: options.now,
           random: options.random,
           log,

@@ -189,8 +189,11 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
      * Ends a session (idempotent): recomputes it from its ledger, fixes end time, duration, average viewers and
      * why it ended (status live → ended, once), then rolls it up.
      */
-    async endSession(input: { tenantId: Types.ObjectId; sessionId: Types.ObjectId; endedAt: number; reason: string }): Promise<void> {
+    async endSession(input: { tenantId: Types.ObjectId; sessionId: Types.ObjectId; endedAt: number; reason: string; fence?: number }): Promise<void> {
       const { tenantId, sessionId } = input;
+      // A listener ends its session only while it still holds it: a newer fence means another one took it over.
+      const fenced = input.fence === undefined ? {} : { fence: input.fence };
+      if (input.fence !== undefined && !(await sessions.exists({ _id: sessionId, tenantId, ...fenced }))) return;
       const ledgerTotals = await options.reconcileFromLedger(tenantId, sessionId);
       const doc = await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>();
       if (!doc) return;
@@ -198,7 +201,7 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
         const endedAt = Math.max(input.endedAt, doc.startedAt.getTime());
         const top = await gifters.find({ tenantId, sessionId }).sort({ diamonds: -1 }).limit(5).lean<GifterDoc[]>();
         const ended = await sessions.updateOne(
-          { _id: sessionId, tenantId, status: 'live' },
+          { _id: sessionId, tenantId, status: 'live', ...fenced },
           {
             $set: {
               ...ledgerTotals,

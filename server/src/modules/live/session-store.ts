@@ -14,6 +14,7 @@ import { createSessionOpener } from './session-open';
 import { liveGiftEventModel, liveGifterModel, type GifterDoc, type LiveGiftEventDoc } from './models';
 import { liveSessionModel } from './session-model';
 import type { LiveStreamPublisher } from './stream-log';
+import type { SessionWriter } from './writer';
 
 export interface SessionStoreOptions {
   instanceId: string;
@@ -28,6 +29,8 @@ export interface SessionStoreOptions {
   sessionWritesPerFlush?: number;
   /** A session document is written at most this often unless it is ending. Default 1000 ms. */
   sessionWriteMinIntervalMs?: number;
+  /** The lease check before each flush writes anything (session-flush.ts); the manager passes its ownership's. */
+  stillOwned?: (writers: SessionWriter[]) => Promise<boolean[]>;
 }
 
 export function createSessionStore(conn: Connection, options: SessionStoreOptions) {
@@ -40,6 +43,7 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
     log: options.log,
     sessionWritesPerFlush: options.sessionWritesPerFlush ?? 32,
     sessionWriteMinIntervalMs: options.sessionWriteMinIntervalMs ?? 1_000,
+    stillOwned: options.stillOwned,
   });
 
   /** Recomputes diamonds, gifts and gifters of a session from its ledger and writes them where they differ. */
