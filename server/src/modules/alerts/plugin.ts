@@ -18,6 +18,7 @@ import { alertCooldownModel, alertEventModel, alertPreferencesModel } from './mo
 import { createMonthTierSource } from './month-adapter';
 import { createQuietCheck } from './quiet';
 import { createAlertsService, type AlertsService } from './service';
+import { exclusiveWorker } from '../../coordination/index';
 
 export interface AlertsModule {
   service: AlertsService;
@@ -90,7 +91,9 @@ export const alertsPlugin = fp(
       },
     } satisfies AlertsModule);
 
-    app.workers.register('webhook-deliveries', () => {
+    // Each job runs on one instance at a time (elected through the coordination; another takes over when its runner
+    // dies). Deliveries stay in the database; an alert raised on another instance is picked up by the runner's poll.
+    app.workers.register('webhook-deliveries', exclusiveWorker(app, 'webhook-deliveries', () => {
       const dispatcher = createDispatcher();
       kick = () => void dispatcher.tick();
       dispatcher.start();
@@ -100,8 +103,8 @@ export const alertsPlugin = fp(
           await dispatcher.stop();
         },
       };
-    });
-    app.workers.register('alerts-quiet', () => {
+    }));
+    app.workers.register('alerts-quiet', exclusiveWorker(app, 'alerts-quiet', () => {
       let busy = false;
       const run = () => {
         if (busy) return;
@@ -114,13 +117,13 @@ export const alertsPlugin = fp(
       const first = setTimeout(run, 5_000);
       const timer = setInterval(run, opts.quietCheckMs ?? 3600_000);
       return { stop: () => (clearTimeout(first), clearInterval(timer)) };
-    });
-    app.workers.register('alerts-sweep', () => {
+    }));
+    app.workers.register('alerts-sweep', exclusiveWorker(app, 'alerts-sweep', () => {
       const timer = setInterval(() => {
         service.sweepUnfinished().catch((err) => log.error({ err }, 'alerts: sweep failed'));
       }, 30_000);
       return { stop: () => clearInterval(timer) };
-    });
+    }));
 
     app.creatorLifecycle.onDelete(async (tenantId, creatorId) => {
       await service.removeForCreator(tenantId, creatorId);
