@@ -114,7 +114,23 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
     await notifyAdmins(conn, { tenantId: doc.tenantId, type: 'live_suspended', title: `${handle}: LIVE suspended by TikTok`, body, creatorId: doc.creatorId });
   }
 
+  /**
+   * Roll-ups running in this instance, by session: the claim below admits this instance again (a retry after its
+   * own failure), so two of its callers at once (a listener's end and the sweep) would both pass it, and the second
+   * could add the totals again after the first settled their marker. The second waits for the first instead.
+   */
+  const rolling = new Map<string, Promise<boolean>>();
+
   async function rollUp(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<boolean> {
+    const key = String(sessionId);
+    const running = rolling.get(key);
+    if (running) return running.then(() => false, () => false);
+    const run = rollUpOnce(tenantId, sessionId).finally(() => rolling.delete(key));
+    rolling.set(key, run);
+    return run;
+  }
+
+  async function rollUpOnce(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<boolean> {
     const now = options.now();
     const claim = await sessions.updateOne(
       { _id: sessionId, tenantId, status: 'ended', totalsApplied: false, $or: [{ rollupBy: null }, { rollupBy: options.instanceId }, { rollupAt: { $lt: new Date(now - ROLLUP_CLAIM_MS) } }] },
