@@ -69,15 +69,16 @@ type LeaseCommands = Redis & {
   leaseRelease(key: string, token: string): Promise<number>;
 };
 
-function connect(url: string, name: string): Redis {
-  return new Redis(url, { connectionName: name, lazyConnect: false });
+function connect(url: string, name: string, autoPipelining = false): Redis {
+  return new Redis(url, { connectionName: name, lazyConnect: false, enableAutoPipelining: autoPipelining });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createRedisCoordination(options: RedisCoordinationOptions): Coordination {
   const p = options.prefix;
-  const cmd = connect(options.url, `liveroster:${options.instanceId}:cmd`) as LeaseCommands;
+  // Commands issued in one turn of the event loop (every agency's publish of a flush) go to Redis in one write.
+  const cmd = connect(options.url, `liveroster:${options.instanceId}:cmd`, true) as LeaseCommands;
   const sub = connect(options.url, `liveroster:${options.instanceId}:sub`);
   const blocking = connect(options.url, `liveroster:${options.instanceId}:xread`);
   cmd.defineCommand('leaseAcquire', { numberOfKeys: 2, lua: ACQUIRE });
@@ -181,14 +182,28 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Coor
     return undefined;
   }
 
+  const TRIM_EVERY_MS = 1_000;
+  const trimmedAt = new Map<string, number>();
+  // Forget feeds this instance no longer publishes to (the map would otherwise grow with every agency ever seen).
+  const trimSweep = setInterval(() => {
+    const cutoff = Date.now() - 60_000;
+    for (const [key, at] of trimmedAt) if (at < cutoff) trimmedAt.delete(key);
+  }, 60_000);
+  trimSweep.unref();
+
   const bus: RealtimeBus = {
     async publish(tenantId, events) {
       if (events.length === 0) return;
       const key = streamKey(tenantId);
       const pipe = cmd.pipeline();
       for (const e of events) pipe.xadd(key, 'MAXLEN', '~', options.feedMaxLength, '*', 'e', JSON.stringify(e));
-      pipe.xtrim(key, 'MINID', '~', String(Date.now() - options.feedMaxAgeMs));
-      pipe.pexpire(key, options.feedMaxAgeMs);
+      // Trimming by age and the idle expiry move with time, not with each publish: once a second per feed is enough.
+      const now = Date.now();
+      if ((trimmedAt.get(key) ?? 0) <= now - TRIM_EVERY_MS) {
+        trimmedAt.set(key, now);
+        pipe.xtrim(key, 'MINID', '~', String(now - options.feedMaxAgeMs));
+        pipe.pexpire(key, options.feedMaxAgeMs + TRIM_EVERY_MS);
+      }
       const results = await pipe.exec();
       const failed = results?.find(([err]) => err);
       if (failed) throw failed[0];
@@ -412,6 +427,7 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Coor
       for (const stop of [...running]) await stop().catch(() => undefined);
       await cmd.hdel(membersKey, options.instanceId).catch(() => undefined);
       closed = true;
+      clearInterval(trimSweep);
       wakeReader();
       blocking.disconnect();
       sub.disconnect();
