@@ -226,7 +226,12 @@ describe('three server processes on one database and one Redis', () => {
     await redis.restart();
     for (const c of creators) await live.rooms.sendGift(c.handle, { userId: '7004', giftId: '5879' });
     expected += 30;
-    await waitFor(() => creators.every((c) => diamondsOf(onC.events, c.id) === expected), 'tallies on C after the Redis restart', 60_000);
+    await waitFor(() => creators.every((c) => diamondsOf(onC.events, c.id) === expected), 'tallies on C after the Redis restart', 60_000).catch(async (err) => {
+      const state = await Promise.all(
+        creators.map(async (c) => ({ onC: diamondsOf(onC.events, c.id), persisted: (await sessionsOf(app, admin.agencyId, c.id))[0]?.diamonds, owner: await ownerOf(c), sockets: live.rooms.snapshot(c.handle)!.openSockets })),
+      );
+      throw new Error(`${(err as Error).message} (expected ${expected}): ${JSON.stringify(state)}; D logged: ${D.log().slice(-1500)}; C logged: ${C.log().slice(-1500)}`);
+    });
     await waitFor(async () => {
       await api(D.port, 'PATCH', `/api/v1/creators/${creators[1].id}`, { displayName: 'After Restart' });
       return (await api(C.port, 'GET', '/api/v1/creators')).text.includes('After Restart');

@@ -20,7 +20,7 @@ import { creatorModel } from '../creators/model';
 import { createCreatorTotals } from '../creators/totals';
 import { notifyAdmins } from '../notifications/service';
 import { announce, type LiveSessionEvents, type SessionSummary } from './events';
-import { liveCreatorGifterModel, liveGifterModel, type GifterDoc } from './models';
+import { liveCreatorGifterModel, liveGifterModel, sessionGiftersOf, type GifterDoc } from './models';
 import { liveSessionModel, type LiveSessionDoc } from './session-model';
 import type { LiveStreamPublisher } from './stream-log';
 
@@ -144,7 +144,7 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
     const token = `live:${sessionId}`;
     const contribution = sessionContribution(doc as never);
     await totals.addOnce(tenantId, doc.creatorId, token, contribution);
-    const sessionGifters = await gifters.find({ tenantId, sessionId }).lean<GifterDoc[]>();
+    const sessionGifters = await sessionGiftersOf(conn, tenantId, sessionId);
     if (sessionGifters.length) await addGiftersOnce(tenantId, doc.creatorId, token, sessionGifters);
     const done = await sessions.updateOne({ _id: sessionId, tenantId, totalsApplied: false }, { $set: { totalsApplied: true, rollupBy: null, rollupAt: null } });
     if (done.modifiedCount !== 1) return false;
