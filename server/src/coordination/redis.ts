@@ -305,7 +305,17 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Coor
   const leaseKey = (key: string) => `${p}lease:${key}`;
   const fenceKey = `${p}fence`;
   const membersKey = `${p}members`;
+  // After a reconnect (Redis restarted: every lease key is gone) nobody acquires for one lease TTL, so the holders
+  // re-set their keys on renewal first; otherwise another instance could take a room its listener still serves,
+  // and the fenced-out listener would drop what it heard but had not flushed.
+  let acquireHoldUntil = 0;
+  let cmdReadyOnce = false;
+  cmd.on('ready', () => {
+    if (cmdReadyOnce) acquireHoldUntil = Date.now() + options.leaseTtlMs;
+    cmdReadyOnce = true;
+  });
   async function acquireLease(redisKey: string, ttlMs: number): Promise<string | null> {
+    if (Date.now() < acquireHoldUntil) return null;
     const suffix = `${options.instanceId}:${++localCounter}`;
     return cmd.leaseAcquire(redisKey, fenceKey, suffix, ttlMs);
   }

@@ -247,5 +247,5 @@ describe('three server processes on one database and one Redis', () => {
     }
     await onC.close();
     await resumed.close();
-  }, 300_000);
+  }, 480_000); // four server processes start (tsx) and restart through a kill, a pause and a Redis restart on a loaded machine
 });
