@@ -3,7 +3,7 @@
  * only serves the API. A stream opened on C receives the tallies of rooms listened to on A and on B; a rename on
  * A is visible on C at once; A dies and its rooms are taken over within 30 s with exact totals; the stream client
  * reconnects to B with Last-Event-ID and misses nothing, nothing twice; Redis restarts mid-run and everything
- * resumes without restarting a server; C then starts listening and takes its share of the rooms. (A dies in process here: sockets dropped, nothing flushed or released;
+ * resumes without restarting a server; C then starts listening and takes its share of the rooms. (A dies in process here: sockets dropped, nothing flushed or released; scale-out-processes.test.ts runs the story with real processes and SIGKILL/SIGSTOP;
  * sigkill.test.ts kills a real process.)
  */
 import type { FastifyInstance } from 'fastify';
