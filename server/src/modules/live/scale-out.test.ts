@@ -139,7 +139,10 @@ describe('three instances on one database and one Redis', () => {
     const lastSeen = first.events[first.events.length - 1].id;
     for (const c of creators) await live.rooms.sendGift(c.handle, { userId: '7002', giftId: '5879' }); // 30 💎
     const second = await openStream(B, admin.token, lastSeen);
-    await waitFor(() => creators.every((c) => diamondsOf(second.events, c.id) === 29999 + 30), 'tallies after the takeover on B', 30_000);
+    await waitFor(() => creators.every((c) => diamondsOf(second.events, c.id) === 29999 + 30), 'tallies after the takeover on B', 30_000).catch(async (err) => {
+      const state = await Promise.all(creators.map(async (c) => ({ second: diamondsOf(second.events, c.id), persisted: (await sessionsOf(C, admin.agencyId, c.id))[0]?.diamonds, fence: (await sessionsOf(C, admin.agencyId, c.id))[0]?.fence, listener: b.listenerFor(c.id)?.state() })));
+      throw new Error(`${(err as Error).message}: ${JSON.stringify(state)} events=${second.events.length}`);
+    });
 
     // Redis restarts: the stream, invalidation and leases resume without a server restart.
     await redis.restart();
