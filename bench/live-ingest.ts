@@ -38,6 +38,8 @@ const SAME_THREAD = flag('same-thread');
 const TLS = flag('tls');
 const PERSIST = flag('persist');
 const CONNECT_CONCURRENCY = arg('connect-concurrency', 50);
+/** The writers' session fence (the bench holds its sessions the way a listener holding the creator's lease does). */
+const BENCH_LEASE = { key: 'bench', token: 'bench', fence: 1 };
 const CAPTURE_FRAMES = 4_000;
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -63,7 +65,7 @@ function freshWriter(roomId: string): SessionWriter {
     viewersFirstAt: null,
     lastEventAt: null,
   } as unknown as LiveSessionDoc;
-  return createWriter({ doc, gifters: [], settledStreaks: new Map() });
+  return createWriter({ doc, lease: BENCH_LEASE, gifters: [], settledStreaks: new Map() });
 }
 
 interface BenchSandbox {
@@ -278,7 +280,7 @@ async function startPersistence(writers: SessionWriter[]) {
   const publisher = createStreamPublisher(app.coordination.bus);
   const store = createSessionStore(app.db, { instanceId, now: Date.now, log: app.log, publisher });
   await liveSessionModel(app.db).insertMany(
-    writers.map((w) => ({ _id: w.sessionId, tenantId: w.tenantId, creatorId: w.creatorId, key: `listener:${w.roomId}`, source: 'listener', status: 'live', startedAt: new Date(w.tally.startedAt), roomId: w.roomId, listenerInstanceId: instanceId })),
+    writers.map((w) => ({ _id: w.sessionId, tenantId: w.tenantId, creatorId: w.creatorId, key: `listener:${w.roomId}`, source: 'listener', status: 'live', startedAt: new Date(w.tally.startedAt), roomId: w.roomId, listenerInstanceId: instanceId, fence: BENCH_LEASE.fence })),
   );
   const flushes: number[] = [];
   let failures = 0;

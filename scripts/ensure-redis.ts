@@ -3,14 +3,9 @@
  * or else a redis-server this script starts on a free port with nothing on disk (Debian's redis-server is
  * installed with apt when missing, as ensure-chromium.ts does for Chromium). Returns the URL and a stop function.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-
-function ping(host: string, port: number): boolean {
-  const res = spawnSync('redis-cli', ['-h', host, '-p', String(port), 'ping'], { encoding: 'utf8', timeout: 3_000 });
-  return res.status === 0 && res.stdout.trim() === 'PONG';
-}
+import { freePort, redisAnswers, startRedisServer } from '../server/src/coordination/testing';
 
 function redisServerPath(): string | undefined {
   return ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
@@ -29,25 +24,12 @@ function installRedis(log: (line: string) => void): string {
   return installed;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
 export async function ensureRedis(log: (line: string) => void = console.log): Promise<{ url: string; stop: () => void }> {
   if (process.env.LIVEROSTER_TEST_REDIS_URL) return { url: process.env.LIVEROSTER_TEST_REDIS_URL, stop: () => undefined };
-  if (existsSync('/usr/bin/redis-cli') && ping('127.0.0.1', 6379)) return { url: 'redis://127.0.0.1:6379', stop: () => undefined };
+  if (await redisAnswers('redis://127.0.0.1:6379')) return { url: 'redis://127.0.0.1:6379', stop: () => undefined };
   const server = installRedis(log);
   const port = await freePort();
-  const child = spawn(server, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  for (let i = 0; i < 100 && !ping('127.0.0.1', port); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!ping('127.0.0.1', port)) throw new Error('redis-server did not start');
+  const child = await startRedisServer(port, server);
   log(`redis: started redis-server on 127.0.0.1:${port} for the tests`);
   return { url: `redis://127.0.0.1:${port}`, stop: () => void child.kill('SIGTERM') };
 }

@@ -18,6 +18,7 @@ import { createSessionStore } from '../../server/src/modules/live/session-store'
 import { liveSessionModel, type LiveSessionDoc } from '../../server/src/modules/live/session-model';
 import { createStreamPublisher } from '../../server/src/modules/live/stream-log';
 import { createWriter } from '../../server/src/modules/live/writer';
+import { creatorLeaseKey } from '../../server/src/modules/live/leases';
 import { recordSessionForTests } from '../helpers/live/record-session';
 
 const repoRoot = resolve(__dirname, '..', '..');
@@ -43,7 +44,7 @@ describe('creator totals', () => {
   it('a roll-up that crashed after adding to the totals is completed by the sweep, never counted twice', async () => {
     const creatorId = await newCreator('totals_crash');
     const store = createSessionStore(app.db, { instanceId: 'totals-a', now: Date.now, log: app.log, publisher: createStreamPublisher(app.coordination.bus), sessionWriteMinIntervalMs: 0 });
-    const writer = createWriter((await store.openSession({ tenantId, creatorId, roomId: `crash-${Date.now()}`, startedAt: Date.now() - 30_000 }))!);
+    const writer = createWriter((await store.openSession({ tenantId, creatorId, roomId: `crash-${Date.now()}`, startedAt: Date.now() - 30_000, lease: (await app.coordination.ownership.acquire(creatorLeaseKey(creatorId)))! }))!);
     writer.apply(lion('c1'));
     writer.apply(lion('c2'));
     writer.end(Date.now());
@@ -70,7 +71,7 @@ describe('creator totals', () => {
     const creatorId = await newCreator('totals_live');
     await recordSessionForTests(app, tenantId, creatorId); // one finished session: a Lion
     const store = createSessionStore(app.db, { instanceId: 'totals-b', now: Date.now, log: app.log, publisher: createStreamPublisher(app.coordination.bus), sessionWriteMinIntervalMs: 0 });
-    const writer = createWriter((await store.openSession({ tenantId, creatorId, roomId: `running-${Date.now()}`, startedAt: Date.now() - 120_000 }))!);
+    const writer = createWriter((await store.openSession({ tenantId, creatorId, roomId: `running-${Date.now()}`, startedAt: Date.now() - 120_000, lease: (await app.coordination.ownership.acquire(creatorLeaseKey(creatorId)))! }))!);
     writer.apply(lion('r1'));
     writer.apply(lion('r2'));
     writer.requestSessionWrite();

@@ -5,22 +5,17 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/src/app';
-import { addManager, sessionFor, signupAgency, testConfig, type Session } from '../helpers/app';
+import { startInstances, type Instances } from '../helpers/instances';
+import { addManager, sessionFor, signupAgency, type Session } from '../helpers/app';
 
 let one: FastifyInstance;
 let two: FastifyInstance;
+let instances: Instances;
 beforeAll(async () => {
-  const config = testConfig({ DB_LABEL: 'sec_last_admin' });
-  one = await buildApp(config);
-  two = await buildApp(config);
-  await one.ready();
-  await two.ready();
+  instances = await startInstances('sec_last_admin');
+  [one, two] = instances.apps;
 });
-afterAll(async () => {
-  await one?.close();
-  await two?.close();
-});
+afterAll(async () => instances?.close());
 
 /** An agency with two admins: A's session on instance one, B's on instance two. */
 async function twoAdmins(): Promise<[Session, Session]> {

@@ -5,8 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/src/app';
-import { addManager, createTestApp, signupAgency, testConfig } from '../helpers/app';
+import { startInstances } from '../helpers/instances';
+import { addManager, createTestApp, signupAgency } from '../helpers/app';
 import { followStream, listen } from './helpers';
 
 /** Default re-check is 2 s; leave room for a loaded machine. */
@@ -71,14 +71,10 @@ describe('a stream opened before a change closes within seconds', () => {
 
 describe('across instances', () => {
   it('a stream held by one instance closes when the user is removed through another', async () => {
-    const { randomPrefix, SHARED_REDIS_URL } = await import('../../server/src/coordination/testing');
     // Two instances of one database coordinate through Redis.
-    const config = testConfig({ DB_LABEL: 'sec_stream_two', REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: randomPrefix('stream') });
-    const one = await buildApp(config);
-    const two = await buildApp(config);
+    const instances = await startInstances('sec_stream_two');
+    const [one, two] = instances.apps;
     try {
-      await one.ready();
-      await two.ready();
       const admin = await signupAgency(one);
       const manager = await addManager(one, admin);
       const stream = await followStream(await listen(two), manager.token);
@@ -87,8 +83,7 @@ describe('across instances', () => {
       expect((await admin.inject({ method: 'DELETE', url: `/api/v1/users/${manager.userId}` })).statusCode).toBe(204);
       expect(await stream.endedWithin(CLOSE_WITHIN_MS)).toBe(true);
     } finally {
-      await one.close();
-      await two.close();
+      await instances.close();
     }
   });
 });

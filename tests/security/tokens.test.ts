@@ -5,8 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addManager, createTestApp, sessionFor, signupAgency, testConfig, type Session } from '../helpers/app';
-import { buildApp } from '../../server/src/app';
+import { startInstances } from '../helpers/instances';
+import { addManager, createTestApp, sessionFor, signupAgency, type Session } from '../helpers/app';
 import { claimsOf, foreignAlgorithmToken, hsToken } from './helpers';
 
 let app: FastifyInstance;
@@ -119,14 +119,10 @@ describe('tokens issued before a change are refused from then on', () => {
 
 describe('POST /api/v1/auth/logout', () => {
   it('ends the current token only, here and on another instance of the same database', async () => {
-    const { randomPrefix, SHARED_REDIS_URL } = await import('../../server/src/coordination/testing');
-    // Two instances of one database coordinate through Redis.
-    const config = testConfig({ DB_LABEL: 'sec_logout', REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: randomPrefix('logout') });
-    const one = await buildApp(config);
-    const two = await buildApp(config);
+    // Instances of one database coordinate through Redis (the third starts after the sign-out).
+    const instances = await startInstances('sec_logout', 3);
+    const [one, two, three] = instances.apps;
     try {
-      await one.ready();
-      await two.ready();
       const admin = await signupAgency(one);
       const otherDevice = (await one.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: admin.email, password: 'correct horse battery' } })).json().token;
       // Both instances have the session cached before the sign-out.
@@ -143,19 +139,15 @@ describe('POST /api/v1/auth/logout', () => {
         there = await me(admin.token, two);
       }
       expect(there.statusCode).toBe(401);
-      // The deny-list is in the database: a freshly started instance refuses it too.
-      const three = await buildApp(config);
-      await three.ready();
+      // The deny-list is in the database: an instance that never saw the session refuses it too.
       expect((await me(admin.token, three)).statusCode).toBe(401);
-      await three.close();
       // Signing out one device leaves the other signed in.
       expect((await me(otherDevice, one)).statusCode).toBe(200);
       expect((await me(otherDevice, two)).statusCode).toBe(200);
       // A second logout with the dead token is a 401, not a crash.
       expect((await admin.inject({ method: 'POST', url: '/api/v1/auth/logout' })).statusCode).toBe(401);
     } finally {
-      await one.close();
-      await two.close();
+      await instances.close();
     }
   });
 });

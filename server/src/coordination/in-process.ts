@@ -100,14 +100,16 @@ export function createInProcessOwnership(options: { instanceId: string; ttlMs: n
     }
     return h;
   };
-  let counter = 0;
+  // Fencing tokens grow across restarts of the process too (a session document keeps the last one): floored by the clock.
+  let lastFence = 0;
   return {
     ttlMs: options.ttlMs,
     async acquire(key, ttlMs = options.ttlMs) {
       if (current(key)) return null;
-      const token = `${++counter}:${options.instanceId}`;
+      const fence = (lastFence = Math.max(lastFence + 1, now() * 1000));
+      const token = `${fence}:${options.instanceId}`;
       held.set(key, { token, expiresAt: now() + ttlMs });
-      return { key, token };
+      return { key, token, fence };
     },
     async renew(leases, ttlMs = options.ttlMs) {
       const lost: Lease[] = [];

@@ -4,7 +4,7 @@
  */
 import { createInProcessCoordination } from './in-process';
 import { createRedisCoordination } from './redis';
-import type { Coordination } from './types';
+import type { Coordination, RunningJob } from './types';
 
 export type { BusEvent, Coordination, Invalidation, Lease, NewBusEvent, Ownership, RealtimeBus, RunningJob, Scheduling } from './types';
 export { compareStreamIds, parseStreamId } from './stream-id';
@@ -15,6 +15,15 @@ export const FEED_MAX_LENGTH = 10_000;
 /** A dead instance's rooms are free this long after its last renewal (the issue's bound is 30 s, with renewal every third). */
 export const LEASE_TTL_MS = 20_000;
 export const JOB_LEASE_TTL_MS = 20_000;
+
+/**
+ * A background worker that runs on one instance at a time (`app.workers.register(name, exclusiveWorker(app, name,
+ * start))`): elected through `scheduling.exclusive`, taken over by another instance when its runner dies. The
+ * coordination is read when the worker starts (the registry starts workers once the app is built).
+ */
+export function exclusiveWorker(app: { coordination: Coordination }, job: string, start: () => Promise<RunningJob> | RunningJob): () => RunningJob {
+  return () => app.coordination.scheduling.exclusive(job, start);
+}
 
 export interface CoordinationOptions {
   redisUrl?: string;

@@ -7,8 +7,9 @@
  *   covers every agency it has subscribers for; a new agency interrupts it with `CLIENT UNBLOCK`.
  * - Invalidation: one pub/sub channel; after a reconnect (messages may have been lost) `onResync` handlers run.
  * - Ownership and scheduling: leases with `SET NX PX`, renewed and released by Lua compare-and-set, and a fencing
- *   token from `INCR` (made unique per process as well, because Redis here keeps nothing on disk and the counter
- *   restarts with it). Why not bullmq / redlock: bullmq schedules jobs *through* Redis (its queues would hold the
+ *   token from a counter floored by
+ *   Redis's clock (Redis here keeps nothing on disk: after a restart the tokens still grow), the token string made
+ *   unique per process as well. Why not bullmq / redlock: bullmq schedules jobs *through* Redis (its queues would hold the
  *   durable work that stays in the database); what we need is leader election for loops that already exist, which
  *   is one lease. Redlock is a multi-master algorithm for the same single-key lease; with one Redis it reduces to
  *   exactly this SET NX PX + compare-and-delete, and it offers no fencing token, which writes here need.
@@ -31,11 +32,16 @@ export interface RedisCoordinationOptions {
   log?: { warn: (obj: object, msg: string) => void };
 }
 
+// The fencing counter is floored by Redis's clock in microseconds: this Redis keeps nothing on disk, and after a
+// restart the counter must still exceed every token handed out before (stored on session documents). 2^53 µs is
+// year 2255, so the number stays exact in Lua's doubles and JavaScript's.
 const ACQUIRE = `
-local n = redis.call('INCR', KEYS[2])
-local token = n .. ':' .. ARGV[1]
-if redis.call('SET', KEYS[1], token, 'NX', 'PX', ARGV[2]) then return token end
-return false`;
+local t = redis.call('TIME')
+local floor = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local n = math.max((tonumber(redis.call('GET', KEYS[2])) or 0) + 1, floor)
+if not redis.call('SET', KEYS[1], string.format('%.0f', n) .. ':' .. ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+redis.call('SET', KEYS[2], string.format('%.0f', n))
+return string.format('%.0f', n) .. ':' .. ARGV[1]`;
 
 const RENEW = `
 local out = {}
@@ -63,15 +69,16 @@ type LeaseCommands = Redis & {
   leaseRelease(key: string, token: string): Promise<number>;
 };
 
-function connect(url: string, name: string): Redis {
-  return new Redis(url, { connectionName: name, lazyConnect: false });
+function connect(url: string, name: string, autoPipelining = false): Redis {
+  return new Redis(url, { connectionName: name, lazyConnect: false, enableAutoPipelining: autoPipelining });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createRedisCoordination(options: RedisCoordinationOptions): Coordination {
   const p = options.prefix;
-  const cmd = connect(options.url, `liveroster:${options.instanceId}:cmd`) as LeaseCommands;
+  // Commands issued in one turn of the event loop (every agency's publish of a flush) go to Redis in one write.
+  const cmd = connect(options.url, `liveroster:${options.instanceId}:cmd`, true) as LeaseCommands;
   const sub = connect(options.url, `liveroster:${options.instanceId}:sub`);
   const blocking = connect(options.url, `liveroster:${options.instanceId}:xread`);
   cmd.defineCommand('leaseAcquire', { numberOfKeys: 2, lua: ACQUIRE });
@@ -175,14 +182,28 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Coor
     return undefined;
   }
 
+  const TRIM_EVERY_MS = 1_000;
+  const trimmedAt = new Map<string, number>();
+  // Forget feeds this instance no longer publishes to (the map would otherwise grow with every agency ever seen).
+  const trimSweep = setInterval(() => {
+    const cutoff = Date.now() - 60_000;
+    for (const [key, at] of trimmedAt) if (at < cutoff) trimmedAt.delete(key);
+  }, 60_000);
+  trimSweep.unref();
+
   const bus: RealtimeBus = {
     async publish(tenantId, events) {
       if (events.length === 0) return;
       const key = streamKey(tenantId);
       const pipe = cmd.pipeline();
       for (const e of events) pipe.xadd(key, 'MAXLEN', '~', options.feedMaxLength, '*', 'e', JSON.stringify(e));
-      pipe.xtrim(key, 'MINID', '~', String(Date.now() - options.feedMaxAgeMs));
-      pipe.pexpire(key, options.feedMaxAgeMs);
+      // Trimming by age and the idle expiry move with time, not with each publish: once a second per feed is enough.
+      const now = Date.now();
+      if ((trimmedAt.get(key) ?? 0) <= now - TRIM_EVERY_MS) {
+        trimmedAt.set(key, now);
+        pipe.xtrim(key, 'MINID', '~', String(now - options.feedMaxAgeMs));
+        pipe.pexpire(key, options.feedMaxAgeMs + TRIM_EVERY_MS);
+      }
       const results = await pipe.exec();
       const failed = results?.find(([err]) => err);
       if (failed) throw failed[0];
@@ -284,7 +305,17 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Coor
   const leaseKey = (key: string) => `${p}lease:${key}`;
   const fenceKey = `${p}fence`;
   const membersKey = `${p}members`;
+  // After a reconnect (Redis restarted: every lease key is gone) nobody acquires for one lease TTL, so the holders
+  // re-set their keys on renewal first; otherwise another instance could take a room its listener still serves,
+  // and the fenced-out listener would drop what it heard but had not flushed.
+  let acquireHoldUntil = 0;
+  let cmdReadyOnce = false;
+  cmd.on('ready', () => {
+    if (cmdReadyOnce) acquireHoldUntil = Date.now() + options.leaseTtlMs;
+    cmdReadyOnce = true;
+  });
   async function acquireLease(redisKey: string, ttlMs: number): Promise<string | null> {
+    if (Date.now() < acquireHoldUntil) return null;
     const suffix = `${options.instanceId}:${++localCounter}`;
     return cmd.leaseAcquire(redisKey, fenceKey, suffix, ttlMs);
   }
@@ -298,7 +329,7 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Coor
     ttlMs: options.leaseTtlMs,
     async acquire(key, ttlMs = options.leaseTtlMs) {
       const token = await acquireLease(leaseKey(key), ttlMs);
-      return token ? { key, token } : null;
+      return token ? { key, token, fence: Number(token.slice(0, token.indexOf(':'))) } : null;
     },
     async renew(leases, ttlMs = options.leaseTtlMs) {
       const lost: Lease[] = [];
@@ -406,6 +437,7 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Coor
       for (const stop of [...running]) await stop().catch(() => undefined);
       await cmd.hdel(membersKey, options.instanceId).catch(() => undefined);
       closed = true;
+      clearInterval(trimSweep);
       wakeReader();
       blocking.disconnect();
       sub.disconnect();

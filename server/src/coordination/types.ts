@@ -38,10 +38,15 @@ export interface Invalidation {
   onResync(handler: () => void): () => void;
 }
 
-/** A held lease. `token` is unique per acquisition (the fencing token): a write carries it and is refused once another holder took over. */
+/**
+ * A held lease. `token` is unique per acquisition (compare-and-set renewals and releases carry it); `fence` is the
+ * fencing token: a number that grows with every acquisition of any key (also across a Redis restart: it is floored
+ * by the clock), stored on what the holder writes so a write from an older holder is refused by the database.
+ */
 export interface Lease {
   key: string;
   token: string;
+  fence: number;
 }
 
 export interface OwnershipSpread {

@@ -17,6 +17,7 @@ import type { Role } from '@shared/schemas/auth';
 import { revokedTokenModel, userModel } from '../modules/auth/model';
 import { createTenantVersions, type TenantVersions } from '../modules/auth/tenant-versions';
 import { AppError } from './errors';
+import { exclusiveWorker } from '../coordination/index';
 
 export interface AuthContext {
   userId: string;
@@ -171,7 +172,8 @@ export const authPlugin = fp<AuthPluginOptions>(
       if (!roles.includes(request.auth.role)) throw new AppError('FORBIDDEN', `Only ${roles.join(' or ')} users can do this.`);
     });
 
-    app.workers.register('auth-token-cleanup', () => {
+    // One instance deletes expired deny-list entries (elected through the coordination).
+    app.workers.register('auth-token-cleanup', exclusiveWorker(app, 'auth-token-cleanup', () => {
       const timer = setInterval(() => {
         revoked
           .deleteMany({ expiresAt: { $lt: new Date() } })
@@ -179,7 +181,7 @@ export const authPlugin = fp<AuthPluginOptions>(
       }, 60 * 60_000);
       timer.unref();
       return { stop: () => clearInterval(timer) };
-    });
+    }));
   },
   { name: 'auth', dependencies: ['db', 'coordination'] },
 );

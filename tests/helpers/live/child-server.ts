@@ -2,7 +2,8 @@
  * A real server process for the SIGKILL test: builds the app against MONGODB_URI and runs the listener manager
  * with TikTok LIVE from the explicit TIKTOK_LIVE_* variables (the test's sandbox; the CA from a file), as
  * production does. Prints "ready" when listening for work. LIVE_TEST_INSTANCE_ID and LIVE_TEST_LEASE_TTL_MS
- * name the instance and shorten the lease so the takeover does not take 45 s.
+ * name the instance and shorten the lease so the takeover does not take 45 s. LIVE_TEST_HTTP=1 also serves the
+ * API on a free port ("ready <instance> <port>"); LIVE_TEST_LISTENERS=0 runs no listeners (an API-only instance).
  *
  *   tsx tests/helpers/live/child-server.ts
  */
@@ -21,6 +22,11 @@ async function main(): Promise<void> {
   if (!settings) throw new Error('child-server needs explicit TIKTOK_LIVE_* settings');
   const app = await buildApp(config);
   await app.ready();
+  let port: number | null = null;
+  if (process.env.LIVE_TEST_HTTP === '1') {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    port = (app.server.address() as { port: number }).port;
+  }
   const manager = createLiveManager(
     app,
     fastManagerOptions(settings, {
@@ -29,8 +35,8 @@ async function main(): Promise<void> {
       leaseRenewMs: 500,
     }),
   );
-  manager.start();
-  process.stdout.write(`ready ${manager.instanceId}\n`);
+  if (process.env.LIVE_TEST_LISTENERS !== '0') manager.start();
+  process.stdout.write(`ready ${manager.instanceId}${port ? ` ${port}` : ''}\n`);
   const shutdown = async () => {
     await manager.stop();
     await app.close();

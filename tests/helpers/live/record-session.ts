@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Types } from 'mongoose';
 import type { LiveEvent } from '@shared/live';
+import { creatorLeaseKey } from '../../../server/src/modules/live/leases';
 import { createAggregator } from '../../../server/src/modules/live/aggregator';
 import { createSessionStore } from '../../../server/src/modules/live/session-store';
 import { createStreamPublisher } from '../../../server/src/modules/live/stream-log';
@@ -16,7 +17,9 @@ export async function recordSessionForTests(app: FastifyInstance, tenantId: Type
   const publisher = createStreamPublisher(app.coordination.bus);
   const store = createSessionStore(app.db, { instanceId: 'test-recorder', now: Date.now, log: app.log, publisher });
   const aggregator = createAggregator(store, publisher, { now: Date.now, flushIntervalMs: 1_000, publishIntervalMs: 0, streakTimeoutMs: 60_000, log: app.log });
-  const resume = await store.openSession({ tenantId, creatorId, roomId: `test-${randomBytes(6).toString('hex')}`, startedAt: now - 60_000 });
+  // The creator's lease, as a listener holds it: the session's fence.
+  const lease = (await app.coordination.ownership.acquire(creatorLeaseKey(creatorId)))!;
+  const resume = await store.openSession({ tenantId, creatorId, roomId: `test-${randomBytes(6).toString('hex')}`, startedAt: now - 60_000, lease });
   const writer = createWriter(resume!);
   aggregator.add(writer);
   const feed: LiveEvent[] = events ?? [
@@ -27,5 +30,6 @@ export async function recordSessionForTests(app: FastifyInstance, tenantId: Type
   await aggregator.flush();
   await aggregator.end(writer, now, 'stream_end');
   await aggregator.stop(false);
+  await app.coordination.ownership.release(lease);
   return String(writer.sessionId);
 }

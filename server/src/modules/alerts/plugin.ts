@@ -19,6 +19,7 @@ import { alertCooldownModel, alertEventModel, alertPreferencesModel } from './mo
 import { createQuietCheck } from './quiet';
 import { createTierMonthSource } from './tier-month';
 import { createAlertsService, type AlertsService } from './service';
+import { exclusiveWorker } from '../../coordination/index';
 
 export interface AlertsModule {
   service: AlertsService;
@@ -92,7 +93,9 @@ export const alertsPlugin = fp(
       },
     } satisfies AlertsModule);
 
-    app.workers.register('webhook-deliveries', () => {
+    // Each job runs on one instance at a time (elected through the coordination; another takes over when its runner
+    // dies). Deliveries stay in the database; an alert raised on another instance is picked up by the runner's poll.
+    app.workers.register('webhook-deliveries', exclusiveWorker(app, 'webhook-deliveries', () => {
       const dispatcher = createDispatcher();
       kick = () => void dispatcher.tick();
       dispatcher.start();
@@ -102,8 +105,8 @@ export const alertsPlugin = fp(
           await dispatcher.stop();
         },
       };
-    });
-    app.workers.register('alerts-quiet', () => {
+    }));
+    app.workers.register('alerts-quiet', exclusiveWorker(app, 'alerts-quiet', () => {
       let busy = false;
       const run = () => {
         if (busy) return;
@@ -116,8 +119,8 @@ export const alertsPlugin = fp(
       const first = setTimeout(run, 5_000);
       const timer = setInterval(run, opts.quietCheckMs ?? 3600_000);
       return { stop: () => (clearTimeout(first), clearInterval(timer)) };
-    });
-    app.workers.register('alerts-tier-recheck', () => {
+    }));
+    app.workers.register('alerts-tier-recheck', exclusiveWorker(app, 'alerts-tier-recheck', () => {
       let busy = false;
       const timer = setInterval(() => {
         if (busy) return;
@@ -128,13 +131,13 @@ export const alertsPlugin = fp(
           .finally(() => (busy = false));
       }, 60_000);
       return { stop: () => clearInterval(timer) };
-    });
-    app.workers.register('alerts-sweep', () => {
+    }));
+    app.workers.register('alerts-sweep', exclusiveWorker(app, 'alerts-sweep', () => {
       const timer = setInterval(() => {
         service.sweepUnfinished().catch((err) => log.error({ err }, 'alerts: sweep failed'));
       }, 30_000);
       return { stop: () => clearInterval(timer) };
-    });
+    }));
 
     app.creatorLifecycle.onDelete(async (tenantId, creatorId) => {
       await service.removeForCreator(tenantId, creatorId);

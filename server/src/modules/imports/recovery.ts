@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { Types, type Connection } from 'mongoose';
 import { createTotalsLedger } from './ledger';
 import { importBatchModel, importModel } from './model';
+import { exclusiveWorker } from '../../coordination/index';
 
 export const IMPORT_HEARTBEAT_MS = 10_000;
 export const IMPORT_STALE_AFTER_MS = 45_000;
@@ -39,7 +40,8 @@ export async function recoverCrashedImports(conn: Connection, staleAfterMs = IMP
 }
 
 export function registerImportRecovery(app: FastifyInstance, everyMs = IMPORT_RECOVERY_EVERY_MS, staleAfterMs = IMPORT_STALE_AFTER_MS): void {
-  app.workers.register('imports-recovery', () => {
+  // One instance runs it (elected through the coordination; another takes over when it dies).
+  app.workers.register('imports-recovery', exclusiveWorker(app, 'imports-recovery', () => {
     let busy = false;
     const timer = setInterval(() => {
       if (busy) return;
@@ -49,5 +51,5 @@ export function registerImportRecovery(app: FastifyInstance, everyMs = IMPORT_RE
         .finally(() => (busy = false));
     }, everyMs);
     return { stop: () => clearInterval(timer) };
-  });
+  }));
 }

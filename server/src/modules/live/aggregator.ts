@@ -32,8 +32,8 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
     await store.flush(list);
     failures = 0;
     for (const w of list) {
-      // A fenced writer leaves once what it held is in the ledger (the next flushes acknowledge it).
-      if (w.fenced && !w.hasPending()) {
+      // A fenced writer leaves: it writes nothing more.
+      if (w.fenced) {
         writers.delete(String(w.sessionId));
         options.onFenced?.(w);
       }
@@ -106,7 +106,7 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
       writers.delete(String(writer.sessionId));
       if (writer.fenced) return;
       await publishTallies([writer], true);
-      await store.endSession({ tenantId: writer.tenantId, sessionId: writer.sessionId, endedAt: writer.tally.endedAt ?? at, reason });
+      await store.endSession({ tenantId: writer.tenantId, sessionId: writer.sessionId, endedAt: writer.tally.endedAt ?? at, reason, fence: writer.lease.fence });
     },
 
     /** Stops tracking a writer without ending its session (lease lost, shutdown): a final flush first. */

@@ -20,9 +20,12 @@ export function isDuplicateKeyError(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
 
+/** The ownership key of a creator's room (listeners and the sweeper take the same one). */
+export const creatorLeaseKey = (creatorId: Types.ObjectId | string) => `creator:${creatorId}`;
+
 export function createLeases(ownership: Ownership, options: LeaseOptions) {
   const held = new Map<string, { ref: LeaseRef; lease: Lease }>();
-  const keyOf = (creatorId: Types.ObjectId | string) => `creator:${creatorId}`;
+  const keyOf = creatorLeaseKey;
   /** How many rooms this instance may hold while others have room (recomputed at each renewal). */
   let cap = Number.POSITIVE_INFINITY;
   let spread = { instances: 1, held: 0 };
@@ -30,8 +33,8 @@ export function createLeases(ownership: Ownership, options: LeaseOptions) {
   return {
     held: () => [...held.values()].map((h) => h.ref),
     holds: (creatorId: Types.ObjectId | string) => held.has(String(creatorId)),
-    /** The fencing token of the lease held for this creator. */
-    tokenOf: (creatorId: Types.ObjectId | string) => held.get(String(creatorId))?.lease.token,
+    /** The lease held for this creator (its fence goes on the session document the listener writes). */
+    leaseOf: (creatorId: Types.ObjectId | string) => held.get(String(creatorId))?.lease,
     /** True when another room would take this instance over its fair share. */
     full: () => held.size >= cap,
 
@@ -72,9 +75,9 @@ export function createLeases(ownership: Ownership, options: LeaseOptions) {
       return held.size > share ? [...held.values()].slice(share).map((e) => e.ref) : [];
     },
 
-    /** For each (creator, token a session was taken with): whether no other holder took the creator's lease since. */
-    async notTakenOver(items: { creatorId: Types.ObjectId; token: string }[]): Promise<boolean[]> {
-      return ownership.notTakenOver(items.map((i) => ({ key: keyOf(i.creatorId), token: i.token })));
+    /** For each lease a session was taken with: whether no other holder took the creator's lease since. */
+    async notTakenOver(list: Lease[]): Promise<boolean[]> {
+      return ownership.notTakenOver(list);
     },
 
     /** Gives the lease up (stream ended, tracking stopped, shutdown, handed over): another instance may take it at once. */

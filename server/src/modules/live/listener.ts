@@ -20,6 +20,7 @@ import type { Types } from 'mongoose';
 import { LIVE_EVENT_NAMES, toLiveEvent, type LiveEvent } from '@shared/live';
 import { createLiveConnection, type LiveConnectionSettings } from './connector';
 import type { Aggregator } from './aggregator';
+import type { Lease } from '../../coordination/index';
 import type { SessionStore } from './session-store';
 import type { SignGate } from './sign-gate';
 import { createWriter, type SessionWriter } from './writer';
@@ -36,6 +37,8 @@ export interface ListenerDeps {
   connectionOptions?: TikTokLiveConstructorConnectionOptions;
   aggregator: Aggregator;
   store: SessionStore;
+  /** The creator's lease this listener holds (taken before it was created): the session's fence. */
+  lease: Lease;
   now: () => number;
   random: () => number;
   log: FastifyBaseLogger;
@@ -106,7 +109,7 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
   }
 
   async function openSessionFor(roomId: string): Promise<boolean> {
-    const resume = await deps.store.openSession({ tenantId: target.tenantId, creatorId: target.creatorId, roomId, startedAt: roomStartedAt() });
+    const resume = await deps.store.openSession({ tenantId: target.tenantId, creatorId: target.creatorId, roomId, startedAt: roomStartedAt(), lease: deps.lease });
     if (!resume) return false;
     writer = createWriter(resume);
     deps.aggregator.add(writer);

@@ -19,6 +19,7 @@ import { createSignGate } from './sign-gate';
 import { createSessionSweeper } from './sweeper';
 import { createStreamPublisher } from './stream-log';
 import { publisherWithAlerts, type LiveAlertSink } from './alert-sink';
+import type { RunningJob } from '../../coordination/index';
 
 export interface LiveManagerOptions {
   instanceId: string;
@@ -116,6 +117,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     events: options.events,
     sessionWritesPerFlush: options.sessionWritesPerFlush,
     sessionWriteMinIntervalMs: options.sessionWriteMinIntervalMs,
+    stillOwned: (writers) => leases.notTakenOver(writers.map((w) => w.lease)),
   });
   const leases = createLeases(app.coordination.ownership, { ttlMs: options.leaseTtlMs });
   const listeners = new Map<string, Listener>();
@@ -192,6 +194,8 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     claim: (c) => leases.acquire({ tenantId: c.tenantId, creatorId: c.creatorId }),
     async check(c) {
       if (!options.settings) throw new Error('LIVE connection settings are missing (app.runtime.liveConnection)');
+      const lease = leases.leaseOf(c.creatorId);
+      if (!lease) throw new Error(`the lease of creator ${c.key} is not held (claimed by the scheduler before the check)`);
       // The scheduler starts no second check of a creator while this one (and its `after`) runs.
       if (options.unsignedLiveCheck && !(await isLiveWithoutSignature(c.handle, options.settings))) return 'offline';
       const listener = createListener(
@@ -201,6 +205,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
           connectionOptions: options.connectionOptions,
           aggregator,
           store,
+          lease,
           now: options.now,
           random: options.random,
           log,
@@ -251,7 +256,9 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     return probe.fetchIsLive();
   }
 
-  function every(ms: number, job: () => Promise<unknown>, what: string): void {
+  let sweepJob: RunningJob | null = null;
+
+  function every(ms: number, job: () => Promise<unknown>, what: string): NodeJS.Timeout {
     let busy = false;
     const timer = setInterval(() => {
       if (busy) return;
@@ -264,6 +271,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
         .finally(() => (busy = false));
     }, ms);
     timers.push(timer);
+    return timer;
   }
 
   const manager = {
@@ -317,7 +325,12 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
         },
         'lease renewal',
       );
-      every(options.rollupSweepMs, () => sweeper.sweep(), 'session sweep');
+      // One sweeper at a time across instances (elected through the coordination; another takes over when its
+      // runner dies): each sweep scans the live sessions, so N instances sweeping would scan N times.
+      sweepJob = app.coordination.scheduling.exclusive('live-sweeper', () => {
+        const timer = every(options.rollupSweepMs, () => sweeper.sweep(), 'session sweep');
+        return { stop: () => clearInterval(timer) };
+      });
     },
 
     /** Graceful stop: every session is flushed and left open, every lease released (another instance continues at once). */
@@ -326,6 +339,8 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
       if (runningManagers.get(app) === manager) runningManagers.delete(app);
       scheduler.stop();
       timers.splice(0).forEach(clearInterval);
+      await sweepJob?.stop();
+      sweepJob = null;
       await Promise.all([...listeners.values()].map((l) => l.stop({ end: false, reason: 'shutdown' }).catch(() => undefined)));
       await aggregator.stop();
       await Promise.all([...releases]);
@@ -339,6 +354,8 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
       if (runningManagers.get(app) === manager) runningManagers.delete(app);
       scheduler.stop();
       timers.splice(0).forEach(clearInterval);
+      await sweepJob?.stop();
+      sweepJob = null;
       for (const l of listeners.values()) {
         l.crash();
         leases.forget(l.target);

@@ -83,6 +83,11 @@ sessionGifterSchema.index({ tenantId: 1, sessionId: 1, diamonds: -1 });
 sessionGifterSchema.index({ tenantId: 1, creatorId: 1 });
 export const liveGifterModel = (conn: Connection) => modelOn(conn, 'LiveGifter', sessionGifterSchema);
 
+/** The gifters of one session (the one lookup the session's resume, reconciliation and roll-up share). */
+export function sessionGiftersOf(conn: Connection, tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<GifterDoc[]> {
+  return liveGifterModel(conn).find({ tenantId, sessionId }).lean<GifterDoc[]>().exec();
+}
+
 const creatorGifterSchema = new Schema<GifterDoc>({ ...gifterFields, sessions: { type: Number, default: 0 } }, { versionKey: false });
 creatorGifterSchema.plugin(tenantScopePlugin);
 creatorGifterSchema.index({ tenantId: 1, creatorId: 1, diamonds: -1 });

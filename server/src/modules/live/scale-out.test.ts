@@ -3,7 +3,7 @@
  * only serves the API. A stream opened on C receives the tallies of rooms listened to on A and on B; a rename on
  * A is visible on C at once; A dies and its rooms are taken over within 30 s with exact totals; the stream client
  * reconnects to B with Last-Event-ID and misses nothing, nothing twice; Redis restarts mid-run and everything
- * resumes without restarting a server; C then starts listening and takes its share of the rooms. (A dies in process here: sockets dropped, nothing flushed or released;
+ * resumes without restarting a server; C then starts listening and takes its share of the rooms. (A dies in process here: sockets dropped, nothing flushed or released; scale-out-processes.test.ts runs the story with real processes and SIGKILL/SIGSTOP;
  * sigkill.test.ts kills a real process.)
  */
 import type { FastifyInstance } from 'fastify';
@@ -139,7 +139,10 @@ describe('three instances on one database and one Redis', () => {
     const lastSeen = first.events[first.events.length - 1].id;
     for (const c of creators) await live.rooms.sendGift(c.handle, { userId: '7002', giftId: '5879' }); // 30 💎
     const second = await openStream(B, admin.token, lastSeen);
-    await waitFor(() => creators.every((c) => diamondsOf(second.events, c.id) === 29999 + 30), 'tallies after the takeover on B', 30_000);
+    await waitFor(() => creators.every((c) => diamondsOf(second.events, c.id) === 29999 + 30), 'tallies after the takeover on B', 30_000).catch(async (err) => {
+      const state = await Promise.all(creators.map(async (c) => ({ second: diamondsOf(second.events, c.id), persisted: (await sessionsOf(C, admin.agencyId, c.id))[0]?.diamonds, fence: (await sessionsOf(C, admin.agencyId, c.id))[0]?.fence, listener: b.listenerFor(c.id)?.state() })));
+      throw new Error(`${(err as Error).message}: ${JSON.stringify(state)} events=${second.events.length}`);
+    });
 
     // Redis restarts: the stream, invalidation and leases resume without a server restart.
     await redis.restart();

@@ -19,7 +19,7 @@ import { addSystemActivity } from '../activities/service';
 import { creatorModel } from '../creators/model';
 import { createCreatorTotals } from '../creators/totals';
 import { announce, type LiveSessionEvents, type SessionSummary } from './events';
-import { liveCreatorGifterModel, liveGifterModel, type GifterDoc } from './models';
+import { liveCreatorGifterModel, liveGifterModel, sessionGiftersOf, type GifterDoc } from './models';
 import { liveSessionModel, type LiveSessionDoc } from './session-model';
 import type { LiveStreamPublisher } from './stream-log';
 
@@ -115,7 +115,23 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
     await addSystemActivity(conn, { tenantId: doc.tenantId, creatorId: doc.creatorId, type: 'account_health', body, data: { event: 'live_suspended', sessionId: String(doc._id), roomId: doc.roomId ?? null, endedAt: new Date(endedAt).toISOString() } });
   }
 
+  /**
+   * Roll-ups running in this instance, by session: the claim below admits this instance again (a retry after its
+   * own failure), so two of its callers at once (a listener's end and the sweep) would both pass it, and the second
+   * could add the totals again after the first settled their marker. The second waits for the first instead.
+   */
+  const rolling = new Map<string, Promise<boolean>>();
+
   async function rollUp(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<boolean> {
+    const key = String(sessionId);
+    const running = rolling.get(key);
+    if (running) return running.then(() => false, () => false);
+    const run = rollUpOnce(tenantId, sessionId).finally(() => rolling.delete(key));
+    rolling.set(key, run);
+    return run;
+  }
+
+  async function rollUpOnce(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<boolean> {
     const now = options.now();
     const claim = await sessions.updateOne(
       { _id: sessionId, tenantId, status: 'ended', totalsApplied: false, $or: [{ rollupBy: null }, { rollupBy: options.instanceId }, { rollupAt: { $lt: new Date(now - ROLLUP_CLAIM_MS) } }] },
@@ -129,7 +145,7 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
     const token = `live:${sessionId}`;
     const contribution = sessionContribution(doc as never);
     await totals.addOnce(tenantId, doc.creatorId, token, contribution);
-    const sessionGifters = await gifters.find({ tenantId, sessionId }).lean<GifterDoc[]>();
+    const sessionGifters = await sessionGiftersOf(conn, tenantId, sessionId);
     if (sessionGifters.length) await addGiftersOnce(tenantId, doc.creatorId, token, sessionGifters);
     const done = await sessions.updateOne({ _id: sessionId, tenantId, totalsApplied: false }, { $set: { totalsApplied: true, rollupBy: null, rollupAt: null } });
     if (done.modifiedCount !== 1) return false;
@@ -190,8 +206,11 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
      * Ends a session (idempotent): recomputes it from its ledger, fixes end time, duration, average viewers and
      * why it ended (status live → ended, once), then rolls it up.
      */
-    async endSession(input: { tenantId: Types.ObjectId; sessionId: Types.ObjectId; endedAt: number; reason: string }): Promise<void> {
+    async endSession(input: { tenantId: Types.ObjectId; sessionId: Types.ObjectId; endedAt: number; reason: string; fence?: number }): Promise<void> {
       const { tenantId, sessionId } = input;
+      // A listener ends its session only while it still holds it: a newer fence means another one took it over.
+      const fenced = input.fence === undefined ? {} : { fence: input.fence };
+      if (input.fence !== undefined && !(await sessions.exists({ _id: sessionId, tenantId, ...fenced }))) return;
       const ledgerTotals = await options.reconcileFromLedger(tenantId, sessionId);
       const doc = await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>();
       if (!doc) return;
@@ -199,7 +218,7 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
         const endedAt = Math.max(input.endedAt, doc.startedAt.getTime());
         const top = await gifters.find({ tenantId, sessionId }).sort({ diamonds: -1 }).limit(5).lean<GifterDoc[]>();
         const ended = await sessions.updateOne(
-          { _id: sessionId, tenantId, status: 'live' },
+          { _id: sessionId, tenantId, status: 'live', ...fenced },
           {
             $set: {
               ...ledgerTotals,

@@ -4,10 +4,14 @@
  *      unordered insert; a duplicate `_id` is a gift a previous writer already counted — a replay — and is taken
  *      back out of the tally) and new members into `live_members` (duplicates are viewers already counted). Both
  *      are plain batched inserts, cheap even on FerretDB/SQLite, so every gift is persisted within a tick;
- *   2. running totals: one `$inc`/`$max`/`$set` update per session, fenced on `listenerInstanceId` (a writer that
- *      lost its lease is refused and stops). Updates cost far more than inserts on FerretDB/SQLite (each one
+ *   2. running totals: one `$inc`/`$max`/`$set` update per session, conditional on the session's `fence` (the
+ *      fencing token of the lease the writer took it with) and on it being live: a writer fenced out is refused
+ *      and stops. Updates cost far more than inserts on FerretDB/SQLite (each one
  *      scans), so at most `sessionWritesPerFlush` sessions are written per tick, least recently written first,
  *      each at most every `sessionWriteMinIntervalMs` unless it is ending.
+ * Before phase 1, the writers' leases are checked against the ownership (one Redis MGET, or memory): a writer
+ * whose lease another instance took (it was paused past its TTL) writes nothing, not even to the ledger. The
+ * database fence in phase 2 (and at the end, session-end.ts) refuses what slips between that check and the write.
  * The ledger is the source of truth for diamonds, gifts and gifters: whatever phase 2 had not written yet when
  * a process died is recomputed from the ledger when the session is resumed and when it ends (session-store.ts).
  */
@@ -40,6 +44,11 @@ export interface SessionFlushOptions {
   log: FastifyBaseLogger;
   sessionWritesPerFlush: number;
   sessionWriteMinIntervalMs: number;
+  /**
+   * For each writer: whether its lease is still not taken over (coordination `notTakenOver`). Throws when the
+   * coordination is unreachable; the flush then relies on the database fence alone.
+   */
+  stillOwned?: (writers: SessionWriter[]) => Promise<boolean[]>;
 }
 
 /** A writer's gifts and members taken for one flush, synchronously, before the first await. */
@@ -95,7 +104,7 @@ export function createSessionFlush(conn: Connection, options: SessionFlushOption
     if (batch.length === 0) return;
     const patches = batch.map((w) => ({ w, patch: w.sessionPatch(now) }));
     const ops = patches.map(({ w, patch }) => ({
-      updateOne: { filter: { _id: w.sessionId, tenantId: w.tenantId, listenerInstanceId: options.instanceId }, update: { $inc: patch.inc, $max: patch.max, $set: patch.set } },
+      updateOne: { filter: { _id: w.sessionId, tenantId: w.tenantId, fence: w.lease.fence, status: 'live' }, update: { $inc: patch.inc, $max: patch.max, $set: patch.set } },
     }));
     let result;
     try {
@@ -106,8 +115,8 @@ export function createSessionFlush(conn: Connection, options: SessionFlushOption
     }
     for (const { w, patch } of patches) w.patchWritten(patch, now);
     if (result.matchedCount < batch.length) {
-      const ours = await sessions.collection.find({ _id: { $in: batch.map((w) => w.sessionId) }, listenerInstanceId: options.instanceId }, { projection: { _id: 1 } }).toArray();
-      const kept = new Set(ours.map((d) => String(d._id)));
+      const current = await sessions.collection.find({ _id: { $in: batch.map((w) => w.sessionId) } }, { projection: { _id: 1, fence: 1, status: 1 } }).toArray();
+      const kept = new Set(current.filter((d) => d.status === 'live' && d.fence === batch.find((w) => String(w.sessionId) === String(d._id))?.lease.fence).map((d) => String(d._id)));
       for (const w of batch) {
         if (!kept.has(String(w.sessionId))) {
           w.fence();
@@ -117,11 +126,30 @@ export function createSessionFlush(conn: Connection, options: SessionFlushOption
     }
   }
 
+  /** Fences out, before anything is written, the writers whose lease another instance holds now. */
+  async function checkLeases(writers: SessionWriter[]): Promise<void> {
+    const active = writers.filter((w) => !w.fenced);
+    if (!options.stillOwned || active.length === 0) return;
+    let owned: boolean[];
+    try {
+      owned = await options.stillOwned(active);
+    } catch (err) {
+      options.log.warn({ err }, 'live: lease check unavailable; the session fence alone guards this flush');
+      return;
+    }
+    owned.forEach((ok, i) => {
+      if (ok) return;
+      active[i].fence();
+      options.log.warn({ sessionId: String(active[i].sessionId) }, 'live: lease taken over by another instance; this writer stops before writing');
+    });
+  }
+
   /**
    * One flush: acknowledges every writer's new gifts and members, then writes the running totals of the sessions
    * due. Throws on a database error; nothing is lost (phase 1 gives its changes back, phase 2 keeps its totals).
    */
   return async function flush(writers: SessionWriter[]): Promise<void> {
+    await checkLeases(writers);
     const batch: Taken[] = writers.filter((w) => w.hasPending()).map((w) => ({ w, changes: w.takePending() }));
     if (batch.length) {
       try {

@@ -59,8 +59,13 @@ export interface LiveSessionDoc {
   lastEventAt: Date | null;
   /** Top gifters as of the latest flush (so `/live/now` is one query). */
   topGifters: SessionTopGifter[];
-  /** The server instance writing this session; flushes from any other instance are refused (fencing). */
+  /** The server instance writing this session (for operators; the fence below is what refuses other writers). */
   listenerInstanceId?: string | null;
+  /**
+   * The fencing token (coordination `Lease.fence`) of the listener that owns this session: a takeover raises it,
+   * and every write of a listener (running totals, end) is conditional on it, so an older writer writes nothing.
+   */
+  fence?: number | null;
   /** Why the session ended: `stream_end`, `suspended`, `offline`, `room_changed`, `tracking_stopped`, `unobserved`, … */
   endReason?: string | null;
   /** When a listener last wrote this session (its end when nobody saw it end: session-end.ts `lastSeenAt`). */
@@ -117,6 +122,7 @@ const liveSessionSchema = new Schema<LiveSessionDoc>(
     lastEventAt: { type: Date, default: null },
     topGifters: { type: [topGifterSchema], default: [] },
     listenerInstanceId: { type: String, default: null },
+    fence: { type: Number, default: null },
     endReason: { type: String, default: null },
     lastFlushAt: { type: Date, default: null },
     rollupBy: { type: String, default: null },

@@ -15,6 +15,7 @@ import type { SessionEnder } from './session-end';
 import { liveSessionModel, listenerSessionKey, type LiveSessionDoc } from './session-model';
 import type { ResumeState } from './writer';
 import type { GifterTotal } from '@shared/live';
+import type { Lease } from '../../coordination/index';
 
 export interface SessionOpenOptions {
   instanceId: string;
@@ -30,6 +31,16 @@ export interface OpenSessionInput {
   creatorId: Types.ObjectId;
   roomId: string;
   startedAt: number;
+  /** The creator's lease the caller holds: its fence goes on the session, and every write of the writer carries it. */
+  lease: Lease;
+}
+
+/** The session is held by a newer lease than the caller's: the caller must not write it. */
+export class SessionFencedError extends Error {
+  constructor(key: string, fence: number, current: number | null) {
+    super(`session ${key} is fenced by a newer lease (${current}) than ours (${fence})`);
+    this.name = 'SessionFencedError';
+  }
 }
 
 export function createSessionOpener(conn: Connection, options: SessionOpenOptions) {
@@ -58,24 +69,38 @@ export function createSessionOpener(conn: Connection, options: SessionOpenOption
     liveSessionsOf,
     endOlderSessions,
 
-    /** Returns null when the room's session has already ended. */
+    /**
+     * Returns null when the room's session has already ended. The takeover raises the session's fence to the
+     * lease's (conditional: a fence already higher means a newer holder took the session, and this one is refused
+     * with SessionFencedError rather than fencing the newer one out).
+     */
     async openSession(input: OpenSessionInput): Promise<ResumeState | null> {
       const key = listenerSessionKey(input.roomId);
+      const fence = input.lease.fence;
+      const olderFence = { $or: [{ fence: null }, { fence: { $exists: false } }, { fence: { $lt: fence } }] };
+      const takeOver = { $set: { listenerInstanceId: options.instanceId, fence } };
       let doc: LiveSessionDoc | null;
       try {
         doc = await sessions
           .findOneAndUpdate(
-            { tenantId: input.tenantId, key },
+            { tenantId: input.tenantId, key, ...olderFence },
             {
               $setOnInsert: { creatorId: input.creatorId, source: 'listener', status: 'live', startedAt: new Date(input.startedAt), roomId: input.roomId },
-              $set: { listenerInstanceId: options.instanceId },
+              ...takeOver,
             },
             { upsert: true, returnDocument: 'after' },
           )
           .lean<LiveSessionDoc>();
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;
-        doc = await sessions.findOneAndUpdate({ tenantId: input.tenantId, key }, { $set: { listenerInstanceId: options.instanceId } }, { returnDocument: 'after' }).lean<LiveSessionDoc>();
+        // The session exists with a fence as high as ours (or another opener inserted it first): ours only if lower.
+        doc = await sessions.findOneAndUpdate({ tenantId: input.tenantId, key, ...olderFence }, takeOver, { returnDocument: 'after' }).lean<LiveSessionDoc>();
+        if (!doc) {
+          const current = await sessions.findOne({ tenantId: input.tenantId, key }, { fence: 1, status: 1 }).lean<LiveSessionDoc>();
+          if (current?.status === 'ended') return null;
+          if (current?.fence !== fence) throw new SessionFencedError(key, fence, current?.fence ?? null);
+          doc = await sessions.findOne({ tenantId: input.tenantId, key }).lean<LiveSessionDoc>();
+        }
       }
       if (!doc) throw new Error(`session ${key} could not be opened`);
       if (doc.status === 'ended') return null;
@@ -98,7 +123,7 @@ export function createSessionOpener(conn: Connection, options: SessionOpenOption
         startedAt: doc.startedAt,
         isNew,
       });
-      return { doc, gifters: await options.loadGifters(input.tenantId, doc._id), settledStreaks };
+      return { doc, lease: input.lease, gifters: await options.loadGifters(input.tenantId, doc._id), settledStreaks };
     },
   };
 }

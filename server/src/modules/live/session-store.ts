@@ -11,9 +11,10 @@ import type { LiveSessionEvents } from './events';
 import { createSessionEnder } from './session-end';
 import { createSessionFlush } from './session-flush';
 import { createSessionOpener } from './session-open';
-import { liveGiftEventModel, liveGifterModel, type GifterDoc, type LiveGiftEventDoc } from './models';
+import { liveGiftEventModel, liveGifterModel, sessionGiftersOf, type LiveGiftEventDoc } from './models';
 import { liveSessionModel } from './session-model';
 import type { LiveStreamPublisher } from './stream-log';
+import type { SessionWriter } from './writer';
 
 export interface SessionStoreOptions {
   instanceId: string;
@@ -28,6 +29,8 @@ export interface SessionStoreOptions {
   sessionWritesPerFlush?: number;
   /** A session document is written at most this often unless it is ending. Default 1000 ms. */
   sessionWriteMinIntervalMs?: number;
+  /** The lease check before each flush writes anything (session-flush.ts); the manager passes its ownership's. */
+  stillOwned?: (writers: SessionWriter[]) => Promise<boolean[]>;
 }
 
 export function createSessionStore(conn: Connection, options: SessionStoreOptions) {
@@ -40,6 +43,7 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
     log: options.log,
     sessionWritesPerFlush: options.sessionWritesPerFlush ?? 32,
     sessionWriteMinIntervalMs: options.sessionWriteMinIntervalMs ?? 1_000,
+    stillOwned: options.stillOwned,
   });
 
   /** Recomputes diamonds, gifts and gifters of a session from its ledger and writes them where they differ. */
@@ -60,7 +64,7 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
     }
     const perGifter = [...byUser.values()];
     // Session gifters are kept from the ledger (not per flush: updates are the expensive writes on FerretDB).
-    const stored = await gifters.find({ tenantId, sessionId }).lean<GifterDoc[]>();
+    const stored = await sessionGiftersOf(conn, tenantId, sessionId);
     const storedById = new Map(stored.map((g) => [g.userId, g]));
     const fixes = perGifter
       .filter((g) => storedById.get(g.userId)?.diamonds !== g.diamonds || storedById.get(g.userId)?.gifts !== g.gifts)
@@ -82,7 +86,7 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
   }
 
   async function loadGifters(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<GifterTotal[]> {
-    const docs = await gifters.find({ tenantId, sessionId }).lean<GifterDoc[]>();
+    const docs = await sessionGiftersOf(conn, tenantId, sessionId);
     return docs.map((g) => ({ userId: g.userId, handle: g.handle ?? '', nickname: g.nickname ?? '', diamonds: g.diamonds ?? 0, gifts: g.gifts ?? 0 }));
   }
 

@@ -51,8 +51,12 @@ function exactQueryParam(rawQuery: string, name: string): string | undefined {
   return undefined;
 }
 
+/** An event's SSE text, serialised once however many of this instance's clients receive it. */
+const formatted = new WeakMap<StreamEvent, string>();
 function formatEvent(event: StreamEvent): string {
-  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+  let text = formatted.get(event);
+  if (text === undefined) formatted.set(event, (text = `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`));
+  return text;
 }
 
 /** Alerts (issue 12) go only to their recipients (preferences), without the recipient list. */
@@ -185,8 +189,17 @@ export function createStreamHandler(options: StreamRouteOptions) {
         )
         .finally(() => (checking = false));
     }, options.authCheckMs);
+    // Events arrive in bursts (a bus read returns many): what arrives in one turn of the event loop goes out in one
+    // write, not one socket write per event.
+    let queued: string[] = [];
+    const flushQueued = () => {
+      const text = queued.join('');
+      queued = [];
+      if (!closed && text) stream.write(text);
+    };
     const close = () => {
       if (closed) return;
+      flushQueued();
       closed = true;
       clearInterval(heartbeat);
       clearInterval(authCheck);
@@ -197,7 +210,10 @@ export function createStreamHandler(options: StreamRouteOptions) {
     };
     const open: OpenStream = {
       end(code, message) {
-        if (!closed) stream.write(formatClose(code, message));
+        if (!closed) {
+          flushQueued();
+          stream.write(formatClose(code, message));
+        }
         close();
       },
     };
@@ -207,7 +223,8 @@ export function createStreamHandler(options: StreamRouteOptions) {
       visible: isVisible,
       send: (event) => {
         const mine = alertFor(auth.userId, event);
-        if (!closed && mine) stream.write(formatEvent(mine));
+        if (closed || !mine) return;
+        if (queued.push(formatEvent(mine)) === 1) setImmediate(flushQueued);
       },
       onClose: close,
     });

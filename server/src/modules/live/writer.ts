@@ -21,6 +21,7 @@ import {
   type SessionTally,
   type TallyDelta,
 } from '@shared/live';
+import type { Lease } from '../../coordination/index';
 import type { LiveSessionDoc } from './session-model';
 
 /** A counted gift with the running streak count it was counted at, ready for the ledger. */
@@ -53,6 +54,8 @@ export function ledgerIdFor(sessionId: Types.ObjectId | string, gift: CountedGif
 
 export interface ResumeState {
   doc: LiveSessionDoc;
+  /** The creator's lease the session was taken over with (session-open.ts wrote its fence on the document). */
+  lease: Lease;
   gifters: GifterTotal[];
   /** streakKey → highest count already counted by settlements without an end message. */
   settledStreaks: Map<string, number>;
@@ -69,6 +72,8 @@ export class SessionWriter {
   readonly creatorId: Types.ObjectId;
   readonly roomId: string;
   readonly tally: SessionTally;
+  /** The lease this writer holds the session by; every write is conditional on its fence (session-flush.ts). */
+  readonly lease: Lease;
   /** Why the stream ended, when TikTok said (a suspended stream: `suspended`). */
   endReason: string | null = null;
 
@@ -110,6 +115,7 @@ export class SessionWriter {
     this.creatorId = doc.creatorId;
     this.roomId = doc.roomId ?? '';
     this.tally = tally;
+    this.lease = resume.lease;
     this.persistedViewerMs = tally.viewers.viewerMs;
   }
 
@@ -140,7 +146,7 @@ export class SessionWriter {
   }
 
   private record(delta: TallyDelta, event?: LiveEvent): void {
-    if (delta.duplicate) return;
+    if (delta.duplicate || this.fencedOut) return;
     for (const gift of delta.counted) {
       // Settlements count up to the streak's highest count, which the rule remembers for late continuations.
       const streakCount =
@@ -155,11 +161,7 @@ export class SessionWriter {
 
   // ---- phase 1: acknowledgement (ledger and members) ----
 
-  /**
-   * Gifts or members to acknowledge. A fenced writer still has its held gifts acknowledged: the ledger id is
-   * per session and message, so what the new owner also heard is not counted twice, and what only we heard
-   * (through a database outage) is not lost; only its session-document writes stop.
-   */
+  /** Gifts or members to acknowledge (a fenced writer has none: it writes nothing more). */
   hasPending(): boolean {
     return this.pendingGifts.length > 0 || this.pendingMembers.length > 0;
   }
@@ -174,6 +176,7 @@ export class SessionWriter {
 
   /** A failed acknowledgement: the changes go back ahead of what arrived meanwhile, their ledger ids remembered as ours. */
   giveBack(taken: PendingChanges): void {
+    if (this.fencedOut) return;
     this.pendingGifts = taken.gifts.concat(this.pendingGifts);
     this.pendingMembers = taken.members.concat(this.pendingMembers);
     for (const g of taken.gifts) this.attemptedIds.add(g.ledgerId);
@@ -279,9 +282,15 @@ export class SessionWriter {
 
   // ---- fencing ----
 
-  /** Another instance owns the session now (our write was refused): this writer stops without ending it. */
+  /**
+   * Another instance owns the session now (its lease or the session's fence is newer than ours): this writer
+   * stops without ending it and writes nothing more, not even what it still held (the new owner's session is
+   * recomputed from the ledger it writes; see the README's known limits).
+   */
   fence(): void {
     this.fencedOut = true;
+    this.pendingGifts = [];
+    this.pendingMembers = [];
   }
 
   get fenced(): boolean {
