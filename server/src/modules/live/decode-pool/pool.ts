@@ -17,6 +17,7 @@
  * - Workers load TypeScript through tsx's API when this module runs as TypeScript (tsx, vitest), and the
  *   compiled `worker.js` beside it otherwise.
  */
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { FastifyBaseLogger } from 'fastify';
 import type { TikTokLiveConstructorConnectionOptions } from 'tiktok-live-connector';
@@ -42,6 +43,8 @@ export interface ConnectorPool extends RoomConnector {
   terminateWorker(index: number): Promise<void>;
   /** The worker a room's connection is placed on (null: not connected, or its worker died). */
   workerOf(handle: string): number | null;
+  /** Each worker's event-loop utilisation since it started (diff two readings for a window; benchmarks). */
+  eventLoopUtilization(): EventLoopUtilization[];
 }
 
 /** The worker died with this connect in flight: a network-like failure the caller retries. */
@@ -247,6 +250,7 @@ export function createConnectorPool(options: ConnectorPoolOptions): ConnectorPoo
     isLive: (handle) => probe.isLive(handle),
     ready: () => Promise.all(slots.map((s) => s.ready)).then(() => undefined),
     status: () => ({ workers: slots.length, roomsPerWorker: slots.map((s) => s.rooms.size), workerRestarts: restarts }),
+    eventLoopUtilization: () => slots.map((s) => s.worker.performance.eventLoopUtilization()),
     workerOf(handle) {
       for (const connection of connections.values()) if (connection.handle === handle && connection.slot?.alive) return connection.slot.index;
       return null;
