@@ -14,11 +14,18 @@
  *   count and reconnects, which places the room on a live worker; the tally rules (shared/live) dedupe by message
  *   id and settled streak count, so nothing is counted twice. The worker is replaced (after a pause when it dies
  *   young, so a worker that cannot start does not spin).
- * - Workers load TypeScript through tsx's API when this module runs as TypeScript (tsx, vitest), and the
- *   compiled `worker.js` beside it otherwise.
+ * - Workers start as plain JavaScript: when this module runs as TypeScript (tsx, vitest), the worker's own
+ *   files are bundled once with esbuild (packages stay external) into node_modules/.cache/liveroster/; a worker
+ *   that loaded TypeScript through tsx's loader needed twice the time to start (its loader thread and
+ *   transforms), and a pool starts one per core. Compiled, the `worker.js` beside this file is used.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { EventLoopUtilization } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { buildSync } from 'esbuild';
 import type { FastifyBaseLogger } from 'fastify';
 import type { TikTokLiveConstructorConnectionOptions } from 'tiktok-live-connector';
 import type { LiveEvent } from '@shared/live';
@@ -68,6 +75,8 @@ interface Slot {
   startedAt: number;
   rooms: Set<PooledConnection>;
   pending: Map<number, Pending>;
+  /** Fails `ready` when the worker dies before it loaded. */
+  failReady(err: Error): void;
 }
 
 interface PooledConnection {
@@ -80,15 +89,44 @@ interface PooledConnection {
   closed: boolean;
 }
 
-/** How a worker starts: the TypeScript entry through tsx's API, or the compiled one. */
+let workerScript: URL | null = null;
+
+/**
+ * The worker's entry as JavaScript: the compiled `worker.js` beside this file, or (running as TypeScript) a
+ * bundle of worker.ts and the project files it imports, named by its content so processes share it and a
+ * change makes a new one.
+ */
+function workerEntry(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./worker.js', import.meta.url);
+  if (workerScript) return workerScript;
+  const root = fileURLToPath(new URL('../../../../../', import.meta.url));
+  const built = buildSync({
+    absWorkingDir: root,
+    entryPoints: [fileURLToPath(new URL('./worker.ts', import.meta.url))],
+    tsconfig: join(root, 'tsconfig.json'),
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = built.outputFiles[0].text;
+  // Under node_modules, so the external packages resolve from it as from the project.
+  const dir = join(root, 'node_modules', '.cache', 'liveroster');
+  const file = join(dir, `live-decode-worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, code);
+    renameSync(temporary, file);
+  }
+  return (workerScript = pathToFileURL(file));
+}
+
 function spawnWorker(init: DecodeWorkerInit): Worker {
-  const options = { workerData: init, name: 'live-decode' };
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), options);
-  // Workers do not inherit tsx's loader (nor vitest's): the worker registers it and imports the entry through it.
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const tsxApi = new URL('../../../../../node_modules/tsx/dist/esm/api/index.mjs', import.meta.url).href;
-  const bootstrap = `import { tsImport } from ${JSON.stringify(tsxApi)}; await tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), options);
+  return new Worker(workerEntry(), { workerData: init, name: 'live-decode' });
 }
 
 export function createConnectorPool(options: ConnectorPoolOptions): ConnectorPool {
@@ -112,7 +150,13 @@ export function createConnectorPool(options: ConnectorPoolOptions): ConnectorPoo
   function startSlot(index: number): Slot {
     const worker = spawnWorker(init);
     let markReady!: () => void;
-    const slot: Slot = { index, worker, alive: true, ready: new Promise<void>((resolve) => (markReady = resolve)), startedAt: Date.now(), rooms: new Set(), pending: new Map() };
+    let failReady!: (err: Error) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      failReady = reject;
+    });
+    ready.catch(() => undefined); // Nobody may be waiting; those who are get the error.
+    const slot: Slot = { index, worker, alive: true, ready, startedAt: Date.now(), rooms: new Set(), pending: new Map(), failReady };
     worker.on('message', (message: FromWorker) => onMessage(slot, message, markReady));
     worker.on('error', (err) => log.error({ err, worker: index }, 'live: decode worker failed'));
     worker.on('exit', (code) => onExit(slot, code));
@@ -157,6 +201,7 @@ export function createConnectorPool(options: ConnectorPoolOptions): ConnectorPoo
   function onExit(slot: Slot, code: number): void {
     slot.alive = false;
     const cause = stopped ? 'pool stopped' : `exit code ${code}`;
+    slot.failReady(new DecodeWorkerExitedError(slot.index, cause));
     for (const pending of slot.pending.values()) pending.reject(new DecodeWorkerExitedError(slot.index, cause));
     slot.pending.clear();
     const orphans = [...slot.rooms];
