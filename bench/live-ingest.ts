@@ -50,7 +50,7 @@ const TLS = flag('tls');
 const PERSIST = flag('persist');
 const CONNECT_CONCURRENCY = arg('connect-concurrency', 50);
 const WORKERS = arg('workers', availableParallelism());
-const CAPTURE_ROOMS = arg('capture-rooms', 20);
+const CAPTURE_ROOMS = arg('capture-rooms', 30);
 const CAPTURE_FRAMES = 4_000;
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
         disconnected: () => undefined,
         error: () => undefined,
       });
-      const state = await connection.connect();
+      const state = await connectWithRetries(connection, handle);
       writer = freshWriter(state.roomId);
       writers.set(handle, writer);
       connections.push(connection);
@@ -264,6 +264,19 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
+/** A listener retries a failed connect (the scheduler's backoff); here: up to 5 times, 1 s apart, then give up. */
+async function connectWithRetries(connection: RoomConnection, handle: string): Promise<{ roomId: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connection.connect();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      console.error(`connect @${handle} failed (attempt ${attempt}): ${(err as Error).message}; retrying`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
+
 /**
  * Extra library connections in this thread to `handles`' rooms that only keep the raw push frames (up to
  * CAPTURE_FRAMES), for the decode-only baseline; they disconnect once they hold enough.
@@ -275,11 +288,10 @@ async function captureFrames(handles: string[], settings: LiveConnectionSettings
   for (const handle of handles) {
     const connection = createLiveConnection(handle, settings, { processInitialData: false });
     const emitter = connection as unknown as { on(event: string, handler: (data: unknown) => void): void };
-    emitter.on('websocketConnected', (ws) => {
-      (ws as { on(event: 'message', handler: (data: Buffer) => void): void }).on('message', (data) => {
-        if (frames.length < CAPTURE_FRAMES) frames.push(Buffer.from(data));
-        else if (connections.length) stop();
-      });
+    // Every raw push frame the library receives (its WebSocket's 'message' stops being seen after the first few).
+    emitter.on('websocketData', (data) => {
+      if (frames.length < CAPTURE_FRAMES) frames.push(Buffer.from(data as Uint8Array));
+      else if (connections.length) stop();
     });
     emitter.on('error', () => undefined);
     await connection.connect();
