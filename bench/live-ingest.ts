@@ -1,25 +1,36 @@
 /**
  * LIVE ingest benchmark, one process: N sandbox rooms × E events/s in total, through the real
  * tiktok-live-connector (one connection per room, as the listener makes them) into the session tallies
- * (the listener's own path: `toLiveEvent` → writer → shared/live rule). With `--persist`, the aggregator also
- * flushes every session to an embedded FerretDB as the server does (batched `$inc`/`$max`, gift ledger).
+ * (the listener's own path: the room connector (`toLiveEvent`) → writer → shared/live rule). With `--persist`,
+ * the aggregator also flushes every session to an embedded FerretDB as the server does (batched `$inc`/`$max`,
+ * gift ledger).
  *
- * Reports events/s, tally lag p50/p99 (message creation in the sandbox → applied to the tally), CPU and RSS,
- * diamonds lost (each room's tally against the traffic generator's exact totals), and, measured in the same
- * run on frames captured from the same traffic, the library's decode-only throughput, with the ratio.
+ * The connections run where the server runs them: on the decode pool (decode-pool/pool.ts), `--workers N`
+ * worker threads (default: one per core, as LIVE_DECODE_WORKERS), or with `--workers 0` in the main thread. The
+ * tallies are kept in the main thread either way.
+ *
+ * Reports events/s, tally lag p50/p99 (gift creation in the sandbox → applied to the tally in the main thread),
+ * main-thread and workers' busy %, CPU and RSS, diamonds lost (each room's tally against the traffic generator's
+ * exact totals), and, measured in the same run on frames captured from the same traffic, the library's
+ * decode-only throughput on one core, with the ratios. The frames are captured by `--capture-rooms` extra
+ * connections in the main thread (they only capture; their decode is part of the main thread's busy time
+ * until `CAPTURE_FRAMES` are held, then they disconnect).
  *
  * The sandbox runs on a worker thread of this process by default (its traffic generation and frame encoding
  * would otherwise compete with the listener for one event loop); `--same-thread` runs it on the main thread.
  *
- *   npm run bench -- live-ingest [--rooms 1000] [--eps 20000] [--seconds 20] [--batch-ms 100] [--tls] [--persist] [--same-thread]
+ *   npm run bench -- live-ingest [--rooms 1000] [--eps 20000] [--seconds 20] [--workers <cores>] [--batch-ms 100] [--tls] [--persist] [--same-thread]
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { Types } from 'mongoose';
+import pino from 'pino';
 import { deserializeWebSocketMessage, type TikTokLiveConnection } from 'tiktok-live-connector';
-import { LIVE_EVENT_NAMES, toLiveEvent } from '@shared/live';
 import { Worker } from 'node:worker_threads';
-import { performance } from 'node:perf_hooks';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { startSandboxLive, type SandboxLiveOptions, type TrafficOptions, type TrafficResult } from '../server/sandbox/live/index';
 import { createLiveConnection, type LiveConnectionSettings } from '../server/src/modules/live/connector';
+import { createConnectorPool, type ConnectorPool } from '../server/src/modules/live/decode-pool/pool';
+import { createInThreadConnector, type RoomConnection, type RoomConnector } from '../server/src/modules/live/decode-pool/room-connector';
 import { applyToWriter, createWriter, type SessionWriter } from '../server/src/modules/live/writer';
 import type { LiveSessionDoc } from '../server/src/modules/live/session-model';
 import { fmt, table } from './lib';
@@ -38,6 +49,8 @@ const SAME_THREAD = flag('same-thread');
 const TLS = flag('tls');
 const PERSIST = flag('persist');
 const CONNECT_CONCURRENCY = arg('connect-concurrency', 50);
+const WORKERS = arg('workers', availableParallelism());
+const CAPTURE_ROOMS = arg('capture-rooms', 30);
 /** The writers' session fence (the bench holds its sessions the way a listener holding the creator's lease does). */
 const BENCH_LEASE = { key: 'bench', token: 'bench', fence: 1 };
 const CAPTURE_FRAMES = 4_000;
@@ -118,45 +131,43 @@ async function sandboxOnWorker(handles: string[], options: SandboxLiveOptions): 
 }
 
 async function main(): Promise<void> {
-  console.log(`live-ingest: ${ROOMS} rooms, ${EPS} events/s for ${SECONDS} s, push batch ${BATCH_MS} ms, push over ${TLS ? 'wss' : 'ws'}, sandbox on ${SAME_THREAD ? 'the main thread' : 'a worker thread'}${PERSIST ? ', persisting to FerretDB' : ''}`);
+  console.log(
+    `live-ingest: ${ROOMS} rooms, ${EPS} events/s for ${SECONDS} s, connections on ${WORKERS > 0 ? `${WORKERS} decode worker(s)` : 'the main thread'}, push batch ${BATCH_MS} ms, push over ${TLS ? 'wss' : 'ws'}, sandbox on ${SAME_THREAD ? 'the main thread' : 'a worker thread'}${PERSIST ? ', persisting to FerretDB' : ''}; ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+  );
   const handles = Array.from({ length: ROOMS }, (_, i) => `bench_${i}`);
   const sandboxOptions: SandboxLiveOptions = { pushTls: TLS, batchWindowMs: BATCH_MS, logCapacity: 20_000, idleTimeoutMs: 10 * 60_000 };
   const live = SAME_THREAD ? await sandboxOnThisThread(handles, sandboxOptions) : await sandboxOnWorker(handles, sandboxOptions);
 
-  // Lag samples: message creation (sandbox clock = this process's clock) → applied to the tally.
+  // Lag samples: gift creation (sandbox clock = this process's clock) → applied to the tally in the main thread.
   const lags = new Float64Array(Math.ceil(EPS * SECONDS * 1.2) + 10_000);
   let lagCount = 0;
   let applied = 0;
   const writers = new Map<string, SessionWriter>();
-  const captured: Buffer[] = [];
-  const connections: TikTokLiveConnection[] = [];
+  const connections: RoomConnection[] = [];
+  const pool: ConnectorPool | null = WORKERS > 0 ? createConnectorPool({ size: WORKERS, settings: live.settings, connectionOptions: { processInitialData: false }, log: pino({ level: 'silent' }) }) : null;
+  const connector: RoomConnector = pool ?? createInThreadConnector(live.settings, { processInitialData: false });
+  await pool?.ready();
 
   const connectStarted = Date.now();
   let next = 0;
   async function connectWorker(): Promise<void> {
     while (next < handles.length) {
       const handle = handles[next++];
-      const connection = createLiveConnection(handle, live.settings, { processInitialData: false });
       let writer: SessionWriter | null = null;
-      const emitter = connection as unknown as { on(event: string, handler: (data: unknown) => void): void };
-      for (const name of LIVE_EVENT_NAMES) {
-        emitter.on(name, (data) => {
-          const now = Date.now();
-          const event = toLiveEvent(name, data, now);
+      const connection = connector.open(handle, {
+        // The listener's own steps: its clock on the event, then the writer (shared/live's rule).
+        event(event) {
           if (!event || !writer) return;
+          const now = Date.now();
+          event.at = now;
           applyToWriter(writer, event);
           applied++;
-          const created = (data as { common?: { createTime?: string } }).common?.createTime;
-          if (created && lagCount < lags.length) lags[lagCount++] = now - Number(created);
-        });
-      }
-      emitter.on('websocketConnected', (ws) => {
-        (ws as { on(event: 'message', handler: (data: Buffer) => void): void }).on('message', (data) => {
-          if (captured.length < CAPTURE_FRAMES) captured.push(Buffer.from(data));
-        });
+          if (event.kind === 'gift' && event.createdAt && lagCount < lags.length) lags[lagCount++] = now - event.createdAt;
+        },
+        disconnected: () => undefined,
+        error: () => undefined,
       });
-      emitter.on('error', () => undefined);
-      const state = await connection.connect();
+      const state = await connectWithRetries(connection, handle);
       writer = freshWriter(state.roomId);
       writers.set(handle, writer);
       connections.push(connection);
@@ -165,6 +176,7 @@ async function main(): Promise<void> {
   await Promise.all(Array.from({ length: CONNECT_CONCURRENCY }, connectWorker));
   const connectSeconds = (Date.now() - connectStarted) / 1000;
   console.log(`connected ${connections.length} rooms in ${fmt(connectSeconds)} s`);
+  const capture = await captureFrames(handles.slice(0, CAPTURE_ROOMS), live.settings);
 
   let persist: Awaited<ReturnType<typeof startPersistence>> | null = null;
   if (PERSIST) {
@@ -176,6 +188,7 @@ async function main(): Promise<void> {
   const rssTimer = setInterval(() => (maxRss = Math.max(maxRss, process.memoryUsage().rss)), 250);
   const cpuBefore = process.cpuUsage();
   const eluBefore = performance.eventLoopUtilization();
+  const workersEluBefore = pool?.eventLoopUtilization() ?? [];
   const wallBefore = process.hrtime.bigint();
   const appliedBefore = applied;
   const traffic = await live.drive({ rooms: handles, eventsPerSecond: EPS, durationMs: SECONDS * 1000, seed: 7 });
@@ -188,6 +201,7 @@ async function main(): Promise<void> {
   const wallSeconds = Number(process.hrtime.bigint() - wallBefore) / 1e9;
   const cpu = process.cpuUsage(cpuBefore);
   const mainThreadBusy = performance.eventLoopUtilization(eluBefore).utilization;
+  const workersBusy = (pool?.eventLoopUtilization() ?? []).map((elu, i) => performance.eventLoopUtilization(elu, workersEluBefore[i] as EventLoopUtilization).utilization);
   clearInterval(rssTimer);
   const events = applied - appliedBefore;
   const overCounted = handles.reduce((sum, h) => sum + Math.max(0, (writers.get(h)?.tally.diamonds ?? 0) - expected.get(h)!.diamonds), 0);
@@ -205,9 +219,12 @@ async function main(): Promise<void> {
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 
   // Baseline in the same run: the library's own decode of the frames this traffic produced, nothing else.
+  capture.stop();
+  const captured = capture.frames;
   const decode = await decodeOnly(captured, 5_000);
 
-  for (const c of connections) c.disconnect().catch(() => undefined);
+  await Promise.all(connections.map((c) => c.close()));
+  await connector.stop();
   await live.stop();
 
   const eventsPerSecond = events / wallSeconds;
@@ -222,9 +239,10 @@ async function main(): Promise<void> {
     { metric: 'tally lag p99 (ms)', value: fmt(percentile(sorted, 99)) },
     { metric: 'tally lag max (ms)', value: fmt(sorted[sorted.length - 1] ?? NaN) },
     { metric: 'CPU, whole process (% of one core)', value: fmt((cpuSeconds / wallSeconds) * 100) },
-    { metric: 'listener thread busy (%)', value: fmt(mainThreadBusy * 100) },
+    { metric: 'main thread (tallies) busy (%)', value: fmt(mainThreadBusy * 100) },
+    { metric: 'decode workers busy (%, each)', value: workersBusy.length ? workersBusy.map((u) => fmt(u * 100)).join(' / ') : 'none (main thread)' },
     { metric: 'CPU per event (µs, whole process incl. sandbox)', value: fmt(cpuMicrosPerEvent) },
-    { metric: 'listener thread per event (µs)', value: fmt((mainThreadBusy * wallSeconds * 1e6) / Math.max(1, events)) },
+    { metric: 'main thread per event (µs)', value: fmt((mainThreadBusy * wallSeconds * 1e6) / Math.max(1, events)) },
     { metric: 'max RSS (MB)', value: fmt(maxRss / 1024 / 1024) },
     { metric: 'diamonds expected', value: expectedDiamonds },
     { metric: 'diamonds lost', value: lostDiamonds() },
@@ -240,11 +258,48 @@ async function main(): Promise<void> {
     { metric: 'decode-only events/s (library, 1 core)', value: fmt(decode.messagesPerSecond, 0) },
     { metric: 'decode-only CPU per event (µs)', value: fmt(decode.cpuMicrosPerMessage) },
     { metric: 'ratio end-to-end / decode-only events/s', value: fmt(eventsPerSecond / decode.messagesPerSecond, 3) },
-    { metric: 'ratio listener-thread time per event / decode-only CPU per event', value: fmt((mainThreadBusy * wallSeconds * 1e6) / Math.max(1, events) / decode.cpuMicrosPerMessage, 2) },
+    { metric: 'ratio main-thread time per event / decode-only CPU per event', value: fmt((mainThreadBusy * wallSeconds * 1e6) / Math.max(1, events) / decode.cpuMicrosPerMessage, 2) },
+    { metric: 'load average at the end (1/5/15 min)', value: loadavg().map((l) => l.toFixed(2)).join(' ') },
   ]);
   const ok = lostDiamonds() === 0 && overCounted === 0 && percentile(sorted, 99) < 500 && eventsPerSecond >= EPS * 0.95;
   console.log(ok ? 'target met: zero diamonds lost, lag p99 < 500 ms, offered rate sustained' : 'target NOT met (see above)');
   process.exit(0);
+}
+
+/** A listener retries a failed connect (the scheduler's backoff); here: up to 5 times, 1 s apart, then give up. */
+async function connectWithRetries(connection: RoomConnection, handle: string): Promise<{ roomId: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connection.connect();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      console.error(`connect @${handle} failed (attempt ${attempt}): ${(err as Error).message}; retrying`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
+
+/**
+ * Extra library connections in this thread to `handles`' rooms that only keep the raw push frames (up to
+ * CAPTURE_FRAMES), for the decode-only baseline; they disconnect once they hold enough.
+ */
+async function captureFrames(handles: string[], settings: LiveConnectionSettings): Promise<{ frames: Buffer[]; stop(): void }> {
+  const frames: Buffer[] = [];
+  const connections: TikTokLiveConnection[] = [];
+  const stop = () => connections.splice(0).forEach((c) => void c.disconnect().catch(() => undefined));
+  for (const handle of handles) {
+    const connection = createLiveConnection(handle, settings, { processInitialData: false });
+    const emitter = connection as unknown as { on(event: string, handler: (data: unknown) => void): void };
+    // Every raw push frame the library receives (its WebSocket's 'message' stops being seen after the first few).
+    emitter.on('websocketData', (data) => {
+      if (frames.length < CAPTURE_FRAMES) frames.push(Buffer.from(data as Uint8Array));
+      else if (connections.length) stop();
+    });
+    emitter.on('error', () => undefined);
+    await connection.connect();
+    connections.push(connection);
+  }
+  return { frames, stop };
 }
 
 /** Decodes the captured push frames with the library's own deserializer for `ms`; messages per second and CPU. */

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { browsableRepositoryUrl } from '@shared/source-url';
 import { PROJECT_EXTENSION_ORIGIN } from '@shared/extension-origin';
 
@@ -117,6 +118,8 @@ export interface LiveConfig {
   checksPerMinute: number;
   /** Reconnect a listener when no event arrived for this long. */
   watchdogSeconds: number;
+  /** Worker threads running the LIVE connections (decode): LIVE_DECODE_WORKERS, default one per core; 0 = the main thread. */
+  decodeWorkers: number;
   /**
    * Outbound proxy for every LIVE connection (HTTP requests and the WebSocket): TIKTOK_LIVE_PROXY, else
    * HTTPS_PROXY / https_proxy. TikTok blocks data-centre addresses more than anything else.
@@ -370,5 +373,6 @@ function loadLiveConfig(env: Env, production: boolean, allowSandboxInProduction:
     // Conservative: the public sign server allows about 5 connects a minute per IP without a key.
     checksPerMinute: int(env, 'TIKTOK_LIVE_CHECKS_PER_MINUTE', 4, 1, 10_000),
     watchdogSeconds: int(env, 'TIKTOK_LIVE_WATCHDOG_SECONDS', 60, 5),
+    decodeWorkers: int(env, 'LIVE_DECODE_WORKERS', availableParallelism(), 0, 256),
   };
 }

@@ -9,18 +9,13 @@
  *   old stream ended while we were away (it is closed and a new session opens); offline closes the session.
  * - `streamEnd` closes the session. A watchdog reconnects when no event arrived for `watchdogMs`.
  */
-import {
-  SignatureRateLimitError,
-  UserOfflineError,
-  type TikTokLiveConnection,
-  type TikTokLiveConstructorConnectionOptions,
-} from 'tiktok-live-connector';
+import { SignatureRateLimitError, UserOfflineError } from 'tiktok-live-connector';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Types } from 'mongoose';
-import { LIVE_EVENT_NAMES, toLiveEvent, type LiveEvent } from '@shared/live';
-import { createLiveConnection, type LiveConnectionSettings } from './connector';
+import type { LiveEvent } from '@shared/live';
 import type { Aggregator } from './aggregator';
 import type { Lease } from '../../coordination/index';
+import type { RoomConnection, RoomConnector } from './decode-pool/room-connector';
 import type { SessionStore } from './session-store';
 import type { SignGate } from './sign-gate';
 import { createWriter, type SessionWriter } from './writer';
@@ -32,9 +27,8 @@ export interface ListenerTarget {
 }
 
 export interface ListenerDeps {
-  settings: LiveConnectionSettings;
-  /** Extra library options (tests shorten heartbeats with `wsConfigOverrides`). */
-  connectionOptions?: TikTokLiveConstructorConnectionOptions;
+  /** Opens the room's library connection: in this thread, or on a decode worker (decode-pool/). */
+  connector: RoomConnector;
   aggregator: Aggregator;
   store: SessionStore;
   /** The creator's lease this listener holds (taken before it was created): the session's fence. */
@@ -70,7 +64,8 @@ export interface Listener {
 
 export function createListener(target: ListenerTarget, deps: ListenerDeps): Listener {
   let state: ListenerState = 'connecting';
-  let connection: TikTokLiveConnection | null = null;
+  let connection: RoomConnection | null = null;
+  let roomCreateTime: number | null = null;
   let writer: SessionWriter | null = null;
   let buffered: LiveEvent[] = [];
   let lastActivityAt = deps.now();
@@ -91,20 +86,19 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
     crash,
   };
 
-  function newConnection(): TikTokLiveConnection {
-    const conn = createLiveConnection(target.handle, deps.settings, deps.connectionOptions);
-    const emitter = conn as unknown as { on(event: string, handler: (data: unknown) => void): void };
-    for (const name of LIVE_EVENT_NAMES) emitter.on(name, (data) => onEvent(conn, name, data));
-    emitter.on('disconnected', () => onDisconnected(conn));
-    // The library emits 'error' for decode and socket problems; without a handler EventEmitter would throw.
-    emitter.on('error', (err) => log.debug({ err }, 'live: library error'));
+  function newConnection(): RoomConnection {
+    const conn: RoomConnection = deps.connector.open(target.handle, {
+      event: (event) => onEvent(conn, event),
+      disconnected: () => onDisconnected(conn),
+      error: (err) => log.debug({ err }, 'live: library error'),
+    });
     return conn;
   }
 
   /** When the room went live: room info's `create_time` (seconds) when plausible, else now (we joined late or it is missing). */
   function roomStartedAt(): number {
     const now = deps.now();
-    const createTime = Number((connection?.roomInfo as { data?: { create_time?: unknown } } | null)?.data?.create_time);
+    const createTime = Number(roomCreateTime);
     return Number.isFinite(createTime) && createTime > 0 && createTime * 1000 <= now ? createTime * 1000 : now;
   }
 
@@ -123,13 +117,14 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
     connection = newConnection();
     connectCount++;
     const connected = await connection.connect();
+    roomCreateTime = connected.createTime;
     if (state === 'stopped') {
-      await connection.disconnect().catch(() => undefined);
+      await connection.close().catch(() => undefined);
       return 'ended';
     }
     if (!(await openSessionFor(connected.roomId))) {
       state = 'stopped';
-      await connection.disconnect().catch(() => undefined);
+      await connection.close().catch(() => undefined);
       return 'ended';
     }
     state = 'live';
@@ -148,15 +143,17 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
     if (event.kind === 'end') void finish(event.at, event.suspended ? 'suspended' : 'stream_end');
   }
 
-  function onEvent(from: TikTokLiveConnection, name: string, data: unknown): void {
+  function onEvent(from: RoomConnection, event: LiveEvent | null): void {
     if (from !== connection || state === 'stopped' || state === 'ending') return;
     const now = deps.now();
     lastActivityAt = now;
-    const event = toLiveEvent(name, data, now);
-    if (event) apply(event);
+    if (!event) return;
+    // The listener's clock, not the decoding thread's (streak timeouts and viewer time compare with deps.now).
+    event.at = now;
+    apply(event);
   }
 
-  function onDisconnected(from: TikTokLiveConnection): void {
+  function onDisconnected(from: RoomConnection): void {
     if (from !== connection || state !== 'live') return;
     state = 'reconnecting';
     if (writer) void deps.aggregator.disconnected(writer);
@@ -180,8 +177,9 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
     try {
       connectCount++;
       const connected = await connection!.connect();
+      roomCreateTime = connected.createTime;
       if (state !== 'reconnecting') {
-        await connection!.disconnect().catch(() => undefined);
+        await connection!.close().catch(() => undefined);
         return;
       }
       reconnectAttempt = 0;
@@ -239,7 +237,7 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
       log.error({ err }, 'live: ending the session failed; the rollup sweep will finish it');
     }
     state = 'stopped';
-    await connection?.disconnect().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
     deps.onDone(self, reason);
   }
 
@@ -249,7 +247,7 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
     state = 'stopped';
     clearTimers();
     if (writer) await deps.aggregator.detach(writer, options.flush !== false);
-    await connection?.disconnect().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
     deps.onDone(self, options.reason);
   }
 
@@ -257,8 +255,8 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
     state = 'stopped';
     clearTimers();
     if (writer) void deps.aggregator.detach(writer, false);
-    const ws = connection?.wsClient as { terminate?: () => void } | null | undefined;
-    ws?.terminate?.();
+    connection?.terminate();
+    void connection?.close();
   }
 
   return self;

@@ -6,7 +6,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Types } from 'mongoose';
 import type { TikTokLiveConstructorConnectionOptions } from 'tiktok-live-connector';
-import { createLiveConnection, type LiveConnectionSettings } from './connector';
+import type { LiveConnectionSettings } from './connector';
+import { createConnectorPool } from './decode-pool/pool';
+import { createInThreadConnector, type RoomConnector } from './decode-pool/room-connector';
 import { isDatabaseUnavailableError } from '../../db/availability';
 import { creatorModel } from '../creators/model';
 import { createAggregator } from './aggregator';
@@ -33,6 +35,10 @@ export interface LiveManagerOptions {
    */
   unsignedLiveCheck: boolean;
   connectionOptions?: TikTokLiveConstructorConnectionOptions;
+  /** Worker threads running the LIVE connections (decode-pool/); 0: in the main thread. */
+  decodeWorkers: number;
+  /** A connector made by the caller (tests hold the pool to kill a worker); the caller stops it. Default: made on start from `decodeWorkers`. */
+  connector?: RoomConnector;
   checksPerMinute: number;
   schedulerTickMs: number;
   minRecheckMs: number;
@@ -69,6 +75,7 @@ export function liveManagerDefaults(app: FastifyInstance): LiveManagerOptions {
     random: Math.random,
     settings: app.runtime.liveConnection,
     unsignedLiveCheck: true,
+    decodeWorkers: live.decodeWorkers,
     checksPerMinute: live.checksPerMinute,
     schedulerTickMs: 1_000,
     minRecheckMs: 15_000,
@@ -146,6 +153,8 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
       if (listener) void listener.stop({ end: false, reason: 'lease_lost' });
     },
   });
+  // Made on start (it needs the settings); the same one for every listener until stop.
+  let connector: RoomConnector | null = null;
   let tracked: { list: Tracked[]; at: number } | null = null;
   const timers: NodeJS.Timeout[] = [];
   let running = false;
@@ -197,12 +206,11 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
       const lease = leases.leaseOf(c.creatorId);
       if (!lease) throw new Error(`the lease of creator ${c.key} is not held (claimed by the scheduler before the check)`);
       // The scheduler starts no second check of a creator while this one (and its `after`) runs.
-      if (options.unsignedLiveCheck && !(await isLiveWithoutSignature(c.handle, options.settings))) return 'offline';
+      if (options.unsignedLiveCheck && !(await connector!.isLive(c.handle))) return 'offline';
       const listener = createListener(
         { tenantId: c.tenantId, creatorId: c.creatorId, handle: c.handle },
         {
-          settings: options.settings,
-          connectionOptions: options.connectionOptions,
+          connector: connector!,
           aggregator,
           store,
           lease,
@@ -247,15 +255,6 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
     },
   });
 
-  /**
-   * The library's is-live check: the creator's LIVE page, then TikTok's room API, neither signed; its last resort
-   * is the sign server's room-id route. Throws what the library throws when every source fails.
-   */
-  async function isLiveWithoutSignature(handle: string, settings: LiveConnectionSettings): Promise<boolean> {
-    const probe = createLiveConnection(handle, settings, options.connectionOptions);
-    return probe.fetchIsLive();
-  }
-
   let sweepJob: RunningJob | null = null;
 
   function every(ms: number, job: () => Promise<unknown>, what: string): NodeJS.Timeout {
@@ -293,6 +292,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
         checks: { ...scheduler.stats(), pausedUntil },
         budget: { remaining: budget.remaining, capacity: budget.capacity, perMinute: budget.perMinute },
         signServer: { pausedUntil, lastError: budget.lastSignError },
+        decode: connector?.status() ?? null,
       };
     },
     listenerFor: (creatorId: string) => listeners.get(creatorId),
@@ -305,6 +305,11 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
         log.error('live: no LIVE connection settings (sandbox not started and no TIKTOK_LIVE_* set); listeners are off');
         return;
       }
+      connector =
+        options.connector ??
+        (options.decodeWorkers > 0
+          ? createConnectorPool({ size: options.decodeWorkers, settings: options.settings, connectionOptions: options.connectionOptions, log })
+          : createInThreadConnector(options.settings, options.connectionOptions));
       aggregator.start();
       scheduler.start();
       every(
@@ -343,6 +348,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
       sweepJob = null;
       await Promise.all([...listeners.values()].map((l) => l.stop({ end: false, reason: 'shutdown' }).catch(() => undefined)));
       await aggregator.stop();
+      if (connector !== options.connector) await connector?.stop();
       await Promise.all([...releases]);
       // Leases held without a listener (a check in flight when we stopped) go too.
       await Promise.all(leases.held().map((ref) => leases.release(ref).catch((err) => log.error({ err }, 'live: releasing a lease failed'))));
@@ -361,6 +367,7 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
         leases.forget(l.target);
       }
       listeners.clear();
+      if (connector !== options.connector) await connector?.stop();
       await aggregator.stop(false);
     },
   };
