@@ -27,6 +27,7 @@ import { multipartBody } from '../helpers/imports';
 import { liveGiftEventModel } from '../../server/src/modules/live/models';
 import { liveSessionModel, type LiveSessionDoc } from '../../server/src/modules/live/session-model';
 import { waitFor } from '../helpers/live/harness';
+import { dropPrefix, randomPrefix, SHARED_REDIS_URL } from '../../server/src/coordination/testing';
 
 const repoRoot = resolve(__dirname, '..', '..');
 const childScript = join(repoRoot, 'tests/helpers/live/child-server.ts');
@@ -57,6 +58,9 @@ let dbUri: string;
 let caFile: string;
 let app: FastifyInstance;
 let admin: Session;
+/** Two instances (and this test's own app) on one database coordinate through Redis, under a key prefix of this run's. */
+const redisPrefix = randomPrefix('chaos');
+const redisEnv = { REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix };
 const instances = new Map<string, ChildProcess>();
 const creators: { id: string; handle: string }[] = [];
 /** Ground truth: diamonds sent per room, and the creator of each room. */
@@ -69,6 +73,7 @@ function startInstance(name: string): Promise<ChildProcess> {
     env: {
       ...process.env,
       MONGODB_URI: dbUri,
+      ...redisEnv,
       TIKTOK_LIVE_SIGN_URL: live.signUrl,
       TIKTOK_LIVE_WEB_HOST: live.webHost,
       TIKTOK_LIVE_CA_FILE: caFile,
@@ -202,7 +207,7 @@ beforeAll(async () => {
   dbPort = await freePort();
   db = await startEmbeddedDb({ dataDir: dbDir, port: dbPort });
   dbUri = `${db.uri}chaos`;
-  app = await createTestApp({ MONGODB_URI: dbUri });
+  app = await createTestApp({ MONGODB_URI: dbUri, ...redisEnv });
   admin = await signupAgency(app, 'Chaos Agency');
   for (let i = 0; i < CREATORS; i++) {
     const handle = `chaos${i}_${SEED.toString(36)}`;
@@ -217,6 +222,7 @@ afterAll(async () => {
   await app?.close().catch(() => undefined);
   await db?.stop();
   await live?.stop();
+  await dropPrefix(SHARED_REDIS_URL, redisPrefix).catch(() => undefined);
 });
 
 describe('chaos', () => {

@@ -12,7 +12,7 @@
  * a process died is recomputed from the ledger when the session is resumed and when it ends (session-store.ts).
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { Connection } from 'mongoose';
+import type { Connection, Types } from 'mongoose';
 import { isDatabaseUnavailableError } from '../../db/availability';
 import { liveGiftEventModel, liveMemberModel, type LiveGiftEventDoc } from './models';
 import { liveSessionModel } from './session-model';
@@ -40,6 +40,10 @@ export interface SessionFlushOptions {
   log: FastifyBaseLogger;
   sessionWritesPerFlush: number;
   sessionWriteMinIntervalMs: number;
+  /** Reopens a session that was ended while this instance still listens to it (session-end.ts `reopen`). */
+  reopen: (tenantId: Types.ObjectId, sessionId: Types.ObjectId) => Promise<boolean>;
+  /** Settles gifts added to the ledger of a session that had already rolled up (session-end.ts `settleLate`). */
+  settleLate: (tenantId: Types.ObjectId, sessionId: Types.ObjectId) => Promise<unknown>;
 }
 
 /** A writer's gifts and members taken for one flush, synchronously, before the first await. */
@@ -94,8 +98,10 @@ export function createSessionFlush(conn: Connection, options: SessionFlushOption
     const batch = due.filter((w, i) => w.forced() || i < options.sessionWritesPerFlush);
     if (batch.length === 0) return;
     const patches = batch.map((w) => ({ w, patch: w.sessionPatch(now) }));
+    // Fenced on the instance, and on the session being live: an ended session's figures are what its roll-up
+    // counted, and change only through session-end.ts (reopen, late settlement).
     const ops = patches.map(({ w, patch }) => ({
-      updateOne: { filter: { _id: w.sessionId, tenantId: w.tenantId, listenerInstanceId: options.instanceId }, update: { $inc: patch.inc, $max: patch.max, $set: patch.set } },
+      updateOne: { filter: { _id: w.sessionId, tenantId: w.tenantId, listenerInstanceId: options.instanceId, status: 'live' }, update: { $inc: patch.inc, $max: patch.max, $set: patch.set } },
     }));
     let result;
     try {
@@ -106,14 +112,47 @@ export function createSessionFlush(conn: Connection, options: SessionFlushOption
     }
     for (const { w, patch } of patches) w.patchWritten(patch, now);
     if (result.matchedCount < batch.length) {
-      const ours = await sessions.collection.find({ _id: { $in: batch.map((w) => w.sessionId) }, listenerInstanceId: options.instanceId }, { projection: { _id: 1 } }).toArray();
-      const kept = new Set(ours.map((d) => String(d._id)));
+      const docs = await sessions.collection.find({ _id: { $in: batch.map((w) => w.sessionId) } }, { projection: { _id: 1, listenerInstanceId: 1, status: 1 } }).toArray();
+      const byId = new Map(docs.map((d) => [String(d._id), d as { listenerInstanceId?: string | null; status?: string }]));
       for (const w of batch) {
-        if (!kept.has(String(w.sessionId))) {
+        const doc = byId.get(String(w.sessionId));
+        if (doc?.listenerInstanceId !== options.instanceId) {
           w.fence();
           options.log.warn({ sessionId: String(w.sessionId) }, 'live: session taken over by another instance; this writer stops');
+        } else if (doc.status === 'ended') {
+          // Ended under us (the sweeper or a check judged it gone) while we still hear its room: it is reopened
+          // (its roll-up taken back out) and its figures written again on the next flush; the ledger holds every
+          // gift acknowledged so far, and the reopen recomputed the session from it.
+          await options.reopen(w.tenantId, w.sessionId);
+          w.requestSessionWrite();
         }
       }
+    }
+  }
+
+  /**
+   * A fenced writer's gifts acknowledged after its lease was lost (held through an outage) are its own ledger
+   * entries: their diamonds go into the session's running figures (not fenced on the instance: no one else counts
+   * these entries), or, when the session has ended meanwhile, its late settlement adds them to the totals.
+   */
+  async function writeFencedIncrements(writers: SessionWriter[]): Promise<void> {
+    const now = options.now();
+    for (const w of writers) {
+      if (!w.fenced) continue;
+      const patch = w.sessionPatch(now);
+      if (!patch.inc.diamonds && !patch.inc.gifts) {
+        w.patchWritten(patch, now);
+        continue;
+      }
+      let matched: number;
+      try {
+        matched = (await sessions.updateOne({ _id: w.sessionId, tenantId: w.tenantId, status: 'live' }, { $inc: { diamonds: patch.inc.diamonds, gifts: patch.inc.gifts } })).matchedCount;
+      } catch (err) {
+        w.patchFailed(patch);
+        throw err;
+      }
+      w.patchWritten(patch, now);
+      if (matched === 0) await options.settleLate(w.tenantId, w.sessionId);
     }
   }
 
@@ -132,5 +171,6 @@ export function createSessionFlush(conn: Connection, options: SessionFlushOption
       }
     }
     await writeSessions(writers);
+    await writeFencedIncrements(writers);
   };
 }
