@@ -12,7 +12,7 @@
  * the number of rounds.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -34,6 +34,8 @@ const childScript = join(repoRoot, 'tests/helpers/live/child-server.ts');
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1e9));
 const ROUNDS = Math.max(15, Number(process.env.CHAOS_ROUNDS ?? 15));
 const CREATORS = 4;
+/** Short leases: a killed instance's rooms are taken over within a couple of seconds. */
+const LEASE_TTL_MS = process.env.CHAOS_LEASE_TTL_MS ?? '2000';
 const ROOM_LIVE = 2;
 
 /** mulberry32: a small seeded generator, so a failing run replays with its seed. */
@@ -67,7 +69,18 @@ const creators: { id: string; handle: string }[] = [];
 const roomTruth = new Map<string, { creatorId: string; diamonds: number }>();
 const counts = { rounds: 0, kills: 0, stops: 0, outages: 0, imports: 0, churns: 0, drops: 0, gifts: 0 };
 
-function startInstance(name: string): Promise<ChildProcess> {
+/** Where each instance's output goes (kept when a run fails: the path is printed). */
+const logDir = mkdtempSync(join(tmpdir(), 'liveroster-chaos-logs-'));
+/**
+ * Warm spares, one per instance name: a process that has loaded its code and waits for "go" before it connects
+ * to anything (child-server.ts). Loading is most of a start on a loaded machine; "start it again" is the spare's
+ * start, and a new spare loads in the background for the next restart.
+ */
+const spares = new Map<string, Promise<ChildProcess>>();
+let spawned = 0;
+
+function spawnSpare(name: string): Promise<ChildProcess> {
+  const id = `${name}-${++spawned}-${Date.now()}`;
   const child = spawn(process.execPath, ['--import', 'tsx', childScript], {
     cwd: repoRoot,
     env: {
@@ -77,21 +90,50 @@ function startInstance(name: string): Promise<ChildProcess> {
       TIKTOK_LIVE_SIGN_URL: live.signUrl,
       TIKTOK_LIVE_WEB_HOST: live.webHost,
       TIKTOK_LIVE_CA_FILE: caFile,
-      LIVE_TEST_INSTANCE_ID: `${name}-${Date.now()}`,
-      LIVE_TEST_LEASE_TTL_MS: '3000',
-      LOG_LEVEL: 'silent',
+      LIVE_TEST_INSTANCE_ID: id,
+      LIVE_TEST_LEASE_TTL_MS: LEASE_TTL_MS,
+      LIVE_TEST_START_ON_GO: '1',
+      LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  const log = createWriteStream(join(logDir, `${id}.log`));
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const loaded = new Promise<ChildProcess>((ready, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('loaded')) {
+        child.stdout!.off('data', onData);
+        ready(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code, signal) => reject(new Error(`instance ${id} exited (${code ?? signal}) while loading; see ${logDir}`)));
+  });
+  loaded.catch(() => undefined);
+  return loaded;
+}
+
+async function startInstance(name: string): Promise<ChildProcess> {
+  const child = await (spares.get(name) ?? spawnSpare(name));
+  spares.set(name, spawnSpare(name));
   instances.set(name, child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise((ready, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) ready(child);
-    });
-    child.once('exit', (code, signal) => reject(new Error(`instance ${name} exited (${code ?? signal}) before ready: ${stderr.slice(-2000)}`)));
+  const ready = new Promise<ChildProcess>((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready')) {
+        child.stdout!.off('data', onData);
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code, signal) => reject(new Error(`instance ${name} exited (${code ?? signal}) before ready; see ${logDir}`)));
   });
+  child.stdin!.write('go\n');
+  return ready;
 }
 
 async function stopInstance(name: string, signal: NodeJS.Signals): Promise<void> {
@@ -219,6 +261,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of instances.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const spare of spares.values()) void spare.then((child) => child.kill('SIGKILL')).catch(() => undefined);
   await app?.close().catch(() => undefined);
   await db?.stop();
   await live?.stop();
@@ -227,15 +270,22 @@ afterAll(async () => {
 
 describe('chaos', () => {
   it(`loses and doubles nothing through kills, stops, database outages and overlapping imports (seed ${SEED})`, async () => {
-    console.log(`chaos: seed ${SEED} (replay with CHAOS_SEED=${SEED}), ${ROUNDS} rounds`);
+    console.log(`chaos: seed ${SEED} (replay with CHAOS_SEED=${SEED}), ${ROUNDS} rounds; instance logs in ${logDir}`);
+    const startedAt = Date.now();
     for (const c of creators.slice(0, 3)) goLive(c);
     await Promise.all([startInstance('a'), startInstance('b')]);
+    let lastRoundAt = Date.now();
 
     for (let round = 1; round <= ROUNDS; round++) {
       counts.rounds = round;
+      const t0 = Date.now();
       await steady();
+      const t1 = Date.now();
       await sendGifts();
       await persisted();
+      const t2 = Date.now();
+      if (round > 1) console.log(`chaos: round ${round - 1} took ${Math.round((t0 - lastRoundAt) / 100) / 10} s; steady ${t1 - t0} ms, gifts persisted ${t2 - t1} ms`);
+      lastRoundAt = t2;
       const action = round === 1 ? 'kill' : pick(['kill', 'kill', 'stop', 'outage', 'outage', 'import', 'churn', 'churn'] as const);
       console.log(`chaos: round ${round}: ${action} (live rooms: ${liveRooms().map((c) => c.handle).join(', ')})`);
       if (action === 'kill') {
@@ -301,7 +351,7 @@ describe('chaos', () => {
     }
     console.log(
       `chaos: seed ${SEED}: ${counts.rounds} rounds, ${counts.kills} kills, ${counts.stops} full stops, ${counts.outages} database outages, ${counts.imports} imports, ${counts.churns} churns (${counts.drops} dropped sockets); ` +
-        `${listenerSessions.length} listener sessions (${all.length - listenerSessions.length} imported), ${counts.gifts} gifts, ${diamonds} diamonds — audit: ${audit.differences.length} differences`,
+        `${listenerSessions.length} listener sessions (${all.length - listenerSessions.length} imported), ${counts.gifts} gifts, ${diamonds} diamonds — audit: ${audit.differences.length} differences; ${Math.round((Date.now() - startedAt) / 1000)} s`,
     );
-  }, 420_000);
+  }, 600_000);
 });

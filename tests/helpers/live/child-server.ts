@@ -2,7 +2,12 @@
  * A real server process for the SIGKILL test: builds the app against MONGODB_URI and runs the listener manager
  * with TikTok LIVE from the explicit TIKTOK_LIVE_* variables (the test's sandbox; the CA from a file), as
  * production does. Prints "ready" when listening for work. LIVE_TEST_INSTANCE_ID and LIVE_TEST_LEASE_TTL_MS
- * name the instance and shorten the lease so the takeover does not take 45 s.
+ * name the instance and shorten the lease so the takeover does not take 45 s. Several instances on one database
+ * need REDIS_URL (and a REDIS_KEY_PREFIX of the test's own), as in production.
+ *
+ * LIVE_TEST_START_ON_GO=1: a warm spare. The process loads its code, prints "loaded" and waits for a "go" line on
+ * stdin before it connects to anything (loading takes most of a start on a loaded machine; a test that restarts
+ * instances often keeps one loaded). It exits when stdin closes before "go" (its test is gone).
  *
  *   tsx tests/helpers/live/child-server.ts
  */
@@ -15,7 +20,21 @@ import { createLiveManager, defaultInstanceId } from '../../../server/src/module
 import { liveSettingsFromConfig } from '../../../server/src/modules/live/settings';
 import { fastManagerOptions } from './harness';
 
+async function startSignal(): Promise<void> {
+  if (process.env.LIVE_TEST_START_ON_GO !== '1') return;
+  process.stdout.write('loaded\n');
+  await new Promise<void>((resolve) => {
+    let input = '';
+    process.stdin.on('data', (d: Buffer) => {
+      input += d.toString();
+      if (input.includes('go')) resolve();
+    });
+    process.stdin.once('end', () => process.exit(0));
+  });
+}
+
 async function main(): Promise<void> {
+  await startSignal();
   const config = loadConfig({ ...process.env, NODE_ENV: 'test', DATA_DIR: process.env.DATA_DIR || mkdtempSync(join(tmpdir(), 'liveroster-child-')) });
   const settings = liveSettingsFromConfig(config.live);
   if (!settings) throw new Error('child-server needs explicit TIKTOK_LIVE_* settings');
