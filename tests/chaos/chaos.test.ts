@@ -35,7 +35,7 @@ const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1e9));
 const ROUNDS = Math.max(15, Number(process.env.CHAOS_ROUNDS ?? 15));
 const CREATORS = 4;
 /** Short leases: a killed instance's rooms are taken over within a couple of seconds. */
-const LEASE_TTL_MS = process.env.CHAOS_LEASE_TTL_MS ?? '2000';
+const LEASE_TTL_MS = process.env.CHAOS_LEASE_TTL_MS ?? '4000';
 const ROOM_LIVE = 2;
 
 /** mulberry32: a small seeded generator, so a failing run replays with its seed. */
@@ -72,9 +72,10 @@ const counts = { rounds: 0, kills: 0, stops: 0, outages: 0, imports: 0, churns: 
 /** Where each instance's output goes (kept when a run fails: the path is printed). */
 const logDir = mkdtempSync(join(tmpdir(), 'liveroster-chaos-logs-'));
 /**
- * Warm spares, one per instance name: a process that has loaded its code and waits for "go" before it connects
- * to anything (child-server.ts). Loading is most of a start on a loaded machine; "start it again" is the spare's
- * start, and a new spare loads in the background for the next restart.
+ * Warm standbys, one per instance name: a process that has loaded its code and built its app, waiting for "go"
+ * before its listener manager starts (child-server.ts). Loading and building are most of a start on a loaded
+ * machine; "start it again" starts the standby's listeners (a new process, with a new instance id), and a new
+ * standby gets ready in the background for the next restart.
  */
 const spares = new Map<string, Promise<ChildProcess>>();
 let spawned = 0;

@@ -5,9 +5,10 @@
  * name the instance and shorten the lease so the takeover does not take 45 s. Several instances on one database
  * need REDIS_URL (and a REDIS_KEY_PREFIX of the test's own), as in production.
  *
- * LIVE_TEST_START_ON_GO=1: a warm spare. The process loads its code, prints "loaded" and waits for a "go" line on
- * stdin before it connects to anything (loading takes most of a start on a loaded machine; a test that restarts
- * instances often keeps one loaded). It exits when stdin closes before "go" (its test is gone).
+ * LIVE_TEST_START_ON_GO=1: a warm standby. The process loads its code and builds the app (connected to the
+ * database and Redis, no listener manager yet), prints "loaded" and waits for a "go" line on stdin before its
+ * listener manager starts (loading and building take most of a start on a loaded machine, ~40 s on a shared
+ * 2-core box; a test that restarts instances often keeps one standing by). It exits when stdin closes first.
  *
  *   tsx tests/helpers/live/child-server.ts
  */
@@ -34,12 +35,12 @@ async function startSignal(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  await startSignal();
   const config = loadConfig({ ...process.env, NODE_ENV: 'test', DATA_DIR: process.env.DATA_DIR || mkdtempSync(join(tmpdir(), 'liveroster-child-')) });
   const settings = liveSettingsFromConfig(config.live);
   if (!settings) throw new Error('child-server needs explicit TIKTOK_LIVE_* settings');
   const app = await buildApp(config);
   await app.ready();
+  await startSignal();
   const manager = createLiveManager(
     app,
     fastManagerOptions(settings, {
