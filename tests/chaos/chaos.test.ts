@@ -118,7 +118,8 @@ function spawnSpare(name: string): Promise<ChildProcess> {
 }
 
 async function startInstance(name: string): Promise<ChildProcess> {
-  const child = await (spares.get(name) ?? spawnSpare(name));
+  // A standby that was building its app while the database was down has exited: a fresh one then.
+  const child = await (spares.get(name) ?? spawnSpare(name)).catch(() => spawnSpare(name));
   spares.set(name, spawnSpare(name));
   instances.set(name, child);
   const ready = new Promise<ChildProcess>((resolve, reject) => {
