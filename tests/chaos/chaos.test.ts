@@ -138,7 +138,12 @@ async function startInstance(name: string): Promise<ChildProcess> {
   return ready;
 }
 
+/** Restarts in progress: a killed instance starts again while the rounds go on (the other one takes its rooms over). */
+const starting = new Map<string, Promise<ChildProcess>>();
+
 async function stopInstance(name: string, signal: NodeJS.Signals): Promise<void> {
+  await starting.get(name);
+  starting.delete(name);
   const child = instances.get(name);
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
@@ -295,7 +300,7 @@ describe('chaos', () => {
         await stopInstance(name, 'SIGKILL');
         counts.kills++;
         if (random() < 0.5) churn(); // rooms change while it is dead: the other instance follows them
-        await startInstance(name);
+        starting.set(name, startInstance(name));
       } else if (action === 'stop') {
         await Promise.all([stopInstance('a', 'SIGINT'), stopInstance('b', 'SIGINT')]);
         counts.stops++;
@@ -326,6 +331,7 @@ describe('chaos', () => {
       }
     }
     // The end: every room ends while both instances listen, then the system stops.
+    await Promise.all(starting.values());
     await steady();
     await sendGifts();
     await persisted();
@@ -355,5 +361,5 @@ describe('chaos', () => {
       `chaos: seed ${SEED}: ${counts.rounds} rounds, ${counts.kills} kills, ${counts.stops} full stops, ${counts.outages} database outages, ${counts.imports} imports, ${counts.churns} churns (${counts.drops} dropped sockets); ` +
         `${listenerSessions.length} listener sessions (${all.length - listenerSessions.length} imported), ${counts.gifts} gifts, ${diamonds} diamonds — audit: ${audit.differences.length} differences; ${Math.round((Date.now() - startedAt) / 1000)} s`,
     );
-  }, 600_000);
+  }, 900_000);
 });
