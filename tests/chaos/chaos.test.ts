@@ -1,6 +1,7 @@
 /**
  * Chaos: two real server processes (tests/helpers/live/child-server.ts) on one real database (a
- * FerretDB process of this test's own, so it can be killed), the sandbox LIVE driving several rooms with
+ * FerretDB process of this test's own, so it can be killed) coordinating through the real Redis (a key prefix of
+ * this run's), the sandbox LIVE driving several rooms with
  * streaks, duplicate frames and dropped sockets. At least 15 rounds; each round makes the rooms steady, sends
  * gifts, waits until they are persisted, then does one random action: SIGKILL an instance and start it again;
  * stop the whole system (SIGINT) while rooms end and new rooms start, then start it again; kill the database
@@ -9,7 +10,9 @@
  * At the end: no session is live whose room the sandbox has ended; every ended listener session holds exactly
  * what its room was sent; per creator, totals = the sum of its sessions (the audit's rule) = the diamonds sent;
  * the audit reports 0 differences. The seed is printed; CHAOS_SEED=<n> replays a run, CHAOS_ROUNDS=<n> changes
- * the number of rounds.
+ * the number of rounds, CHAOS_LEASE_TTL_MS the instances' lease (4 s). Each instance's output goes to a log
+ * directory the run prints. Restarts use standby processes built ahead (see spawnSpare), and a killed instance
+ * starts again while the rounds go on, so 15 rounds take a few minutes even on a loaded machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
