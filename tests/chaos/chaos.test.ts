@@ -1,6 +1,7 @@
 /**
  * Chaos: two real server processes (tests/helpers/live/child-server.ts) on one real database (a
- * FerretDB process of this test's own, so it can be killed), the sandbox LIVE driving several rooms with
+ * FerretDB process of this test's own, so it can be killed) coordinating through the real Redis (a key prefix of
+ * this run's), the sandbox LIVE driving several rooms with
  * streaks, duplicate frames and dropped sockets. At least 15 rounds; each round makes the rooms steady, sends
  * gifts, waits until they are persisted, then does one random action: SIGKILL an instance and start it again;
  * stop the whole system (SIGINT) while rooms end and new rooms start, then start it again; kill the database
@@ -9,10 +10,12 @@
  * At the end: no session is live whose room the sandbox has ended; every ended listener session holds exactly
  * what its room was sent; per creator, totals = the sum of its sessions (the audit's rule) = the diamonds sent;
  * the audit reports 0 differences. The seed is printed; CHAOS_SEED=<n> replays a run, CHAOS_ROUNDS=<n> changes
- * the number of rounds.
+ * the number of rounds, CHAOS_LEASE_TTL_MS the instances' lease (4 s). Each instance's output goes to a log
+ * directory the run prints. Restarts use standby processes built ahead (see spawnSpare), and a killed instance
+ * starts again while the rounds go on, so 15 rounds take a few minutes even on a loaded machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -27,12 +30,15 @@ import { multipartBody } from '../helpers/imports';
 import { liveGiftEventModel } from '../../server/src/modules/live/models';
 import { liveSessionModel, type LiveSessionDoc } from '../../server/src/modules/live/session-model';
 import { waitFor } from '../helpers/live/harness';
+import { dropPrefix, randomPrefix, SHARED_REDIS_URL } from '../../server/src/coordination/testing';
 
 const repoRoot = resolve(__dirname, '..', '..');
 const childScript = join(repoRoot, 'tests/helpers/live/child-server.ts');
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1e9));
 const ROUNDS = Math.max(15, Number(process.env.CHAOS_ROUNDS ?? 15));
 const CREATORS = 4;
+/** Short leases: a killed instance's rooms are taken over within a couple of seconds. */
+const LEASE_TTL_MS = process.env.CHAOS_LEASE_TTL_MS ?? '4000';
 const ROOM_LIVE = 2;
 
 /** mulberry32: a small seeded generator, so a failing run replays with its seed. */
@@ -57,39 +63,90 @@ let dbUri: string;
 let caFile: string;
 let app: FastifyInstance;
 let admin: Session;
+/** Two instances (and this test's own app) on one database coordinate through Redis, under a key prefix of this run's. */
+const redisPrefix = randomPrefix('chaos');
+const redisEnv = { REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix };
 const instances = new Map<string, ChildProcess>();
 const creators: { id: string; handle: string }[] = [];
 /** Ground truth: diamonds sent per room, and the creator of each room. */
 const roomTruth = new Map<string, { creatorId: string; diamonds: number }>();
 const counts = { rounds: 0, kills: 0, stops: 0, outages: 0, imports: 0, churns: 0, drops: 0, gifts: 0 };
 
-function startInstance(name: string): Promise<ChildProcess> {
+/** Where each instance's output goes (kept when a run fails: the path is printed). */
+const logDir = mkdtempSync(join(tmpdir(), 'liveroster-chaos-logs-'));
+/**
+ * Warm standbys, one per instance name: a process that has loaded its code and built its app, waiting for "go"
+ * before its listener manager starts (child-server.ts). Loading and building are most of a start on a loaded
+ * machine; "start it again" starts the standby's listeners (a new process, with a new instance id), and a new
+ * standby gets ready in the background for the next restart.
+ */
+const spares = new Map<string, Promise<ChildProcess>>();
+let spawned = 0;
+
+function spawnSpare(name: string): Promise<ChildProcess> {
+  const id = `${name}-${++spawned}-${Date.now()}`;
   const child = spawn(process.execPath, ['--import', 'tsx', childScript], {
     cwd: repoRoot,
     env: {
       ...process.env,
       MONGODB_URI: dbUri,
+      ...redisEnv,
       TIKTOK_LIVE_SIGN_URL: live.signUrl,
       TIKTOK_LIVE_WEB_HOST: live.webHost,
       TIKTOK_LIVE_CA_FILE: caFile,
-      LIVE_TEST_INSTANCE_ID: `${name}-${Date.now()}`,
-      LIVE_TEST_LEASE_TTL_MS: '3000',
-      LOG_LEVEL: 'silent',
+      LIVE_TEST_INSTANCE_ID: id,
+      LIVE_TEST_LEASE_TTL_MS: LEASE_TTL_MS,
+      LIVE_TEST_START_ON_GO: '1',
+      LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
-  instances.set(name, child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise((ready, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) ready(child);
-    });
-    child.once('exit', (code, signal) => reject(new Error(`instance ${name} exited (${code ?? signal}) before ready: ${stderr.slice(-2000)}`)));
+  const log = createWriteStream(join(logDir, `${id}.log`));
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const loaded = new Promise<ChildProcess>((ready, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('loaded')) {
+        child.stdout!.off('data', onData);
+        ready(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code, signal) => reject(new Error(`instance ${id} exited (${code ?? signal}) while loading; see ${logDir}`)));
   });
+  loaded.catch(() => undefined);
+  return loaded;
 }
 
+async function startInstance(name: string): Promise<ChildProcess> {
+  // A standby that was building its app while the database was down has exited: a fresh one then.
+  const child = await (spares.get(name) ?? spawnSpare(name)).catch(() => spawnSpare(name));
+  spares.set(name, spawnSpare(name));
+  instances.set(name, child);
+  const ready = new Promise<ChildProcess>((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready')) {
+        child.stdout!.off('data', onData);
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code, signal) => reject(new Error(`instance ${name} exited (${code ?? signal}) before ready; see ${logDir}`)));
+  });
+  child.stdin!.write('go\n');
+  return ready;
+}
+
+/** Restarts in progress: a killed instance starts again while the rounds go on (the other one takes its rooms over). */
+const starting = new Map<string, Promise<ChildProcess>>();
+
 async function stopInstance(name: string, signal: NodeJS.Signals): Promise<void> {
+  await starting.get(name);
+  starting.delete(name);
   const child = instances.get(name);
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
@@ -202,7 +259,7 @@ beforeAll(async () => {
   dbPort = await freePort();
   db = await startEmbeddedDb({ dataDir: dbDir, port: dbPort });
   dbUri = `${db.uri}chaos`;
-  app = await createTestApp({ MONGODB_URI: dbUri });
+  app = await createTestApp({ MONGODB_URI: dbUri, ...redisEnv });
   admin = await signupAgency(app, 'Chaos Agency');
   for (let i = 0; i < CREATORS; i++) {
     const handle = `chaos${i}_${SEED.toString(36)}`;
@@ -214,22 +271,31 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of instances.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const spare of spares.values()) void spare.then((child) => child.kill('SIGKILL')).catch(() => undefined);
   await app?.close().catch(() => undefined);
   await db?.stop();
   await live?.stop();
+  await dropPrefix(SHARED_REDIS_URL, redisPrefix).catch(() => undefined);
 });
 
 describe('chaos', () => {
   it(`loses and doubles nothing through kills, stops, database outages and overlapping imports (seed ${SEED})`, async () => {
-    console.log(`chaos: seed ${SEED} (replay with CHAOS_SEED=${SEED}), ${ROUNDS} rounds`);
+    console.log(`chaos: seed ${SEED} (replay with CHAOS_SEED=${SEED}), ${ROUNDS} rounds; instance logs in ${logDir}`);
+    const startedAt = Date.now();
     for (const c of creators.slice(0, 3)) goLive(c);
     await Promise.all([startInstance('a'), startInstance('b')]);
+    let lastRoundAt = Date.now();
 
     for (let round = 1; round <= ROUNDS; round++) {
       counts.rounds = round;
+      const t0 = Date.now();
       await steady();
+      const t1 = Date.now();
       await sendGifts();
       await persisted();
+      const t2 = Date.now();
+      if (round > 1) console.log(`chaos: round ${round - 1} took ${Math.round((t0 - lastRoundAt) / 100) / 10} s; steady ${t1 - t0} ms, gifts persisted ${t2 - t1} ms`);
+      lastRoundAt = t2;
       const action = round === 1 ? 'kill' : pick(['kill', 'kill', 'stop', 'outage', 'outage', 'import', 'churn', 'churn'] as const);
       console.log(`chaos: round ${round}: ${action} (live rooms: ${liveRooms().map((c) => c.handle).join(', ')})`);
       if (action === 'kill') {
@@ -237,7 +303,7 @@ describe('chaos', () => {
         await stopInstance(name, 'SIGKILL');
         counts.kills++;
         if (random() < 0.5) churn(); // rooms change while it is dead: the other instance follows them
-        await startInstance(name);
+        starting.set(name, startInstance(name));
       } else if (action === 'stop') {
         await Promise.all([stopInstance('a', 'SIGINT'), stopInstance('b', 'SIGINT')]);
         counts.stops++;
@@ -268,6 +334,7 @@ describe('chaos', () => {
       }
     }
     // The end: every room ends while both instances listen, then the system stops.
+    await Promise.all(starting.values());
     await steady();
     await sendGifts();
     await persisted();
@@ -295,7 +362,7 @@ describe('chaos', () => {
     }
     console.log(
       `chaos: seed ${SEED}: ${counts.rounds} rounds, ${counts.kills} kills, ${counts.stops} full stops, ${counts.outages} database outages, ${counts.imports} imports, ${counts.churns} churns (${counts.drops} dropped sockets); ` +
-        `${listenerSessions.length} listener sessions (${all.length - listenerSessions.length} imported), ${counts.gifts} gifts, ${diamonds} diamonds — audit: ${audit.differences.length} differences`,
+        `${listenerSessions.length} listener sessions (${all.length - listenerSessions.length} imported), ${counts.gifts} gifts, ${diamonds} diamonds — audit: ${audit.differences.length} differences; ${Math.round((Date.now() - startedAt) / 1000)} s`,
     );
-  }, 420_000);
+  }, 900_000);
 });

@@ -4,6 +4,12 @@
  * production does. Prints "ready" when listening for work. LIVE_TEST_INSTANCE_ID and LIVE_TEST_LEASE_TTL_MS
  * name the instance and shorten the lease so the takeover does not take 45 s. LIVE_TEST_HTTP=1 also serves the
  * API on a free port ("ready <instance> <port>"); LIVE_TEST_LISTENERS=0 runs no listeners (an API-only instance).
+ * Several instances on one database need REDIS_URL (and a REDIS_KEY_PREFIX of the test's own), as in production.
+ *
+ * LIVE_TEST_START_ON_GO=1: a warm standby. The process loads its code and builds the app (connected to the
+ * database and Redis, no listener manager yet), prints "loaded" and waits for a "go" line on stdin before its
+ * listener manager starts (loading and building take most of a start on a loaded machine, ~40 s on a shared
+ * 2-core box; a test that restarts instances often keeps one standing by). It exits when stdin closes first.
  *
  *   tsx tests/helpers/live/child-server.ts
  */
@@ -16,6 +22,19 @@ import { createLiveManager, defaultInstanceId } from '../../../server/src/module
 import { liveSettingsFromConfig } from '../../../server/src/modules/live/settings';
 import { fastManagerOptions } from './harness';
 
+async function startSignal(): Promise<void> {
+  if (process.env.LIVE_TEST_START_ON_GO !== '1') return;
+  process.stdout.write('loaded\n');
+  await new Promise<void>((resolve) => {
+    let input = '';
+    process.stdin.on('data', (d: Buffer) => {
+      input += d.toString();
+      if (input.includes('go')) resolve();
+    });
+    process.stdin.once('end', () => process.exit(0));
+  });
+}
+
 async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, NODE_ENV: 'test', DATA_DIR: process.env.DATA_DIR || mkdtempSync(join(tmpdir(), 'liveroster-child-')) });
   const settings = liveSettingsFromConfig(config.live);
@@ -27,6 +46,7 @@ async function main(): Promise<void> {
     await app.listen({ port: 0, host: '127.0.0.1' });
     port = (app.server.address() as { port: number }).port;
   }
+  await startSignal();
   const manager = createLiveManager(
     app,
     fastManagerOptions(settings, {

@@ -72,7 +72,8 @@ export function createCreatorTotals(conn: Connection) {
       const byCreator = new Map<string, SessionForTotals[]>();
       let sessionCount = 0;
       const cursor = sessions
-        .find(scope, { creatorId: 1, source: 1, status: 1, diamonds: 1, durationSeconds: 1, reconciliation: 1 })
+        // A session being deleted is out already (its totals change is recorded with the mark; the sweep finishes it).
+        .find({ ...scope, deleting: { $ne: true } }, { creatorId: 1, source: 1, status: 1, diamonds: 1, durationSeconds: 1, reconciliation: 1 })
         .setOptions({ allTenants: !tenantId })
         .lean<(SessionForTotals & { creatorId: Types.ObjectId })[]>()
         .cursor();

@@ -18,14 +18,17 @@ import { sendCsv, wantsCsv } from '../../lib/csv-reply';
 import { SESSION_HEADER, createExportsService } from '../exports/service';
 import { createLiveService } from './service';
 import { createStreamHandler } from './sse';
-import type { StreamHub } from './stream-log';
+import { createSessionStore } from './session-store';
+import { createStreamPublisher, type StreamHub } from './stream-log';
 
 const security = [{ bearerAuth: [] }];
 const tags = ['live'];
 
 /** `/api/v1/live/*`: what is live now, sessions, gifts, and the realtime stream. */
 export const liveRoutes: FastifyPluginAsyncTypebox<{ hub: StreamHub; heartbeatMs?: number }> = async (app, opts) => {
-  const service = createLiveService(app.db);
+  // Deleting a session goes through the session lifecycle (its totals change), as every end and roll-up does.
+  const store = createSessionStore(app.db, { instanceId: app.coordination.instanceId, now: Date.now, log: app.log.child({ module: 'live' }), publisher: createStreamPublisher(app.coordination.bus) });
+  const service = createLiveService(app.db, { deleteSession: store.deleteSession });
 
   app.get('/now', {
     schema: { tags, security, summary: 'Creators live now with their running tallies', response: { 200: LiveNow, ...StandardErrors } },
@@ -41,6 +44,19 @@ export const liveRoutes: FastifyPluginAsyncTypebox<{ hub: StreamHub; heartbeatMs
   app.get('/sessions/:id', {
     schema: { tags, security, summary: 'One LIVE session with its top gifters', params: IdParams, response: { 200: LiveSessionDetail, ...StandardErrors } },
     handler: async (request) => service.getSession(request.auth, request.params.id),
+  });
+  app.delete('/sessions/:id', {
+    schema: {
+      tags,
+      security,
+      summary: 'Delete one ended LIVE session; it is taken out of its creator\'s totals (admin, or the creator\'s manager)',
+      params: IdParams,
+      response: { 204: Type.Null(), ...StandardErrors },
+    },
+    handler: async (request, reply) => {
+      await service.deleteSession(request.auth, request.params.id);
+      return reply.code(204).send(null);
+    },
   });
   app.get('/sessions/:id/gifts', {
     schema: { tags, security, summary: 'The counted gifts of a session (audit trail)', params: IdParams, querystring: ListLiveGiftsQuery, response: { 200: LiveGiftPage, ...StandardErrors } },

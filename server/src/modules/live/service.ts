@@ -5,12 +5,13 @@ import type { Creator } from '@shared/schemas/creators';
 import type { CreatorTopGifters, ListLiveGiftsQuery, ListLiveSessionsQuery, LiveGift, LiveNow, LiveSession, LiveSessionDetail, TopGifter } from '@shared/schemas/live';
 import { decodeCursor, encodeCursor } from '../../lib/cursor';
 import type { AuthContext } from '../../plugins/auth';
-import { notFound } from '../../plugins/errors';
+import { AppError, notFound } from '../../plugins/errors';
 import { creatorAccessFilter, creatorIdFilter, findAccessibleCreator } from '../creators/access';
 import { toCreator } from '../creators/dto';
 import { creatorModel, type CreatorDoc } from '../creators/model';
 import { liveCreatorGifterModel, liveGiftEventModel, type GifterDoc, type LiveGiftEventDoc } from './models';
 import { liveSessionModel, type LiveSessionDoc } from './session-model';
+import { SessionNotDeletableError } from './session-end';
 
 const int = (n: number | null | undefined) => Math.round(n ?? 0);
 
@@ -59,7 +60,12 @@ export async function sessionListFilter(conn: Connection, auth: AuthContext, que
   return filter;
 }
 
-export function createLiveService(conn: Connection) {
+export interface LiveServiceDeps {
+  /** Deletes an ended session and takes it out of the totals (session-end.ts); only the delete route needs it. */
+  deleteSession?: (tenantId: Types.ObjectId, sessionId: Types.ObjectId) => Promise<boolean>;
+}
+
+export function createLiveService(conn: Connection, deps: LiveServiceDeps = {}) {
   const creators = creatorModel(conn);
   const sessions = liveSessionModel(conn);
   const ledger = liveGiftEventModel(conn);
@@ -127,6 +133,22 @@ export function createLiveService(conn: Connection) {
       const page = docs.slice(0, limit);
       const last = page[page.length - 1];
       return { items: page.map(toLiveSession), nextCursor: docs.length > limit ? encodeCursor({ s: last.startedAt.getTime(), id: String(last._id) }) : null };
+    },
+
+    /**
+     * Deletes one session (admin, or the manager of its creator): out of the creator's totals through the
+     * session's totals changes (session-end.ts, token `delete:<id>`), with its gifts, gifters and members.
+     * Repeating it answers 404 (the session is gone; nothing is subtracted twice).
+     */
+    async deleteSession(auth: AuthContext, id: string): Promise<void> {
+      const doc = await accessibleSession(auth, id);
+      try {
+        if (!deps.deleteSession) throw new Error('createLiveService: deleteSession is not wired');
+        if (!(await deps.deleteSession(doc.tenantId, doc._id))) throw notFound('Session');
+      } catch (err) {
+        if (err instanceof SessionNotDeletableError) throw new AppError(err.code, err.message);
+        throw err;
+      }
     },
 
     async getSession(auth: AuthContext, id: string): Promise<LiveSessionDetail> {

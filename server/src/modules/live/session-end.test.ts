@@ -90,6 +90,56 @@ describe('sessions always end', () => {
     await expectTotalsEqualSessions(c.id);
   });
 
+  it('a session ended as unobserved while its listener still hears the room is reopened and rolls up again at its real end, counted once', async () => {
+    const c = await trackedCreator('reopen');
+    live.rooms.goLive(c.handle);
+    const m = manager({ instanceId: 'reopen-a' });
+    await live.rooms.waitForSockets(c.handle, 1, 30_000);
+    const lion = await live.rooms.sendGift(c.handle, { userId: '7', giftId: '6369' });
+    await waitFor(async () => (await sessionsOf(app, admin.agencyId, c.id))[0]?.diamonds === lion.diamonds, 'the gift persisted', 45_000);
+    // Something judged it gone (the sweeper after a stall, an offline check) while the listener is still in the room.
+    const [running] = await sessionsOf(app, admin.agencyId, c.id);
+    await m.store.endUnobserved(running);
+    await expectTotalsEqualSessions(c.id);
+    expect((await creatorDoc(app, admin.agencyId, c.id)).totals.diamonds).toBe(lion.diamonds);
+
+    const rose = await live.rooms.sendGift(c.handle, { userId: '8', giftId: '5655', repeat: 3 });
+    await waitFor(async () => (await sessionsOf(app, admin.agencyId, c.id))[0]?.status === 'live', 'the listener to reopen its session', 45_000);
+    live.rooms.endStream(c.handle);
+    const [ended] = await waitFor(async () => {
+      const list = await sessionsOf(app, admin.agencyId, c.id);
+      return list.length === 1 && list[0].status === 'ended' && list[0].totalsApplied ? list : null;
+    }, 'the real end to roll it up', 45_000);
+    expect(ended).toMatchObject({ endReason: 'stream_end', diamonds: lion.diamonds + rose.diamonds, reopens: 1 });
+    await expectTotalsEqualSessions(c.id);
+    expect((await creatorDoc(app, admin.agencyId, c.id)).totals).toMatchObject({ diamonds: lion.diamonds + rose.diamonds, sessions: 1 });
+  }, 180_000);
+
+  it('a room ended as unobserved that is still live is listened to again (its session reopened), not left unheard', async () => {
+    const c = await trackedCreator('relisten');
+    live.rooms.goLive(c.handle);
+    const first = manager({ instanceId: 'relisten-a' });
+    await live.rooms.waitForSockets(c.handle, 1, 30_000);
+    const lion = await live.rooms.sendGift(c.handle, { userId: '9', giftId: '6369' });
+    await waitFor(async () => (await sessionsOf(app, admin.agencyId, c.id))[0]?.diamonds === lion.diamonds, 'the gift persisted', 45_000);
+    await first.crash();
+    const [left] = await sessionsOf(app, admin.agencyId, c.id);
+    await first.store.endUnobserved(left); // every instance was down longer than the takeover window
+    expect((await sessionsOf(app, admin.agencyId, c.id))[0]).toMatchObject({ status: 'ended', endReason: 'unobserved' });
+
+    manager({ instanceId: 'relisten-b' });
+    await waitFor(async () => (await sessionsOf(app, admin.agencyId, c.id))[0]?.status === 'live', 'the room listened to again', 45_000);
+    await live.rooms.waitForSockets(c.handle, 1, 30_000);
+    const rose = await live.rooms.sendGift(c.handle, { userId: '10', giftId: '5655' });
+    live.rooms.endStream(c.handle);
+    const [ended] = await waitFor(async () => {
+      const list = await sessionsOf(app, admin.agencyId, c.id);
+      return list.length === 1 && list[0].status === 'ended' && list[0].totalsApplied ? list : null;
+    }, 'the real end', 45_000);
+    expect(ended).toMatchObject({ endReason: 'stream_end', diamonds: lion.diamonds + rose.diamonds, reopens: 1 });
+    await expectTotalsEqualSessions(c.id);
+  }, 180_000);
+
   it('a check finding the creator offline ends the session its dead listener left live', async () => {
     const c = await trackedCreator('offl');
     live.rooms.goLive(c.handle);

@@ -11,15 +11,22 @@
  *   4. `totalsApplied: true`, then settle the markers, clear the live flag, timeline entry, `session_end`.
  * A crash before 4 leaves `status: ended, totalsApplied: false`: the sweep (`rollUpPending`) repeats from 1 and
  * the markers keep 3 from adding twice.
+ *
+ * Totals hold, for each session, its `appliedTotals`; every change to them (a roll-up, a reopen, a late gift, a
+ * deletion) brings them to the session's contribution as it stands, with a token of its own (`live:<id>`, then
+ * `live:<id>:<generation>`, `delete:<id>`). The change is recorded on the session (`pendingTotalsChange`) before it
+ * is made, so a crash in between is completed with the same token and delta, never recomputed and added again.
+ * A session whose listener still hears its room when it was ended (the sweeper or a check judged it gone) is
+ * reopened (`reopen`): its contribution comes back out and it rolls up again when it really ends.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Connection, Types } from 'mongoose';
-import { reconciliationRecord, sessionContribution } from '@shared/live';
+import { reconciliationRecord, sessionContribution, type CreatorTotals } from '@shared/live';
 import { addSystemActivity } from '../activities/service';
 import { creatorModel } from '../creators/model';
 import { createCreatorTotals } from '../creators/totals';
 import { announce, type LiveSessionEvents, type SessionSummary } from './events';
-import { liveCreatorGifterModel, liveGifterModel, sessionGiftersOf, type GifterDoc } from './models';
+import { liveCreatorGifterModel, liveGiftEventModel, liveGifterModel, liveMemberModel, sessionGiftersOf, type GifterDoc } from './models';
 import { liveSessionModel, type LiveSessionDoc } from './session-model';
 import type { LiveStreamPublisher } from './stream-log';
 
@@ -35,8 +42,45 @@ export interface SessionEndOptions {
   reconcileFromLedger: (tenantId: Types.ObjectId, sessionId: Types.ObjectId) => Promise<{ diamonds: number; gifts: number; gifters: number }>;
 }
 
+/** A session that cannot be deleted as it stands (live, reconciled with another, busy): a machine code and why. */
+export class SessionNotDeletableError extends Error {
+  constructor(
+    readonly code: 'SESSION_LIVE' | 'SESSION_RECONCILED' | 'SESSION_BUSY',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A roll-up claim older than this is abandoned (its roller died) and may be taken over. */
 const ROLLUP_CLAIM_MS = 30_000;
+
+const ZERO: CreatorTotals = { diamonds: 0, liveSeconds: 0, sessions: 0 };
+const minus = (a: CreatorTotals, b: CreatorTotals): CreatorTotals => ({ diamonds: a.diamonds - b.diamonds, liveSeconds: a.liveSeconds - b.liveSeconds, sessions: a.sessions - b.sessions });
+const plus = (a: CreatorTotals, b: CreatorTotals): CreatorTotals => ({ diamonds: a.diamonds + b.diamonds, liveSeconds: a.liveSeconds + b.liveSeconds, sessions: a.sessions + b.sessions });
+const isZero = (d: CreatorTotals) => !d.diamonds && !d.liveSeconds && !d.sessions;
+
+/** A listener session an import stands for: the import's ledger took its figures out, so it holds nothing in totals. */
+function reconciledListener(doc: LiveSessionDoc): boolean {
+  return doc.source === 'listener' && !!(doc.reconciliation as { matchedSessionId?: unknown } | null | undefined)?.matchedSessionId;
+}
+
+/** What the creator's totals hold for this session now. */
+export function appliedTotalsOf(doc: LiveSessionDoc): CreatorTotals {
+  if (reconciledListener(doc)) return { ...ZERO };
+  if (doc.appliedTotals) return { diamonds: doc.appliedTotals.diamonds ?? 0, liveSeconds: doc.appliedTotals.liveSeconds ?? 0, sessions: doc.appliedTotals.sessions ?? 0 };
+  // Rolled up before `appliedTotals` existed (or an import, added by its batch): its contribution as it stands.
+  return doc.totalsApplied ? sessionContribution(doc as never) : { ...ZERO };
+}
+
+/** The token of a session's next totals change: the first is `live:<id>` (as roll-ups always were). */
+function changeToken(doc: LiveSessionDoc): string {
+  const generation = doc.totalsGeneration ?? 0;
+  return generation === 0 ? `live:${doc._id}` : `live:${doc._id}:${generation}`;
+}
+
+/** Sessions whose roll-up claim is free (or ours, or abandoned). */
+const claimFree = (instanceId: string, now: number) => ({ $or: [{ rollupBy: null }, { rollupBy: instanceId }, { rollupAt: { $lt: new Date(now - ROLLUP_CLAIM_MS) } }] });
 
 /** The last moment we know a session was going: its last event, or the last flush written for it. */
 export function lastSeenAt(doc: Pick<LiveSessionDoc, 'startedAt' | 'lastEventAt'> & { lastFlushAt?: Date | null }): number {
@@ -122,6 +166,53 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
    */
   const rolling = new Map<string, Promise<boolean>>();
 
+  /**
+   * Completes a totals change recorded on the session (a crash came between recording and finishing it): the
+   * same token and delta (the marker keeps the addition from happening twice). Returns the session as it is now.
+   */
+  async function completePendingChange(doc: LiveSessionDoc): Promise<LiveSessionDoc> {
+    const change = doc.pendingTotalsChange;
+    if (!change) return doc;
+    await totals.addOnce(doc.tenantId, doc.creatorId, change.token, change.delta);
+    await sessions.updateOne(
+      { _id: doc._id, tenantId: doc.tenantId, 'pendingTotalsChange.token': change.token },
+      { $set: { pendingTotalsChange: null, appliedTotals: plus(appliedTotalsOf({ ...doc, pendingTotalsChange: null }), change.delta), totalsGeneration: (doc.totalsGeneration ?? 0) + 1 } },
+    );
+    await totals.settle(doc.tenantId, doc.creatorId, [change.token]);
+    return (await sessions.findOne({ _id: doc._id, tenantId: doc.tenantId }).lean<LiveSessionDoc>()) ?? doc;
+  }
+
+  /**
+   * Brings the creator's totals to this session's contribution as it stands (`target`): records the change on the
+   * session (guarded by `filter`), adds it once, and marks it done together with `done`. False when the session
+   * changed under us (someone else's change, a flip): nothing was added.
+   */
+  async function changeTotals(
+    doc: LiveSessionDoc,
+    target: CreatorTotals,
+    filter: Record<string, unknown>,
+    done: Record<string, unknown>,
+    /** The state change goes in with the recorded intent (a reopen: a crash leaves a live session whose change completes to 0). */
+    flipWithRecord = false,
+  ): Promise<{ ok: boolean; token: string | null }> {
+    const generation = doc.totalsGeneration ?? 0;
+    const delta = minus(target, appliedTotalsOf(doc));
+    const base = { _id: doc._id, tenantId: doc.tenantId, totalsGeneration: generation, pendingTotalsChange: null, ...filter };
+    if (isZero(delta)) {
+      const res = await sessions.updateOne(base, { $set: { ...done, appliedTotals: target } });
+      return { ok: res.matchedCount === 1, token: null };
+    }
+    const token = changeToken(doc);
+    const recorded = await sessions.updateOne(base, { $set: { ...(flipWithRecord ? done : {}), pendingTotalsChange: { token, delta } } });
+    if (recorded.matchedCount !== 1) return { ok: false, token: null };
+    await totals.addOnce(doc.tenantId, doc.creatorId, token, delta);
+    const res = await sessions.updateOne(
+      { _id: doc._id, tenantId: doc.tenantId, 'pendingTotalsChange.token': token },
+      { $set: { ...(flipWithRecord ? {} : done), pendingTotalsChange: null, appliedTotals: target, totalsGeneration: generation + 1 } },
+    );
+    return { ok: res.matchedCount === 1, token };
+  }
+
   async function rollUp(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<boolean> {
     const key = String(sessionId);
     const running = rolling.get(key);
@@ -134,26 +225,37 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
   async function rollUpOnce(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<boolean> {
     const now = options.now();
     const claim = await sessions.updateOne(
-      { _id: sessionId, tenantId, status: 'ended', totalsApplied: false, $or: [{ rollupBy: null }, { rollupBy: options.instanceId }, { rollupAt: { $lt: new Date(now - ROLLUP_CLAIM_MS) } }] },
+      { _id: sessionId, tenantId, status: 'ended', totalsApplied: false, ...claimFree(options.instanceId, now) },
       { $set: { rollupBy: options.instanceId, rollupAt: new Date(now) } },
     );
     if (claim.matchedCount !== 1) return false;
     let doc = await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>();
     if (!doc || doc.totalsApplied) return false;
-    await reconcileWithImport(doc);
+    // Recomputed after the session was marked ended: a writer that still added to its ledger before then is in
+    // (and one that adds later finds it ended and settles what it added: settleLate).
+    if (doc.source === 'listener') await options.reconcileFromLedger(tenantId, sessionId);
+    await reconcileWithImport((await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>())!);
+    doc = await completePendingChange((await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>())!);
+    const top = await gifters.find({ tenantId, sessionId }).sort({ diamonds: -1 }).limit(5).lean<GifterDoc[]>();
+    // Cross-session gifters are added at a session's first roll-up only, before it is marked done (a reopened
+    // session's later gifts reach its own gifters and the creator's totals, not the cross-session gifter figures).
+    const firstEnd = (doc.reopens ?? 0) === 0;
+    const gifterToken = `live:${sessionId}`;
+    const sessionGifters = firstEnd ? await gifters.find({ tenantId, sessionId }).lean<GifterDoc[]>() : [];
+    if (sessionGifters.length) await addGiftersOnce(tenantId, doc.creatorId, gifterToken, sessionGifters);
+    const { ok, token } = await changeTotals(doc, sessionContribution(doc as never), { totalsApplied: false }, {
+      totalsApplied: true,
+      rollupBy: null,
+      rollupAt: null,
+      topGifters: top.map((g) => ({ userId: g.userId, handle: g.handle, nickname: g.nickname, diamonds: g.diamonds })),
+    });
+    if (!ok) return false;
     doc = (await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>())!;
-    const token = `live:${sessionId}`;
-    const contribution = sessionContribution(doc as never);
-    await totals.addOnce(tenantId, doc.creatorId, token, contribution);
-    const sessionGifters = await sessionGiftersOf(conn, tenantId, sessionId);
-    if (sessionGifters.length) await addGiftersOnce(tenantId, doc.creatorId, token, sessionGifters);
-    const done = await sessions.updateOne({ _id: sessionId, tenantId, totalsApplied: false }, { $set: { totalsApplied: true, rollupBy: null, rollupAt: null } });
-    if (done.modifiedCount !== 1) return false;
     await creators.updateOne({ _id: doc.creatorId, tenantId, 'live.sessionId': sessionId }, { $set: { 'live.isLive': false, 'live.sessionId': null } });
-    await totals.settle(tenantId, doc.creatorId, [token]);
+    if (token) await totals.settle(tenantId, doc.creatorId, [token]);
     if (sessionGifters.length) {
       const creatorId = doc.creatorId;
-      await creatorGifters.collection.updateMany({ _id: { $in: sessionGifters.map((g) => `${creatorId}:${g.userId}`) } } as never, { $pull: { pendingTotals: token } } as never);
+      await creatorGifters.collection.updateMany({ _id: { $in: sessionGifters.map((g) => `${creatorId}:${g.userId}`) } } as never, { $pull: { pendingTotals: gifterToken } } as never);
     }
     const summary: SessionSummary = { durationSeconds: doc.durationSeconds, diamonds: doc.diamonds, gifts: doc.gifts, peakViewers: doc.peakViewers, avgViewers: doc.avgViewers };
     await addSystemActivity(conn, {
@@ -174,6 +276,19 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
       summary,
     });
     return true;
+  }
+
+  /** A marked deletion: its totals change, then everything the session owns, the session last. */
+  async function finishDeletion(doc: LiveSessionDoc): Promise<void> {
+    const change = doc.pendingTotalsChange;
+    if (change) await totals.addOnce(doc.tenantId, doc.creatorId, change.token, change.delta);
+    const filter = { tenantId: doc.tenantId, sessionId: doc._id };
+    await liveGiftEventModel(conn).deleteMany(filter);
+    await gifters.deleteMany(filter);
+    await liveMemberModel(conn).deleteMany(filter);
+    await sessions.deleteOne({ _id: doc._id, tenantId: doc.tenantId, deleting: true });
+    await creators.updateOne({ _id: doc.creatorId, tenantId: doc.tenantId, 'live.sessionId': doc._id }, { $set: { 'live.isLive': false, 'live.sessionId': null } });
+    if (change) await totals.settle(doc.tenantId, doc.creatorId, [change.token]);
   }
 
   /**
@@ -203,30 +318,26 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
     rollUp,
 
     /**
-     * Ends a session (idempotent): recomputes it from its ledger, fixes end time, duration, average viewers and
-     * why it ended (status live → ended, once), then rolls it up.
+     * Ends a session (idempotent): fixes end time, duration, average viewers and why it ended (status live →
+     * ended, once), then rolls it up (recomputed from its ledger after the flip: roll-up).
      */
     async endSession(input: { tenantId: Types.ObjectId; sessionId: Types.ObjectId; endedAt: number; reason: string; fence?: number }): Promise<void> {
       const { tenantId, sessionId } = input;
       // A listener ends its session only while it still holds it: a newer fence means another one took it over.
       const fenced = input.fence === undefined ? {} : { fence: input.fence };
       if (input.fence !== undefined && !(await sessions.exists({ _id: sessionId, tenantId, ...fenced }))) return;
-      const ledgerTotals = await options.reconcileFromLedger(tenantId, sessionId);
       const doc = await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>();
       if (!doc) return;
       if (doc.status === 'live') {
         const endedAt = Math.max(input.endedAt, doc.startedAt.getTime());
-        const top = await gifters.find({ tenantId, sessionId }).sort({ diamonds: -1 }).limit(5).lean<GifterDoc[]>();
         const ended = await sessions.updateOne(
           { _id: sessionId, tenantId, status: 'live', ...fenced },
           {
             $set: {
-              ...ledgerTotals,
               status: 'ended',
               endedAt: new Date(endedAt),
               durationSeconds: Math.round((endedAt - doc.startedAt.getTime()) / 1000),
               avgViewers: Math.round(averageViewersOf(doc, endedAt) * 100) / 100,
-              topGifters: top.map((g) => ({ userId: g.userId, handle: g.handle, nickname: g.nickname, diamonds: g.diamonds })),
               endReason: input.reason,
             },
           },
@@ -236,6 +347,100 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
         }
       }
       await rollUp(tenantId, sessionId);
+    },
+
+    /**
+     * Reopens a session that was ended while its listener still hears its room (the sweeper or an offline check
+     * judged it gone; TikTok did not say it ended): its contribution comes back out of the totals (a change of its
+     * own, recorded with the flip) and it is live again, to roll up when it really ends. The caller holds the
+     * creator's lease. False when it cannot be reopened now (its roll-up is in progress elsewhere): try again.
+     */
+    async reopen(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<boolean> {
+      let doc = await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>();
+      if (!doc) return false;
+      if (doc.status === 'live') return true;
+      if (!doc.totalsApplied) {
+        await rollUp(tenantId, sessionId);
+        doc = await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>();
+        if (!doc?.totalsApplied) return false;
+      }
+      doc = await completePendingChange(doc);
+      options.log.warn({ sessionId: String(sessionId), endReason: doc.endReason }, 'live: reopening a session ended while its listener still hears the room');
+      const { ok, token } = await changeTotals(doc, { ...ZERO }, { status: 'ended', totalsApplied: true, ...claimFree(options.instanceId, options.now()) }, {
+        status: 'live',
+        endedAt: null,
+        endReason: null,
+        durationSeconds: 0,
+        totalsApplied: false,
+        listenerInstanceId: options.instanceId,
+        reopens: (doc.reopens ?? 0) + 1,
+      }, true);
+      if (!ok) return (await sessions.findOne({ _id: sessionId, tenantId }, { status: 1 }).lean<LiveSessionDoc>())?.status === 'live';
+      if (token) await totals.settle(tenantId, doc.creatorId, [token]);
+      await options.reconcileFromLedger(tenantId, sessionId);
+      await creators.updateOne({ _id: doc.creatorId, tenantId }, { $set: { 'live.isLive': true, 'live.sessionId': sessionId } });
+      return true;
+    },
+
+    /**
+     * A writer added gifts to the ledger of a session that had already ended and rolled up (its lease was lost
+     * while it held them): recomputes the session from its ledger and adds the difference to the totals.
+     */
+    async settleLate(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<boolean> {
+      // A roll-up in progress may have read the ledger before these gifts: wait for it, then settle after it.
+      for (let attempt = 0; ; attempt++) {
+        const now = options.now();
+        const claim = await sessions.updateOne(
+          { _id: sessionId, tenantId, status: 'ended', totalsApplied: true, ...claimFree(options.instanceId, now) },
+          { $set: { rollupBy: options.instanceId, rollupAt: new Date(now) } },
+        );
+        if (claim.matchedCount === 1) break;
+        const doc = await sessions.findOne({ _id: sessionId, tenantId }, { status: 1 }).lean<LiveSessionDoc>();
+        // Gone, or live again (reopened: its end recomputes from the ledger); else a roll-up or another settlement runs.
+        if (!doc || doc.status === 'live') return false;
+        if (attempt > (ROLLUP_CLAIM_MS * 2) / 250) throw new Error(`late settlement of session ${sessionId}: its roll-up did not finish`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      try {
+        await options.reconcileFromLedger(tenantId, sessionId);
+        const doc = await completePendingChange((await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>())!);
+        const { token } = await changeTotals(doc, sessionContribution(doc as never), { status: 'ended', totalsApplied: true }, {});
+        if (token) await totals.settle(tenantId, doc.creatorId, [token]);
+        return !!token;
+      } finally {
+        await sessions.updateOne({ _id: sessionId, tenantId, rollupBy: options.instanceId }, { $set: { rollupBy: null, rollupAt: null } });
+      }
+    },
+
+    /**
+     * Deletes an ended session and takes it out of the creator's totals (token `delete:<id>`, recorded with the
+     * `deleting` mark; the sweep finishes a deletion a crash interrupted). `false` when it is not there.
+     */
+    async deleteSession(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<boolean> {
+      let doc = await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>();
+      if (!doc) return false;
+      if (!doc.deleting) {
+        if (doc.status !== 'ended') throw new SessionNotDeletableError('SESSION_LIVE', 'This session is still live: it can be deleted once it has ended.');
+        if (doc.reconciliation && (doc.reconciliation as { matchedSessionId?: unknown }).matchedSessionId) {
+          throw new SessionNotDeletableError('SESSION_RECONCILED', 'This session is reconciled with another (a listener session and its imported figures): delete neither, or the creator.');
+        }
+        if (!doc.totalsApplied) {
+          await rollUp(tenantId, sessionId);
+          doc = await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>();
+          if (!doc) return false;
+          if (!doc.totalsApplied) throw new SessionNotDeletableError('SESSION_BUSY', 'This session is being added to its creator\'s totals: try again in a minute.');
+        }
+        doc = await completePendingChange(doc);
+        const delta = minus(ZERO, appliedTotalsOf(doc));
+        const marked = await sessions.updateOne(
+          { _id: sessionId, tenantId, pendingTotalsChange: null, totalsGeneration: doc.totalsGeneration ?? 0 },
+          { $set: { deleting: true, pendingTotalsChange: isZero(delta) ? null : { token: `delete:${sessionId}`, delta } } },
+        );
+        if (marked.matchedCount !== 1) throw new SessionNotDeletableError('SESSION_BUSY', 'This session changed while it was being deleted: try again.');
+        doc = (await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>())!;
+      }
+      await finishDeletion(doc);
+      return true;
     },
 
     /** Ends a session nobody saw end, at the last moment we know it was going (`endReason: "unobserved"`). */
@@ -253,6 +458,9 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
         .lean();
       let done = 0;
       for (const p of pending) if (await rollUp(p.tenantId, p._id)) done++;
+      // Deletions a crash interrupted (their mark is on the session).
+      const deleting = await sessions.find({ deleting: true }).setOptions({ allTenants: true }).limit(100).lean<LiveSessionDoc[]>();
+      for (const d of deleting) await finishDeletion(d);
       return done;
     },
   };

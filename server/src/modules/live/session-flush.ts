@@ -16,7 +16,7 @@
  * a process died is recomputed from the ledger when the session is resumed and when it ends (session-store.ts).
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { Connection } from 'mongoose';
+import type { Connection, Types } from 'mongoose';
 import { isDatabaseUnavailableError } from '../../db/availability';
 import { liveGiftEventModel, liveMemberModel, type LiveGiftEventDoc } from './models';
 import { liveSessionModel } from './session-model';
@@ -49,6 +49,10 @@ export interface SessionFlushOptions {
    * coordination is unreachable; the flush then relies on the database fence alone.
    */
   stillOwned?: (writers: SessionWriter[]) => Promise<boolean[]>;
+  /** Reopens a session that was ended while this instance still listens to it (session-end.ts `reopen`). */
+  reopen: (tenantId: Types.ObjectId, sessionId: Types.ObjectId) => Promise<boolean>;
+  /** Settles gifts added to the ledger of a session that had already rolled up (session-end.ts `settleLate`). */
+  settleLate: (tenantId: Types.ObjectId, sessionId: Types.ObjectId) => Promise<unknown>;
 }
 
 /** A writer's gifts and members taken for one flush, synchronously, before the first await. */
@@ -103,6 +107,8 @@ export function createSessionFlush(conn: Connection, options: SessionFlushOption
     const batch = due.filter((w, i) => w.forced() || i < options.sessionWritesPerFlush);
     if (batch.length === 0) return;
     const patches = batch.map((w) => ({ w, patch: w.sessionPatch(now) }));
+    // Fenced on the lease's token, and on the session being live: an ended session's figures are what its roll-up
+    // counted, and change only through session-end.ts (reopen, late settlement).
     const ops = patches.map(({ w, patch }) => ({
       updateOne: { filter: { _id: w.sessionId, tenantId: w.tenantId, fence: w.lease.fence, status: 'live' }, update: { $inc: patch.inc, $max: patch.max, $set: patch.set } },
     }));
@@ -115,12 +121,19 @@ export function createSessionFlush(conn: Connection, options: SessionFlushOption
     }
     for (const { w, patch } of patches) w.patchWritten(patch, now);
     if (result.matchedCount < batch.length) {
-      const current = await sessions.collection.find({ _id: { $in: batch.map((w) => w.sessionId) } }, { projection: { _id: 1, fence: 1, status: 1 } }).toArray();
-      const kept = new Set(current.filter((d) => d.status === 'live' && d.fence === batch.find((w) => String(w.sessionId) === String(d._id))?.lease.fence).map((d) => String(d._id)));
+      const docs = await sessions.collection.find({ _id: { $in: batch.map((w) => w.sessionId) } }, { projection: { _id: 1, fence: 1, status: 1 } }).toArray();
+      const byId = new Map(docs.map((d) => [String(d._id), d as { fence?: number | null; status?: string }]));
       for (const w of batch) {
-        if (!kept.has(String(w.sessionId))) {
+        const doc = byId.get(String(w.sessionId));
+        if (doc?.fence !== w.lease.fence) {
           w.fence();
           options.log.warn({ sessionId: String(w.sessionId) }, 'live: session taken over by another instance; this writer stops');
+        } else if (doc.status === 'ended') {
+          // Ended under us (the sweeper or a check judged it gone) while we still hear its room: it is reopened
+          // (its roll-up taken back out) and its figures written again on the next flush; the ledger holds every
+          // gift acknowledged so far, and the reopen recomputed the session from it.
+          await options.reopen(w.tenantId, w.sessionId);
+          w.requestSessionWrite();
         }
       }
     }
@@ -145,6 +158,32 @@ export function createSessionFlush(conn: Connection, options: SessionFlushOption
   }
 
   /**
+   * A fenced writer's gifts acknowledged after its lease was lost (held through an outage) are its own ledger
+   * entries: their diamonds go into the session's running figures (not fenced on the instance: no one else counts
+   * these entries), or, when the session has ended meanwhile, its late settlement adds them to the totals.
+   */
+  async function writeFencedIncrements(writers: SessionWriter[]): Promise<void> {
+    const now = options.now();
+    for (const w of writers) {
+      if (!w.fenced) continue;
+      const patch = w.sessionPatch(now);
+      if (!patch.inc.diamonds && !patch.inc.gifts) {
+        w.patchWritten(patch, now);
+        continue;
+      }
+      let matched: number;
+      try {
+        matched = (await sessions.updateOne({ _id: w.sessionId, tenantId: w.tenantId, status: 'live' }, { $inc: { diamonds: patch.inc.diamonds, gifts: patch.inc.gifts } })).matchedCount;
+      } catch (err) {
+        w.patchFailed(patch);
+        throw err;
+      }
+      w.patchWritten(patch, now);
+      if (matched === 0) await options.settleLate(w.tenantId, w.sessionId);
+    }
+  }
+
+  /**
    * One flush: acknowledges every writer's new gifts and members, then writes the running totals of the sessions
    * due. Throws on a database error; nothing is lost (phase 1 gives its changes back, phase 2 keeps its totals).
    */
@@ -160,5 +199,6 @@ export function createSessionFlush(conn: Connection, options: SessionFlushOption
       }
     }
     await writeSessions(writers);
+    await writeFencedIncrements(writers);
   };
 }

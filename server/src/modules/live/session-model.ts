@@ -73,6 +73,20 @@ export interface LiveSessionDoc {
   /** The instance rolling this session up, and since when (an abandoned claim expires). */
   rollupBy?: string | null;
   rollupAt?: Date | null;
+  /**
+   * What the creator's totals hold for this session (the sum of its totals changes), and how many changes were
+   * made: a session ended under a listener that still heard it is reopened and rolled up again, and a late
+   * gift is settled after the roll-up; each change adds `contribution − appliedTotals` once (session-end.ts).
+   * Null on sessions rolled up before this existed: their contribution as it stands.
+   */
+  appliedTotals?: { diamonds: number; liveSeconds: number; sessions: number } | null;
+  totalsGeneration?: number;
+  /** A totals change recorded before it is made (token and delta), so a crash in between is completed, not redone. */
+  pendingTotalsChange?: { token: string; delta: { diamonds: number; liveSeconds: number; sessions: number } } | null;
+  /** Being deleted (DELETE /live/sessions/:id): out of the audit; the sweep finishes a deletion a crash interrupted. */
+  deleting?: boolean;
+  /** Times the session was reopened after an end nobody saw (its listener was still in the room). */
+  reopens?: number;
 
   // ---- imported sessions (module imports; see imports/README.md) ----
   /** shared/csv `sessionRowHash` of the row (the key is `import:<rowHash>`). */
@@ -127,6 +141,11 @@ const liveSessionSchema = new Schema<LiveSessionDoc>(
     lastFlushAt: { type: Date, default: null },
     rollupBy: { type: String, default: null },
     rollupAt: { type: Date, default: null },
+    appliedTotals: { type: Schema.Types.Mixed, default: null },
+    totalsGeneration: { type: Number, default: 0 },
+    pendingTotalsChange: { type: Schema.Types.Mixed, default: null },
+    reopens: { type: Number, default: 0 },
+    deleting: { type: Boolean, default: false },
     rowHash: String,
     importId: Schema.Types.ObjectId,
     importBatch: String,

@@ -17,6 +17,9 @@ import type { ResumeState } from './writer';
 import type { GifterTotal } from '@shared/live';
 import type { Lease } from '../../coordination/index';
 
+/** End reasons TikTok gave (the room is over): such a session is never reopened. */
+const TIKTOK_ENDED = new Set(['stream_end', 'suspended']);
+
 export interface SessionOpenOptions {
   instanceId: string;
   log: FastifyBaseLogger;
@@ -103,7 +106,14 @@ export function createSessionOpener(conn: Connection, options: SessionOpenOption
         }
       }
       if (!doc) throw new Error(`session ${key} could not be opened`);
-      if (doc.status === 'ended') return null;
+      if (doc.status === 'ended') {
+        // We are in this room now, so it is still going: unless TikTok said it ended, the end was a judgement
+        // (nobody saw it end, an offline check, tracking off) and the session continues (reopened, its roll-up
+        // taken back out of the totals until it really ends).
+        if (TIKTOK_ENDED.has(doc.endReason ?? '') || !(await options.ender.reopen(input.tenantId, doc._id))) return null;
+        doc = (await sessions.findOne({ _id: doc._id, tenantId: input.tenantId }).lean<LiveSessionDoc>())!;
+        if (doc.status !== 'live') return null;
+      }
       const isNew = !doc.lastFlushAt && !doc.lastEventAt;
       await endOlderSessions(input.tenantId, input.creatorId, doc._id);
       // A session that existed (a takeover, a restart, a reconnect) continues from its ledger: a writer that died

@@ -44,6 +44,8 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
     sessionWritesPerFlush: options.sessionWritesPerFlush ?? 32,
     sessionWriteMinIntervalMs: options.sessionWriteMinIntervalMs ?? 1_000,
     stillOwned: options.stillOwned,
+    reopen: (tenantId, sessionId) => ender.reopen(tenantId, sessionId),
+    settleLate: (tenantId, sessionId) => ender.settleLate(tenantId, sessionId),
   });
 
   /** Recomputes diamonds, gifts and gifters of a session from its ledger and writes them where they differ. */
@@ -110,6 +112,9 @@ export function createSessionStore(conn: Connection, options: SessionStoreOption
     /** Ends a session (idempotent) and rolls it up exactly once (session-end.ts). */
     endSession: ender.endSession.bind(ender),
     endUnobserved: ender.endUnobserved.bind(ender),
+    reopen: ender.reopen,
+    settleLate: ender.settleLate,
+    deleteSession: ender.deleteSession,
     rollUp: ender.rollUp,
     rollUpPending: ender.rollUpPending,
     liveSessionsOf: opener.liveSessionsOf,
