@@ -5,6 +5,7 @@
  * deletion a crash interrupted is finished by the sweep without subtracting twice. The audit stays at 0
  * differences throughout.
  */
+import { creatorLeaseKey } from '../../server/src/modules/live/leases';
 import type { FastifyInstance } from 'fastify';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,7 +85,7 @@ describe('DELETE /api/v1/live/sessions/:id', () => {
   it('a running session is refused with 409 SESSION_LIVE', async () => {
     const creatorId = await newCreator('del_running');
     const store = createSessionStore(app.db, { instanceId: 'del-test', now: Date.now, log: app.log, publisher: createStreamPublisher(app.coordination.bus) });
-    const writer = createWriter((await store.openSession({ tenantId, creatorId, roomId: `running-${Date.now()}`, startedAt: Date.now() - 10_000 }))!);
+    const writer = createWriter((await store.openSession({ tenantId, creatorId, roomId: `running-${Date.now()}`, startedAt: Date.now() - 10_000, lease: (await app.coordination.ownership.acquire(creatorLeaseKey(creatorId)))! }))!);
     const res = await admin.inject({ method: 'DELETE', url: `/api/v1/live/sessions/${writer.sessionId}` });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ error: { code: 'SESSION_LIVE' } });
