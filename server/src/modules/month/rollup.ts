@@ -259,10 +259,12 @@ export function createMonthRollups(conn: Connection, options: { minRecountInterv
     if (inFlight) return inFlight;
     const started = Date.now();
     const job = (async () => {
-      const { fresh, docs } = await scanSessions(conn, tenant, month, timeZone, stale, wholeRoster && stale.length * 2 > creators.length);
+      const allOfThem = wholeRoster && stale.length * 2 > creators.length;
+      const { fresh, docs } = await scanSessions(conn, tenant, month, timeZone, stale, allOfThem);
       await writeChunks(conn, tenant, key, creators, wholeRoster, fresh);
       const ms = Date.now() - started;
-      await model.replaceOne({ _id: `${tenant}|scan`, tenantId: tenant }, { _id: `${tenant}|scan`, tenantId: tenant, creators: {}, scan: { docs, ms, at: new Date() }, updatedAt: new Date() }, { upsert: true });
+      // Only a scan that returned every ended session of the agency tells its size (an `$in` scan returns a few).
+      if (allOfThem) await model.replaceOne({ _id: `${tenant}|scan`, tenantId: tenant }, { _id: `${tenant}|scan`, tenantId: tenant, creators: {}, scan: { docs, ms, at: new Date() }, updatedAt: new Date() }, { upsert: true });
     })().finally(() => {
       running.delete(key);
       lastEnd.set(key, { at: Date.now(), ms: Date.now() - started });
