@@ -16,6 +16,7 @@
 import { Schema, type Connection, type Types } from 'mongoose';
 import { monthCalendar, startOfDay, type MonthSession } from '@shared/month';
 import { modelOn } from '../../db/connection';
+import { findOwnById } from './by-id';
 import { tenantScopePlugin } from '../../db/tenant-scope';
 import type { CreatorDoc } from '../creators/model';
 import { liveGiftEventModel } from '../live/models';
@@ -95,7 +96,7 @@ async function readChunks(conn: Connection, tenant: Types.ObjectId, prefix: stri
   const stored: Record<string, CreatorRollup>[] = Array.from({ length: CHUNKS }, () => ({}));
   await Promise.all(
     wanted.map(async (i) => {
-      const doc = await model.findOne({ _id: `${prefix}${i}`, tenantId: tenant }).lean<RollupChunkDoc>();
+      const doc = await findOwnById<RollupChunkDoc>(model, `${prefix}${i}`, tenant);
       stored[i] = doc?.creators ?? {};
     }),
   );
@@ -249,7 +250,7 @@ export function createMonthRollups(conn: Connection, options: { minRecountInterv
   const waitBelow = options.waitForRecountBelow ?? WAIT_FOR_RECOUNT_BELOW;
 
   async function scanStats(tenant: Types.ObjectId): Promise<ScanStats | null> {
-    const doc = await model.findOne({ _id: `${tenant}|scan`, tenantId: tenant }, { scan: 1 }).lean<RollupChunkDoc>();
+    const doc = await findOwnById<RollupChunkDoc>(model, `${tenant}|scan`, tenant, { scan: 1 });
     return doc?.scan ?? null;
   }
 
@@ -259,10 +260,12 @@ export function createMonthRollups(conn: Connection, options: { minRecountInterv
     if (inFlight) return inFlight;
     const started = Date.now();
     const job = (async () => {
-      const { fresh, docs } = await scanSessions(conn, tenant, month, timeZone, stale, wholeRoster && stale.length * 2 > creators.length);
+      const allOfThem = wholeRoster && stale.length * 2 > creators.length;
+      const { fresh, docs } = await scanSessions(conn, tenant, month, timeZone, stale, allOfThem);
       await writeChunks(conn, tenant, key, creators, wholeRoster, fresh);
       const ms = Date.now() - started;
-      await model.replaceOne({ _id: `${tenant}|scan`, tenantId: tenant }, { _id: `${tenant}|scan`, tenantId: tenant, creators: {}, scan: { docs, ms, at: new Date() }, updatedAt: new Date() }, { upsert: true });
+      // Only a scan that returned every ended session of the agency tells its size (an `$in` scan returns a few).
+      if (allOfThem) await model.replaceOne({ _id: `${tenant}|scan`, tenantId: tenant }, { _id: `${tenant}|scan`, tenantId: tenant, creators: {}, scan: { docs, ms, at: new Date() }, updatedAt: new Date() }, { upsert: true });
     })().finally(() => {
       running.delete(key);
       lastEnd.set(key, { at: Date.now(), ms: Date.now() - started });

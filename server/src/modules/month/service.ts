@@ -8,6 +8,7 @@ import { creatorAccessFilter, findAccessibleCreator } from '../creators/access';
 import { creatorModel, type CreatorDoc } from '../creators/model';
 import { userModel } from '../auth/model';
 import { liveSessionModel } from '../live/session-model';
+import { findOwnById } from './by-id';
 import { loadMonthBackstage, type LoadedSession } from './loader';
 import { createMonthRollups, estimatedSince, toMonthSessions, type CreatorRollup } from './rollup';
 import type { SettingsService } from './settings';
@@ -108,9 +109,9 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
     const sessions = liveSessionModel(conn);
     const found = await Promise.all(
       ids.map((id) =>
-        sessions
-          .findOne({ _id: id, tenantId: tenant }, { creatorId: 1, startedAt: 1, diamonds: 1, viewers: 1, status: 1, durationSeconds: 1 })
-          .lean<{ _id: Types.ObjectId; creatorId: Types.ObjectId; startedAt: Date; diamonds: number; viewers: number; status: string; durationSeconds: number }>(),
+        findOwnById<{ _id: Types.ObjectId; tenantId: Types.ObjectId; creatorId: Types.ObjectId; startedAt: Date; diamonds: number; viewers: number; status: string; durationSeconds: number }>(
+          sessions as never, id, tenant, { creatorId: 1, startedAt: 1, diamonds: 1, viewers: 1, status: 1, durationSeconds: 1 },
+        ),
       ),
     );
     const docs = found.filter((d) => d !== null);

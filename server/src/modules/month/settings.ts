@@ -1,4 +1,5 @@
 /** Agency month settings: read by anyone of the agency, written by admins, validated by shared/month. */
+import { findOwnById } from './by-id';
 import { Types, type Connection } from 'mongoose';
 import { DEFAULT_AGENCY_SETTINGS, validateAgencySettings, type AgencySettings } from '@shared/month';
 import type { AuthContext } from '../../plugins/auth';
@@ -23,7 +24,7 @@ export function createSettingsService(conn: Connection) {
   const settings = agencySettingsModel(conn);
   return {
     async get(tenant: Types.ObjectId): Promise<AgencySettings> {
-      return toSettings(await settings.findOne({ _id: tenant, tenantId: tenant }).lean<AgencySettingsDoc>());
+      return toSettings(await findOwnById<AgencySettingsDoc>(settings, tenant, tenant));
     },
 
     async put(auth: AuthContext, body: AgencySettings): Promise<AgencySettings> {
