@@ -7,12 +7,21 @@ import type { FastifyInstance } from 'fastify';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSessionStore } from '../../server/src/modules/live/session-store';
+import { liveGiftEventModel } from '../../server/src/modules/live/models';
 import { liveSessionModel } from '../../server/src/modules/live/session-model';
 import { createStreamPublisher } from '../../server/src/modules/live/stream-log';
 import { multipartBody } from '../helpers/imports';
 import { createTestApp, signupAgency, type Session } from '../helpers/app';
 
 let app: FastifyInstance;
+
+/** The listener's gift ledger for a session (what its roll-up recomputes the session from): one gift of `diamonds`. */
+async function ledgerGift(tenantId: Types.ObjectId, creatorId: Types.ObjectId, sessionId: Types.ObjectId, diamonds: number, at: Date): Promise<void> {
+  await liveGiftEventModel(app.db).create({
+    _id: `${sessionId}:g1`, tenantId, creatorId, sessionId, msgId: 'g1', streakKey: 'u1:g', userId: 'u1', handle: 'fan', nickname: 'Fan',
+    giftId: 'g', giftName: 'Gift', diamondCount: diamonds, gifts: 1, diamonds, streakCount: 1, at,
+  });
+}
 let admin: Session;
 beforeAll(async () => {
   app = await createTestApp({ DB_LABEL: 'live_import' });
@@ -37,6 +46,7 @@ it('a listener session ending after its export was imported adds nothing on top 
   expect(imported.json()).toMatchObject({ inserted: 1, reconciled: 0 });
 
   // The listener session ends with its own (provisional) tallies and rolls up.
+  await ledgerGift(tenantId, creatorId, listener._id, 950, new Date('2026-09-01T20:30:00Z'));
   await liveSessionModel(app.db).updateOne(
     { _id: listener._id, tenantId },
     { $set: { status: 'ended', endedAt: new Date('2026-09-01T21:00:00Z'), durationSeconds: 3480, diamonds: 950 } },
@@ -67,6 +77,7 @@ it('a listener session with no overlapping import rolls up in full', async () =>
     tenantId, creatorId, key: 'listener:room-other', source: 'listener', status: 'ended',
     startedAt: new Date('2026-09-01T21:30:00Z'), endedAt: new Date('2026-09-01T22:00:00Z'), durationSeconds: 1800, diamonds: 70, totalsApplied: false,
   });
+  await ledgerGift(tenantId, creatorId, listener._id, 70, new Date('2026-09-01T21:40:00Z'));
   const store = createSessionStore(app.db, { instanceId: 'test', now: Date.now, log: app.log, publisher: createStreamPublisher(app.coordination.bus) });
   expect(await store.rollUp(tenantId, listener._id)).toBe(true);
   const creator = (await admin.inject({ method: 'GET', url: `/api/v1/creators/${creatorId}` })).json();
