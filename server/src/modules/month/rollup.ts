@@ -170,7 +170,10 @@ async function writeChunks(conn: Connection, tenant: Types.ObjectId, prefix: str
   await Promise.all(
     touched.map((i) => {
       const kept = wholeRoster ? Object.fromEntries(Object.entries(stored[i]).filter(([id]) => known.has(id))) : stored[i];
-      return model.replaceOne({ _id: `${prefix}${i}`, tenantId: tenant }, { _id: `${prefix}${i}`, tenantId: tenant, creators: kept, updatedAt: new Date() }, { upsert: true });
+      // By `_id` alone (by-id.ts: anything more scans the collection); the `_id` names the agency.
+      return model
+        .replaceOne({ _id: `${prefix}${i}` }, { _id: `${prefix}${i}`, tenantId: tenant, creators: kept, updatedAt: new Date() }, { upsert: true })
+        .setOptions({ allTenants: true });
     }),
   );
 }
@@ -230,6 +233,53 @@ export function estimatedSince(r: CreatorRollup | undefined, c: CreatorDoc, mont
     // Integer diamonds that add up: the first sessions take the remainder.
     diamonds: Math.floor(diamonds / sessions) + (k < diamonds % sessions ? 1 : 0),
   }));
+}
+
+/** An ended session as the rollups count it (live/session-model.ts fields). */
+export type EndedSessionDoc = Pick<LiveSessionDoc, '_id' | 'creatorId' | 'source' | 'status' | 'startedAt' | 'endedAt' | 'durationSeconds' | 'diamonds' | 'reconciliation' | 'startTimeKnown' | 'totalsApplied'>;
+
+export type InPlaceOutcome = 'added' | 'absent' | 'moved' | 'already' | 'skipped';
+
+/**
+ * Adds one session that just ended (its totals applied) to the creator's rollup of that month in place, so the
+ * board needs no recount for it. Safe only when the rollup is exactly one session behind: its stamp plus this
+ * session's contribution must equal the creator's totals now (`totals`), and the session must not be in it
+ * already (a recount that read it before its totals moved); otherwise nothing is written and the stale stamp
+ * sends the creator to the background recount as before. A listener session crossing midnight with diamonds is
+ * left to the recount too (its split needs the gift ledger, a scan). The write `$set`s this creator's entry only:
+ * a concurrent chunk rewrite may undo it, which again only costs a recount.
+ */
+export async function addEndedSession(
+  conn: Connection,
+  tenant: Types.ObjectId,
+  month: string,
+  timeZone: string,
+  d: EndedSessionDoc,
+  totals: Stamp,
+): Promise<InPlaceOutcome> {
+  if (d.status !== 'ended' || !d.totalsApplied || (d.source === 'listener' && d.reconciliation)) return 'skipped';
+  const model = monthRollupModel(conn);
+  const id = String(d.creatorId);
+  const chunkId = `${keyOf(tenant, month, timeZone)}${chunkOf(id)}`;
+  const doc = await findOwnById<RollupChunkDoc>(model, chunkId, tenant, { [`creators.${id}`]: 1 });
+  const r = doc?.creators?.[id];
+  if (!r) return 'absent';
+  const diamonds = d.diamonds ?? 0;
+  const duration = Math.max(0, d.durationSeconds ?? 0);
+  if (!sameStamp([r.stamp[0] + diamonds, r.stamp[1] + duration, r.stamp[2] + 1], totals)) return 'moved';
+  const cal = monthCalendar(month, timeZone);
+  let startedAt = d.startedAt.getTime();
+  if (d.source === 'import' && d.startTimeKnown === false) startedAt = startOfDay(d.startedAt.toISOString().slice(0, 10), timeZone);
+  for (let i = 0; i + 2 < r.s.length; i += 3) if (r.s[i] === startedAt) return 'already';
+  const end = d.endedAt ? d.endedAt.getTime() : startedAt + duration * 1000;
+  const next: CreatorRollup = { stamp: [...totals], s: [...r.s], ...(r.g && { g: r.g }), last: r.last === null || end > r.last ? end : r.last };
+  if (startedAt >= cal.start - LOOKBACK_MS && startedAt < cal.end) {
+    const stop = startedAt + duration * 1000;
+    if (d.source === 'listener' && diamonds > 0 && cal.starts.some((t) => t > startedAt && t < stop)) return 'skipped';
+    next.s.push(startedAt, duration, diamonds);
+  }
+  await model.updateOne({ _id: chunkId }, { $set: { [`creators.${id}`]: next, updatedAt: new Date() } }).setOptions({ allTenants: true });
+  return 'added';
 }
 
 export interface LoadedRollups {
