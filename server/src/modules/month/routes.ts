@@ -47,7 +47,7 @@ export const monthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const board = await service.board(request.auth, request.query);
       // JSON.stringify, not the schema's compiled serializer: the board's many nullable (anyOf) fields make that
       // one validate each value, ~40 ms per thousand rows; the service builds exactly the schema's shape (tested).
-      if (!wantsCsv(request)) return reply.serializer(JSON.stringify).send(board);
+      if (!wantsCsv(request)) return reply.type('application/json; charset=utf-8').serializer(JSON.stringify).send(board);
       const managers = new Map(board.totals.managers.map((m) => [m.managerId ?? '', m.name]));
       async function* rows(): AsyncGenerator<CsvCell[]> {
         for (const i of board.items) {
