@@ -130,23 +130,36 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
     return tally;
   }
 
-  /** Running sessions move every second: their figures are read fresh (by `_id`) on every board request. */
-  async function refreshRunning(tenant: Types.ObjectId, visible: CreatorDoc[], asOf: number): Promise<Map<string, LoadedSession>> {
+  /**
+   * Running sessions move every second: their figures are read fresh (by `_id`) for the board, but not more often
+   * than the listener writes them (live/session-store.ts: at most once a second), so back-to-back board requests
+   * share one read per session per second.
+   */
+  type RunningDoc = { _id: Types.ObjectId; tenantId: Types.ObjectId; creatorId: Types.ObjectId; startedAt: Date; diamonds: number; viewers: number; status: string };
+  const RUNNING_READ_MS = 1_000;
+  const runningReads = new Map<string, { at: number; doc: Promise<RunningDoc | null> }>();
+
+  function readRunning(tenant: Types.ObjectId, id: Types.ObjectId, now: number): Promise<RunningDoc | null> {
+    const key = `${tenant}|${id}`;
+    const seen = runningReads.get(key);
+    if (seen && now - seen.at < RUNNING_READ_MS) return seen.doc;
+    if (runningReads.size > 10_000) for (const [k, v] of runningReads) if (now - v.at >= RUNNING_READ_MS) runningReads.delete(k);
+    // One `_id` lookup each: the only query that does not scan the sessions collection.
+    const doc = findOwnById<RunningDoc>(liveSessionModel(conn), id, tenant, { creatorId: 1, startedAt: 1, diamonds: 1, viewers: 1, status: 1 });
+    runningReads.set(key, { at: now, doc });
+    doc.catch(() => runningReads.delete(key));
+    return doc;
+  }
+
+  async function refreshRunning(tenant: Types.ObjectId, visible: CreatorDoc[], asOf: number, shared = true): Promise<Map<string, LoadedSession>> {
     const ids = visible.filter((c) => c.live?.isLive && c.live.sessionId).map((c) => c.live.sessionId!);
     const fresh = new Map<string, LoadedSession>();
     if (!ids.length) return fresh;
-    // One `_id` lookup each: the only query that does not scan the sessions collection.
-    const sessions = liveSessionModel(conn);
     const found = await Promise.all(
-      ids.map((id) =>
-        findOwnById<{ _id: Types.ObjectId; tenantId: Types.ObjectId; creatorId: Types.ObjectId; startedAt: Date; diamonds: number; viewers: number; status: string; durationSeconds: number }>(
-          sessions as never, id, tenant, { creatorId: 1, startedAt: 1, diamonds: 1, viewers: 1, status: 1, durationSeconds: 1 },
-        ),
-      ),
+      ids.map((id) => (shared ? readRunning(tenant, id, asOf) : findOwnById<RunningDoc>(liveSessionModel(conn), id, tenant, { creatorId: 1, startedAt: 1, diamonds: 1, viewers: 1, status: 1 }))),
     );
-    const docs = found.filter((d) => d !== null);
-    for (const d of docs) {
-      if (d.status !== 'live') continue;
+    for (const d of found) {
+      if (!d || d.status !== 'live') continue;
       const startedAt = d.startedAt.getTime();
       fresh.set(String(d.creatorId), {
         id: String(d._id),
@@ -175,7 +188,7 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
       const [{ rollups, pending }, backstage, running] = await Promise.all([
         monthRollups.load(auth.tenant, month, settings.timeZone, [creator], false),
         loadMonthBackstage(conn, auth.tenant, month, creator._id),
-        refreshRunning(auth.tenant, [creator], asOf),
+        refreshRunning(auth.tenant, [creator], asOf, false),
       ]);
       const rollup = rollups.get(String(creator._id));
       const fresh = running.get(String(creator._id));
