@@ -13,6 +13,7 @@
  * creators marked `pending` with the ended sessions since their count estimated from the totals' difference
  * (current month only), and the recount runs in the background, no more often than every few scan lengths.
  */
+import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Types } from 'mongoose';
 import { monthCalendar, startOfDay, type MonthSession } from '@shared/month';
 import { modelOn } from '../../db/connection';
@@ -51,11 +52,13 @@ interface RollupChunkDoc {
   creators: Record<string, CreatorRollup>;
   /** Only on the agency's `<tenant>|scan` document. */
   scan?: ScanStats;
+  /** A new random value at every write: a reader that holds this revision's content need not read it again. */
+  rev?: string;
   updatedAt: Date;
 }
 
 const schema = new Schema<RollupChunkDoc>(
-  { _id: { type: String, required: true }, creators: { type: Schema.Types.Mixed, default: {} }, scan: { type: Schema.Types.Mixed, default: undefined }, updatedAt: Date },
+  { _id: { type: String, required: true }, creators: { type: Schema.Types.Mixed, default: {} }, scan: { type: Schema.Types.Mixed, default: undefined }, rev: String, updatedAt: Date },
   { collection: 'month_rollups', versionKey: false, minimize: false },
 );
 schema.plugin(tenantScopePlugin);
@@ -90,14 +93,35 @@ interface Recounted {
   docs: number;
 }
 
-/** Reads the wanted chunks of one agency-month-zone (`_id` lookups). */
-async function readChunks(conn: Connection, tenant: Types.ObjectId, prefix: string, wanted: number[]): Promise<Record<string, CreatorRollup>[]> {
+/** Chunk contents by `_id`, as of their revision. */
+type ChunkCache = Map<string, { rev: string; creators: Record<string, CreatorRollup> }>;
+
+/**
+ * Reads the wanted chunks of one agency-month-zone (`_id` lookups). With `cache`, each chunk's revision is read
+ * first and only the chunks that changed since are read whole: a board reload after one session ended decodes
+ * one chunk, not all sixteen (~120,000 sessions' triples at 2,000 creators).
+ */
+async function readChunks(conn: Connection, tenant: Types.ObjectId, prefix: string, wanted: number[], cache?: ChunkCache): Promise<Record<string, CreatorRollup>[]> {
   const model = monthRollupModel(conn);
   const stored: Record<string, CreatorRollup>[] = Array.from({ length: CHUNKS }, () => ({}));
   await Promise.all(
     wanted.map(async (i) => {
-      const doc = await findOwnById<RollupChunkDoc>(model, `${prefix}${i}`, tenant);
+      const id = `${prefix}${i}`;
+      const held = cache?.get(id);
+      if (held) {
+        const head = await findOwnById<RollupChunkDoc>(model, id, tenant, { rev: 1 });
+        if (head?.rev === held.rev) {
+          stored[i] = held.creators;
+          return;
+        }
+      }
+      const doc = await findOwnById<RollupChunkDoc>(model, id, tenant);
       stored[i] = doc?.creators ?? {};
+      if (cache && doc?.rev) {
+        cache.delete(id);
+        if (cache.size >= 4096) cache.delete(cache.keys().next().value!);
+        cache.set(id, { rev: doc.rev, creators: stored[i] });
+      }
     }),
   );
   return stored;
@@ -172,7 +196,7 @@ async function writeChunks(conn: Connection, tenant: Types.ObjectId, prefix: str
       const kept = wholeRoster ? Object.fromEntries(Object.entries(stored[i]).filter(([id]) => known.has(id))) : stored[i];
       // By `_id` alone (by-id.ts: anything more scans the collection); the `_id` names the agency.
       return model
-        .replaceOne({ _id: `${prefix}${i}` }, { _id: `${prefix}${i}`, tenantId: tenant, creators: kept, updatedAt: new Date() }, { upsert: true })
+        .replaceOne({ _id: `${prefix}${i}` }, { _id: `${prefix}${i}`, tenantId: tenant, creators: kept, rev: randomUUID(), updatedAt: new Date() }, { upsert: true })
         .setOptions({ allTenants: true });
     }),
   );
@@ -278,7 +302,7 @@ export async function addEndedSession(
     if (d.source === 'listener' && diamonds > 0 && cal.starts.some((t) => t > startedAt && t < stop)) return 'skipped';
     next.s.push(startedAt, duration, diamonds);
   }
-  await model.updateOne({ _id: chunkId }, { $set: { [`creators.${id}`]: next, updatedAt: new Date() } }).setOptions({ allTenants: true });
+  await model.updateOne({ _id: chunkId }, { $set: { [`creators.${id}`]: next, rev: randomUUID(), updatedAt: new Date() } }).setOptions({ allTenants: true });
   return 'added';
 }
 
@@ -295,6 +319,7 @@ export interface LoadedRollups {
 export function createMonthRollups(conn: Connection, options: { minRecountIntervalMs?: number; waitForRecountBelow?: number } = {}) {
   const model = monthRollupModel(conn);
   const running = new Map<string, Promise<void>>();
+  const chunkCache: ChunkCache = new Map();
   const lastEnd = new Map<string, { at: number; ms: number }>();
   const minInterval = options.minRecountIntervalMs ?? 10_000;
   const waitBelow = options.waitForRecountBelow ?? WAIT_FOR_RECOUNT_BELOW;
@@ -328,7 +353,7 @@ export function createMonthRollups(conn: Connection, options: { minRecountInterv
     async load(tenant: Types.ObjectId, month: string, timeZone: string, creators: CreatorDoc[], wholeRoster: boolean): Promise<LoadedRollups> {
       const key = keyOf(tenant, month, timeZone);
       for (let attempt = 0; ; attempt++) {
-        const [stored, stats] = await Promise.all([readChunks(conn, tenant, key, wanted(creators, wholeRoster)), scanStats(tenant)]);
+        const [stored, stats] = await Promise.all([readChunks(conn, tenant, key, wanted(creators, wholeRoster), chunkCache), scanStats(tenant)]);
         const { current, stale, all } = split(stored, creators);
         if (stale.length === 0) return { rollups: current, pending: new Set() };
         const small = !stats || stats.docs < waitBelow;
