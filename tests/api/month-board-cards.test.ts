@@ -11,7 +11,7 @@
 import type { FastifyInstance } from 'fastify';
 import fastJson from 'fast-json-stringify';
 import { Types } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startOfDay, zonedMonth } from '../../shared/month';
 import { Board } from '../../shared/schemas/month';
 import type { SessionEndedEvent } from '../../server/src/modules/live/events';
@@ -156,6 +156,18 @@ describe('the board and the cards agree', () => {
     expect(board.timeZone).toBe('America/New_York');
     expect(board.items.find((i) => i.handle === 'ana.live')!.month.tier.current).toBe('X');
     expect(board.items.find((i) => i.handle === 'bo.live')!.month.tier.current).toBe(null);
+  });
+
+  it('settings are cached per instance and dropped everywhere when an admin changes them', async () => {
+    // Another instance's settings service (same invalidation bus): it caches what it read.
+    const other = createSettingsService(app.db, app.coordination.invalidation);
+    const before = await other.get(auth.tenant);
+    const changed = { ...BERLIN, timeZone: before.timeZone === 'Asia/Tokyo' ? 'Europe/Berlin' : 'Asia/Tokyo' };
+    expect((await admin.inject({ method: 'PUT', url: '/api/v1/agency/settings', payload: changed })).statusCode).toBe(200);
+    // This instance answers the new settings at once; the other one as soon as the invalidation reaches it.
+    expect((await admin.inject({ method: 'GET', url: '/api/v1/board' })).json().timeZone).toBe(changed.timeZone);
+    await vi.waitFor(async () => expect((await other.get(auth.tenant)).timeZone).toBe(changed.timeZone));
+    other.stop();
   });
 
   it("the JSON answer over HTTP is exactly the response schema's shape", async () => {

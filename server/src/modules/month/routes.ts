@@ -18,7 +18,8 @@ const hours = (s: number) => Math.round((s / 3600) * 100) / 100;
 
 /** `/api/v1/agency/settings`, `/api/v1/creators/:id/month`, `/api/v1/board` (register at the API root). */
 export const monthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const settings = createSettingsService(app.db);
+  const settings = createSettingsService(app.db, app.coordination.invalidation);
+  app.addHook('onClose', async () => settings.stop());
   const service = createMonthService(app.db, settings, app.tenantVersions);
 
   app.get('/agency/settings', {

@@ -4,6 +4,7 @@ import { Types, type Connection } from 'mongoose';
 import { DEFAULT_AGENCY_SETTINGS, validateAgencySettings, type AgencySettings } from '@shared/month';
 import type { AuthContext } from '../../plugins/auth';
 import { AppError } from '../../plugins/errors';
+import type { Invalidation } from '../../coordination/index';
 import { agencySettingsModel, type AgencySettingsDoc } from './model';
 
 function toSettings(doc: Partial<AgencySettingsDoc> | null): AgencySettings {
@@ -20,11 +21,42 @@ function toSettings(doc: Partial<AgencySettingsDoc> | null): AgencySettings {
   };
 }
 
-export function createSettingsService(conn: Connection) {
+const TOPIC = 'agency-settings';
+
+/**
+ * With `invalidation` (the routes' service), settings are cached in process per agency: the board and the cards
+ * read them on every request, and a read queued behind a long scan on FerretDB/SQLite is what made requests slow
+ * while the board reloads. A PUT drops the agency's entry here and, through cache invalidation, on every other
+ * instance; when messages may have been lost (resync), everything is dropped.
+ */
+export function createSettingsService(conn: Connection, invalidation?: Invalidation) {
   const settings = agencySettingsModel(conn);
+  const cached = new Map<string, AgencySettings>();
+  /** Bumped at every drop: a read that started before it does not store what it read. */
+  let generation = 0;
+  const drop = (tenantIds: string[] | null) => {
+    generation++;
+    if (tenantIds === null) cached.clear();
+    else for (const id of tenantIds) cached.delete(id);
+  };
+  const offs = invalidation ? [invalidation.on(TOPIC, (m) => drop(Array.isArray(m.tenantIds) ? m.tenantIds.map(String) : null)), invalidation.onResync(() => drop(null))] : [];
   return {
     async get(tenant: Types.ObjectId): Promise<AgencySettings> {
-      return toSettings(await findOwnById<AgencySettingsDoc>(settings, tenant, tenant));
+      const key = String(tenant);
+      const hit = cached.get(key);
+      if (hit) return hit;
+      const started = generation;
+      const read = toSettings(await findOwnById<AgencySettingsDoc>(settings, tenant, tenant));
+      if (invalidation && started === generation) {
+        if (cached.size >= 10_000) cached.delete(cached.keys().next().value!);
+        cached.set(key, read);
+      }
+      return read;
+    },
+
+    /** Stops listening for invalidations (app close). */
+    stop(): void {
+      for (const off of offs) off();
     },
 
     async put(auth: AuthContext, body: AgencySettings): Promise<AgencySettings> {
@@ -42,6 +74,8 @@ export function createSettingsService(conn: Connection) {
         { _id: auth.tenant, tenantId: auth.tenant, ...clean, updatedAt: new Date(), updatedBy: new Types.ObjectId(auth.userId) },
         { upsert: true },
       );
+      drop([String(auth.tenant)]);
+      await invalidation?.publish(TOPIC, { tenantIds: [String(auth.tenant)] });
       return clean;
     },
   };
