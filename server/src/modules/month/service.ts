@@ -131,24 +131,39 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
   }
 
   /**
-   * Running sessions move every second: their figures are read fresh (by `_id`) for the board, but not more often
-   * than the listener writes them (live/session-store.ts: at most once a second), so back-to-back board requests
-   * share one read per session per second.
+   * Running sessions move every second: their figures are read by `_id` for the board, but not more often than
+   * the listener writes them (live/session-store.ts: at most once a second), so back-to-back board requests share
+   * one read per session per second. While a newer read is on its way, a read younger than `RUNNING_STALE_MS` is
+   * answered instead of waiting: a lookup queued behind a board reload's scan on FerretDB/SQLite would otherwise
+   * hold every request for the length of that scan.
    */
   type RunningDoc = { _id: Types.ObjectId; tenantId: Types.ObjectId; creatorId: Types.ObjectId; startedAt: Date; diamonds: number; viewers: number; status: string };
   const RUNNING_READ_MS = 1_000;
-  const runningReads = new Map<string, { at: number; doc: Promise<RunningDoc | null> }>();
+  const RUNNING_STALE_MS = 5_000;
+  interface RunningRead {
+    at: number;
+    doc: Promise<RunningDoc | null>;
+    /** The last read that came back, and when it was started. */
+    done?: { at: number; doc: RunningDoc | null };
+  }
+  const runningReads = new Map<string, RunningRead>();
 
   function readRunning(tenant: Types.ObjectId, id: Types.ObjectId, now: number): Promise<RunningDoc | null> {
     const key = `${tenant}|${id}`;
     const seen = runningReads.get(key);
-    if (seen && now - seen.at < RUNNING_READ_MS) return seen.doc;
-    if (runningReads.size > 10_000) for (const [k, v] of runningReads) if (now - v.at >= RUNNING_READ_MS) runningReads.delete(k);
-    // One `_id` lookup each: the only query that does not scan the sessions collection.
+    if (seen && now - seen.at < RUNNING_READ_MS) return seen.done && now - seen.done.at < RUNNING_STALE_MS ? Promise.resolve(seen.done.doc) : seen.doc;
+    if (runningReads.size > 10_000) for (const [k, v] of runningReads) if (now - v.at >= RUNNING_STALE_MS) runningReads.delete(k);
+    const at = now;
     const doc = findOwnById<RunningDoc>(liveSessionModel(conn), id, tenant, { creatorId: 1, startedAt: 1, diamonds: 1, viewers: 1, status: 1 });
-    runningReads.set(key, { at: now, doc });
-    doc.catch(() => runningReads.delete(key));
-    return doc;
+    const entry: RunningRead = { at, doc, done: seen?.done };
+    runningReads.set(key, entry);
+    doc.then(
+      (d) => {
+        if (!entry.done || entry.done.at < at) entry.done = { at, doc: d };
+      },
+      () => runningReads.get(key) === entry && runningReads.delete(key),
+    );
+    return entry.done && now - entry.done.at < RUNNING_STALE_MS ? Promise.resolve(entry.done.doc) : doc;
   }
 
   async function refreshRunning(tenant: Types.ObjectId, visible: CreatorDoc[], asOf: number, shared = true): Promise<Map<string, LoadedSession>> {
