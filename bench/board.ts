@@ -122,7 +122,11 @@ try {
     if (res.status !== 200) throw new Error(`board: ${res.status}`);
     latencies.push(performance.now() - started);
   }
+  // Where the slow ones fall (the machine is shared: a tail spread over the run is contention, one at the start is not).
+  const slowest = latencies.map((ms, i) => ({ ms, i })).sort((a, b) => b.ms - a.ms).slice(0, 3);
+  stage(`slowest steady requests: ${slowest.map((s) => `#${s.i} ${fmt(s.ms)} ms`).join(', ')}`);
   latencies.sort((a, b) => a - b);
+  console.log(`steady board: p90 ${fmt(pct(latencies, 90))} ms, max ${fmt(latencies[latencies.length - 1])} ms`);
 
   // ---- a session ends while managers watch: the live module ends it (session, totals, roster version), then
   // announces it; the month's sink (month/live-events.ts) adds it to the creator's rollup in place. The bench
