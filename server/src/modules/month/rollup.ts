@@ -12,6 +12,8 @@
  * `WAIT_FOR_RECOUNT_BELOW` sessions, or it was never counted): a big agency's board and cards answer from the chunks at once, the moved
  * creators marked `pending` with the ended sessions since their count estimated from the totals' difference
  * (current month only), and the recount runs in the background, no more often than every few scan lengths.
+ * A listener session that ends is added in place (`addEndedSession`, from the live module's `sessionEnded`
+ * event, month/live-events.ts) when that is provably exact, so the recount is only the fallback for it.
  */
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Types } from 'mongoose';
