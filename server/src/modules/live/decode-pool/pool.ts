@@ -171,6 +171,8 @@ export function createConnectorPool(options: ConnectorPoolOptions): ConnectorPoo
           const connection = connections.get(entries[i] as number);
           if (connection && connection.slot === slot) connection.handlers.event(entries[i + 1] as LiveEvent | null);
         }
+        // The listeners have them (tallied synchronously): the worker may now ack the frames they came in.
+        if (message.batch !== undefined) slot.worker.postMessage({ type: 'taken', batch: message.batch } satisfies ToWorker);
         return;
       }
       case 'answer':

@@ -66,12 +66,20 @@ function createTimeOf(connection: TikTokLiveConnection): number | null {
   return Number.isFinite(createTime) && createTime > 0 ? createTime : null;
 }
 
-/** The library's connections, in the calling thread. */
-export function createInThreadConnector(settings: LiveConnectionSettings, connectionOptions?: TikTokLiveConstructorConnectionOptions): RoomConnector {
+/**
+ * The library's connections, in the calling thread. `prepare` runs on each new library connection before any
+ * listener is attached (decode workers install their own push-frame handling with it: push-frames.ts).
+ */
+export function createInThreadConnector(
+  settings: LiveConnectionSettings,
+  connectionOptions?: TikTokLiveConstructorConnectionOptions,
+  prepare?: (connection: TikTokLiveConnection) => void,
+): RoomConnector {
   const open = new Set<TikTokLiveConnection>();
   return {
     open(handle, handlers) {
       const connection = createLiveConnection(handle, settings, connectionOptions);
+      prepare?.(connection);
       open.add(connection);
       const emitter = connection as unknown as { on(event: string, handler: (data: unknown) => void): void };
       for (const name of LIVE_EVENT_NAMES) emitter.on(name, (data) => handlers.event(toLiveEvent(name, data, Date.now())));
