@@ -213,9 +213,9 @@ function goLive(c: { id: string; handle: string }): void {
 }
 
 /**
- * Every live room listened to: a socket, and its session open in the database by an instance that runs now (a
- * killed instance's session stays live until a running one takes it over; gifts sent before that would reach
- * nobody... or the dead instance's socket, which the sandbox may not have noticed closing yet).
+ * Every live room listened to: a socket, and its session open in the database by an instance that runs now. A
+ * killed instance's session stays live, under its id, until a running instance takes the room over: a gift sent
+ * before then reaches no listener (the socket counted may still be the dead one's, not yet closed).
  */
 async function steady(): Promise<void> {
   for (const c of liveRooms()) {
