@@ -106,7 +106,8 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
         }
       }
       writers.delete(String(writer.sessionId));
-      if (writer.fenced) return;
+      // Fenced, or handed over to an instance that has opened the session: the session is theirs to end (they hear the end too).
+      if (writer.fenced || writer.handedOver) return;
       await publishTallies([writer], true);
       await store.endSession({ tenantId: writer.tenantId, sessionId: writer.sessionId, endedAt: writer.tally.endedAt ?? at, reason, fence: writer.lease.fence });
     },

@@ -31,7 +31,7 @@ import type { TikTokLiveConstructorConnectionOptions } from 'tiktok-live-connect
 import type { LiveEvent } from '@shared/live';
 import type { LiveConnectionSettings } from '../connector';
 import { deserializeError, type DecodeWorkerInit, type FromWorker, type ToWorker } from './protocol';
-import { createInThreadConnector, type RoomConnected, type RoomConnection, type RoomConnectionHandlers, type RoomConnector } from './room-connector';
+import { ConnectionClosedError, createInThreadConnector, type RoomConnected, type RoomConnection, type RoomConnectionHandlers, type RoomConnector } from './room-connector';
 
 export interface ConnectorPoolOptions {
   /** Worker threads (≥ 1). */
@@ -254,7 +254,7 @@ export function createConnectorPool(options: ConnectorPoolOptions): ConnectorPoo
     connections.set(connection.id, connection);
     return {
       async connect() {
-        if (connection.closed || stopped) throw new Error('this LIVE connection was closed');
+        if (connection.closed || stopped) throw new ConnectionClosedError();
         if (!connection.slot?.alive) {
           // Placed (or placed again, after its worker died) on the least-loaded worker.
           connection.slot = leastLoaded();
@@ -262,6 +262,9 @@ export function createConnectorPool(options: ConnectorPoolOptions): ConnectorPoo
         }
         const slot = connection.slot;
         await slot.ready;
+        // Closed while its worker was starting: the close went to a worker that knew nothing of it, so a connect
+        // sent now would open a socket nobody owns.
+        if (connection.closed || stopped) throw new ConnectionClosedError();
         connection.connected = true;
         try {
           return (await request(slot, { type: 'connect', req: nextReq++, id: connection.id, handle }))!;

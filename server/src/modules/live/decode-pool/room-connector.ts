@@ -60,6 +60,14 @@ export interface RoomConnector {
   stop(): Promise<void>;
 }
 
+/** connect() on a connection that was closed (before or while it connected): nothing is left open. */
+export class ConnectionClosedError extends Error {
+  constructor() {
+    super('this LIVE connection was closed');
+    this.name = 'ConnectionClosedError';
+  }
+}
+
 /** The room's `create_time` (seconds) from the room info the library fetched on connect, when numeric. */
 function createTimeOf(connection: TikTokLiveConnection): number | null {
   const createTime = Number((connection.roomInfo as { data?: { create_time?: unknown } } | null)?.data?.create_time);
@@ -86,13 +94,22 @@ export function createInThreadConnector(
       emitter.on('disconnected', () => handlers.disconnected());
       // The library emits 'error' for decode and socket problems; without a handler EventEmitter would throw.
       emitter.on('error', (err) => handlers.error(err));
+      let closed = false;
       return {
         async connect() {
+          if (closed) throw new ConnectionClosedError();
           const state = await connection.connect();
+          if (closed) {
+            // close() came while this connect was in flight: its disconnect found no socket yet, so the socket
+            // this connect opened would stay open with nobody owning it. It goes now.
+            await connection.disconnect().catch(() => undefined);
+            throw new ConnectionClosedError();
+          }
           return { roomId: state.roomId, createTime: createTimeOf(connection) };
         },
         disconnect: () => connection.disconnect().catch(() => undefined),
         async close() {
+          closed = true;
           open.delete(connection);
           await connection.disconnect().catch(() => undefined);
         },
