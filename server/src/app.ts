@@ -31,6 +31,7 @@ import { dealsRoutes } from './modules/deals/routes';
 import { importsRoutes } from './modules/imports/routes';
 import { liveCreatorRoutes, liveRoutes, setupLive } from './modules/live/index';
 import { monthRoutes } from './modules/month/routes';
+import { createMonthLiveEvents } from './modules/month/live-events';
 import { usersRoutes } from './modules/users/routes';
 import { notificationsRoutes } from './modules/notifications/routes';
 import { alertsPlugin } from './modules/alerts/plugin';
@@ -212,7 +213,8 @@ export async function buildApp(config: AppConfig, provided: Partial<AppRuntime> 
   await app.register(uploadPageRoutes);
 
   // LIVE: the stream route's query-token hook must precede authentication; workers and cleanups register here.
-  const live = setupLive(app);
+  // A session that ends updates its creator's month rollup in place (month/live-events.ts).
+  const live = setupLive(app, { events: createMonthLiveEvents(app.db).events });
 
   // Pass 3: authenticated API. Everything registered inside needs a valid token.
   await app.register(

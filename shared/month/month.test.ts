@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeMonth, type MonthInput } from './month';
+import { computeMonth, finishMonth, tallyMonth, type MonthInput } from './month';
 import { DEFAULT_AGENCY_SETTINGS, type AgencySettings } from './settings';
 
 const H = 3600;
@@ -238,4 +238,24 @@ describe('the month: earnings', () => {
     expect(m.earnings.creator.amount).toBe(250 + 7500);
     expect(m.earnings.agency.amount).toBe(775);
   });
+});
+
+describe('the month: tally, then finish (the board caches the tally of ended sessions)', () => {
+  const ended = [
+    { startedAt: at('2026-11-03T23:00:00Z'), durationSeconds: 2 * H, diamonds: 1001 },
+    { startedAt: at('2026-11-10T10:00:00Z'), durationSeconds: 3 * H, diamonds: 900, gifts: [{ at: at('2026-11-10T11:00:00Z'), diamonds: 900 }] },
+    { startedAt: at('2026-10-31T22:00:00Z'), durationSeconds: 4 * H, diamonds: 4000 },
+  ];
+  const running = { startedAt: at('2026-11-15T23:30:00Z'), durationSeconds: H, diamonds: 77 };
+  const backstage = { periodStart: '2026-11-01', periodEnd: '2026-11-05', diamonds: 5000, liveSeconds: 9 * H, validDays: 2 };
+  for (const bs of [null, backstage]) {
+    it(`a running session added to a cached tally gives what counting everything gives (${bs ? 'with' : 'without'} an export)`, () => {
+      const input: MonthInput = { month: '2026-11', asOf: at('2026-11-16T00:30:00Z'), settings: settings({ timeZone: 'Europe/Berlin' }), backstage: bs, sessions: [...ended, running] };
+      const cached = tallyMonth('2026-11', 'Europe/Berlin', bs, ended);
+      const before = JSON.stringify(cached);
+      expect(finishMonth(tallyMonth('2026-11', 'Europe/Berlin', bs, [running], cached), input)).toEqual(computeMonth(input));
+      // The cached tally is not changed by what was added on top of it.
+      expect(JSON.stringify(cached)).toBe(before);
+    });
+  }
 });

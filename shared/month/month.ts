@@ -132,20 +132,33 @@ function reachedIndex(tiers: readonly MonthTier[], f: Figures): number {
   return reached;
 }
 
-export function computeMonth(input: MonthInput): MonthResult {
-  const { settings, month } = input;
-  const cal = monthCalendar(month, settings.timeZone);
+/**
+ * What a month's sessions add up to per day, before anything that depends on `asOf` or on the valid-day, tier and
+ * rate settings: the board keeps one per creator and only adds the running session on top (finishMonth is cheap).
+ */
+export interface MonthTally {
+  month: string;
+  timeZone: string;
+  /** The last day the Backstage export covers (-1: none). */
+  coveredThrough: number;
+  covered: DayAcc[];
+  after: DayAcc[];
+  coveredSessions: number;
+  afterSessions: number;
+}
+
+/** The per-day sums of `sessions` for that month, zone and Backstage export; with `base`, added to a copy of it. */
+export function tallyMonth(month: string, timeZone: string, bs: Pick<MonthBackstage, 'periodEnd'> | null, sessions: readonly MonthSession[], base?: MonthTally): MonthTally {
+  const cal = monthCalendar(month, timeZone);
   const n = cal.dates.length;
-  const minSeconds = settings.validDayMinSeconds;
-  const bs = input.backstage;
   // Backstage dates are the agency's calendar dates; its cover ends at the month's last day at most.
   const coveredThrough = bs ? Math.min(n - 1, cal.dates.findLastIndex((d) => d <= bs.periodEnd)) : -1;
-
-  const covered: DayAcc[] = Array.from({ length: n }, () => ({ diamonds: 0, seconds: 0 }));
-  const after: DayAcc[] = Array.from({ length: n }, () => ({ diamonds: 0, seconds: 0 }));
-  let coveredSessions = 0;
-  let afterSessions = 0;
-  for (const s of input.sessions) {
+  const copy = (acc: DayAcc[] | undefined) => (acc ? acc.map((d) => ({ ...d })) : Array.from({ length: n }, () => ({ diamonds: 0, seconds: 0 })));
+  const covered = copy(base?.covered);
+  const after = copy(base?.after);
+  let coveredSessions = base?.coveredSessions ?? 0;
+  let afterSessions = base?.afterSessions ?? 0;
+  for (const s of sessions) {
     const startDay = dayIndex(cal, s.startedAt);
     const pieces = splitSession(cal, s);
     if (pieces.length === 0) continue;
@@ -158,6 +171,21 @@ export function computeMonth(input: MonthInput): MonthResult {
       target[p.day].seconds += p.seconds;
     }
   }
+  return { month, timeZone, coveredThrough, covered, after, coveredSessions, afterSessions };
+}
+
+export function computeMonth(input: MonthInput): MonthResult {
+  return finishMonth(tallyMonth(input.month, input.settings.timeZone, input.backstage, input.sessions), input);
+}
+
+/** The month from its tally (made with the same month, zone and export as `input`'s): days, projection, tiers, earnings. */
+export function finishMonth(tally: MonthTally, input: Omit<MonthInput, 'sessions'>): MonthResult {
+  const { settings, month } = input;
+  const cal = monthCalendar(month, settings.timeZone);
+  const n = cal.dates.length;
+  const minSeconds = settings.validDayMinSeconds;
+  const bs = input.backstage;
+  const { coveredThrough, covered, after, coveredSessions, afterSessions } = tally;
 
   const days = cal.dates.map((date, i) => {
     const acc = i <= coveredThrough ? covered[i] : after[i];

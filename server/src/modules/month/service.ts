@@ -1,6 +1,6 @@
 /** A creator's month and the agency board, computed by shared/month from what loader.ts reads. */
 import type { Connection, Types } from 'mongoose';
-import { computeMonth, MONTH_RE, zonedMonth, type AgencySettings, type MonthResult } from '@shared/month';
+import { computeMonth, finishMonth, MONTH_RE, tallyMonth, zonedMonth, type AgencySettings, type MonthBackstage, type MonthResult, type MonthTally } from '@shared/month';
 import type { Board, BoardItem } from '@shared/schemas/month';
 import type { AuthContext } from '../../plugins/auth';
 import { AppError } from '../../plugins/errors';
@@ -44,6 +44,22 @@ interface BoardCacheEntry {
   data: BoardData | null;
   loading: Promise<BoardData> | null;
   loadMs: number;
+  /** Per creator: the tally of its ended sessions (rollup), kept across reloads while the rollup's content holds. */
+  tallies: Map<string, CachedTally>;
+}
+
+interface CachedTally {
+  rollup: CreatorRollup | undefined;
+  periodEnd: string | null;
+  tally: MonthTally;
+}
+
+/** Same ended sessions: a reload re-reads every chunk, so an unchanged creator's rollup is a new, equal object. */
+function sameRollup(a: CreatorRollup | undefined, b: CreatorRollup | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.s.length !== b.s.length) return false;
+  for (let i = 0; i < a.s.length; i++) if (a.s[i] !== b.s[i]) return false;
+  return JSON.stringify(a.g ?? null) === JSON.stringify(b.g ?? null);
 }
 
 export interface MonthServiceOptions {
@@ -70,24 +86,25 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
     return { creators: creatorDocs, rollups, pending, backstage, managers: new Map(users.map((u) => [String(u._id), u.name || u.email])), loadedAt: Date.now() };
   }
 
-  async function boardData(auth: AuthContext, month: string, timeZone: string): Promise<BoardData> {
+  async function boardData(auth: AuthContext, month: string, timeZone: string): Promise<{ data: BoardData; tallies: Map<string, CachedTally> }> {
     const key = `${auth.tenantId}|${month}|${timeZone}`;
     const { roster: version } = await versions.get(auth.tenantId);
     let entry = cache.get(key);
     if (!entry) {
-      entry = { version, data: null, loading: null, loadMs: 0 };
+      entry = { version, data: null, loading: null, loadMs: 0, tallies: new Map() };
       cache.set(key, entry);
       if (cache.size > 2000) cache.delete(cache.keys().next().value!);
     }
     const recounted = entry.data !== null && entry.data.pending.size > 0 && monthRollups.lastRecountAt(auth.tenant, month, timeZone) > entry.data.loadedAt;
     const fresh = entry.data && entry.version === version && Date.now() - entry.data.loadedAt < BOARD_TTL_MS && !recounted;
-    if (fresh) return entry.data!;
+    if (fresh) return { data: entry.data!, tallies: entry.tallies };
     if (!entry.loading) {
       const e = entry;
       const started = Date.now();
       e.loading = loadBoardData(auth.tenant, month, timeZone)
         .then((data) => {
           Object.assign(e, { data, version, loadMs: Date.now() - started });
+          for (const id of e.tallies.keys()) if (!data.rollups.has(id)) e.tallies.delete(id);
           return data;
         })
         .finally(() => {
@@ -96,27 +113,53 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
       e.loading.catch(() => undefined);
     }
     // A slow agency gets the previous copy while the refresh runs; a small one waits for the new one.
-    if (entry.data && entry.loadMs >= syncReloadBelowMs) return entry.data;
-    return entry.loading!;
+    if (entry.data && entry.loadMs >= syncReloadBelowMs) return { data: entry.data, tallies: entry.tallies };
+    return { data: await entry.loading!, tallies: entry.tallies };
   }
 
-  /** Running sessions move every second: their figures are read fresh (by `_id`) on every board request. */
-  async function refreshRunning(tenant: Types.ObjectId, visible: CreatorDoc[], asOf: number): Promise<Map<string, LoadedSession>> {
+  /** The tally of a creator's ended sessions (its rollup), from the cache while the rollup and export cover hold. */
+  function endedTally(tallies: Map<string, CachedTally>, id: string, rollup: CreatorRollup | undefined, backstage: MonthBackstage | null, month: string, timeZone: string): MonthTally {
+    const periodEnd = backstage?.periodEnd ?? null;
+    const cached = tallies.get(id);
+    if (cached && cached.periodEnd === periodEnd && sameRollup(cached.rollup, rollup)) {
+      cached.rollup = rollup;
+      return cached.tally;
+    }
+    const tally = tallyMonth(month, timeZone, backstage, rollup ? toMonthSessions(rollup) : []);
+    tallies.set(id, { rollup, periodEnd, tally });
+    return tally;
+  }
+
+  /**
+   * Running sessions move every second: their figures are read fresh (by `_id`) for the board, but not more often
+   * than the listener writes them (live/session-store.ts: at most once a second), so back-to-back board requests
+   * share one read per session per second.
+   */
+  type RunningDoc = { _id: Types.ObjectId; tenantId: Types.ObjectId; creatorId: Types.ObjectId; startedAt: Date; diamonds: number; viewers: number; status: string };
+  const RUNNING_READ_MS = 1_000;
+  const runningReads = new Map<string, { at: number; doc: Promise<RunningDoc | null> }>();
+
+  function readRunning(tenant: Types.ObjectId, id: Types.ObjectId, now: number): Promise<RunningDoc | null> {
+    const key = `${tenant}|${id}`;
+    const seen = runningReads.get(key);
+    if (seen && now - seen.at < RUNNING_READ_MS) return seen.doc;
+    if (runningReads.size > 10_000) for (const [k, v] of runningReads) if (now - v.at >= RUNNING_READ_MS) runningReads.delete(k);
+    // One `_id` lookup each: the only query that does not scan the sessions collection.
+    const doc = findOwnById<RunningDoc>(liveSessionModel(conn), id, tenant, { creatorId: 1, startedAt: 1, diamonds: 1, viewers: 1, status: 1 });
+    runningReads.set(key, { at: now, doc });
+    doc.catch(() => runningReads.delete(key));
+    return doc;
+  }
+
+  async function refreshRunning(tenant: Types.ObjectId, visible: CreatorDoc[], asOf: number, shared = true): Promise<Map<string, LoadedSession>> {
     const ids = visible.filter((c) => c.live?.isLive && c.live.sessionId).map((c) => c.live.sessionId!);
     const fresh = new Map<string, LoadedSession>();
     if (!ids.length) return fresh;
-    // One `_id` lookup each: the only query that does not scan the sessions collection.
-    const sessions = liveSessionModel(conn);
     const found = await Promise.all(
-      ids.map((id) =>
-        findOwnById<{ _id: Types.ObjectId; tenantId: Types.ObjectId; creatorId: Types.ObjectId; startedAt: Date; diamonds: number; viewers: number; status: string; durationSeconds: number }>(
-          sessions as never, id, tenant, { creatorId: 1, startedAt: 1, diamonds: 1, viewers: 1, status: 1, durationSeconds: 1 },
-        ),
-      ),
+      ids.map((id) => (shared ? readRunning(tenant, id, asOf) : findOwnById<RunningDoc>(liveSessionModel(conn), id, tenant, { creatorId: 1, startedAt: 1, diamonds: 1, viewers: 1, status: 1 }))),
     );
-    const docs = found.filter((d) => d !== null);
-    for (const d of docs) {
-      if (d.status !== 'live') continue;
+    for (const d of found) {
+      if (!d || d.status !== 'live') continue;
       const startedAt = d.startedAt.getTime();
       fresh.set(String(d.creatorId), {
         id: String(d._id),
@@ -145,7 +188,7 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
       const [{ rollups, pending }, backstage, running] = await Promise.all([
         monthRollups.load(auth.tenant, month, settings.timeZone, [creator], false),
         loadMonthBackstage(conn, auth.tenant, month, creator._id),
-        refreshRunning(auth.tenant, [creator], asOf),
+        refreshRunning(auth.tenant, [creator], asOf, false),
       ]);
       const rollup = rollups.get(String(creator._id));
       const fresh = running.get(String(creator._id));
@@ -159,7 +202,7 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
       const settings = await settingsService.get(auth.tenant);
       const asOf = Date.now();
       const month = resolveMonth(query.month, settings, asOf);
-      const data = await boardData(auth, month, settings.timeZone);
+      const { data, tallies } = await boardData(auth, month, settings.timeZone);
       const scope = creatorAccessFilter(auth);
       let visible = scope.managerId ? data.creators.filter((c) => String(c.managerId) === scope.managerId) : data.creators;
       if (query.managerId) visible = visible.filter((c) => String(c.managerId) === query.managerId);
@@ -168,13 +211,16 @@ export function createMonthService(conn: Connection, settingsService: SettingsSe
       const items: BoardItem[] = visible.map((c) => {
         const key = String(c._id);
         const rollup = data.rollups.get(key);
-        const ended = rollup ? toMonthSessions(rollup) : [];
+        const backstage = data.backstage.get(key) ?? null;
         const fresh = running.get(key);
         const isPending = data.pending.has(key);
         const estimated = isPending ? estimatedSince(rollup, c, month, settings.timeZone, asOf) : [];
-        // Rollups hold ended sessions only (they are what creator totals count); the running one is added fresh.
-        const sessions = [...ended, ...estimated, ...(fresh ? [fresh] : [])];
-        const m = computeMonth({ month, asOf, settings, backstage: data.backstage.get(key) ?? null, sessions });
+        // Rollups hold ended sessions only (they are what creator totals count): their tally is cached, the
+        // running session (and a pending creator's estimate) is added on top of a copy, per request.
+        const ended = endedTally(tallies, key, rollup, backstage, month, settings.timeZone);
+        const extra = [...estimated, ...(fresh ? [fresh] : [])];
+        const tally = extra.length ? tallyMonth(month, settings.timeZone, backstage, extra, ended) : ended;
+        const m = finishMonth(tally, { month, asOf, settings, backstage });
         const last = fresh ? asOf : (rollup?.last ?? null);
         return {
           creatorId: key,
