@@ -97,7 +97,8 @@ function freshWriter(roomId: string): SessionWriter {
 
 interface BenchSandbox {
   settings: LiveConnectionSettings;
-  drive(traffic: TrafficOptions): Promise<TrafficResult>;
+  /** `cpuMs`: the CPU the sandbox's process used during the drive (its own process only; otherwise ours too). */
+  drive(traffic: TrafficOptions): Promise<TrafficResult & { cpuMs?: number }>;
   stop(): Promise<void>;
 }
 
@@ -157,7 +158,7 @@ async function sandboxAway(where: 'process' | 'thread', handles: string[], optio
   return {
     settings,
     async drive(traffic) {
-      const done = reply<{ result: TrafficResult }>('done');
+      const done = reply<{ result: TrafficResult & { cpuMs?: number } }>('done');
       post({ type: 'drive', traffic });
       return (await done).result;
     },
@@ -252,7 +253,7 @@ async function main(): Promise<void> {
   const wallBefore = process.hrtime.bigint();
   const appliedBefore = applied;
   const traffic = await live.drive({ rooms: handles, eventsPerSecond: EPS, durationMs: SECONDS * 1000, seed: 7 });
-  console.log(`traffic sent: ${traffic.messages} messages`);
+  console.log(`traffic sent: ${traffic.messages} messages in ${fmt(traffic.elapsedMs / 1000)} s${SANDBOX === 'process' ? `; the sandbox process used ${fmt(((traffic.cpuMs ?? NaN) / traffic.elapsedMs) * 100)} % of one core meanwhile` : ''}`);
   // Drain: everything sent must reach the tallies (or we count it lost).
   const expected = new Map(traffic.rooms.map((r) => [r.handle, r]));
   const drainDeadline = Date.now() + 15_000;
