@@ -3,7 +3,7 @@
  * default: its CPU is then not the benchmark process's, so the listener's CPU and busy time are its own) or on a
  * worker thread of the benchmark's process (`--sandbox thread`). Messages, over IPC or the worker's port:
  *   → { type: 'start', handles, options } ← { type: 'ready', settings }
- *   → { type: 'drive', traffic }          ← { type: 'done', result }
+ *   → { type: 'drive', traffic }          ← { type: 'done', result } (with `cpuMs`, this process's CPU meanwhile)
  *   → { type: 'stop' }                    ← { type: 'stopped' }
  */
 import { parentPort } from 'node:worker_threads';
@@ -28,8 +28,10 @@ async function onRequest(message: Request): Promise<void> {
     const { signBasePath, signApiKey, webHost, caPem, signTimeoutMs } = live.settings;
     reply({ type: 'ready', settings: { signBasePath, signApiKey, webHost, caPem, signTimeoutMs } });
   } else if (message.type === 'drive') {
+    const cpuBefore = process.cpuUsage();
     const result = await live!.driveTraffic(message.traffic!);
-    reply({ type: 'done', result });
+    const cpu = process.cpuUsage(cpuBefore);
+    reply({ type: 'done', result: { ...result, cpuMs: (cpu.user + cpu.system) / 1000 } });
   } else if (message.type === 'stop') {
     await live?.stop();
     reply({ type: 'stopped' });

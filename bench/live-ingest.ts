@@ -22,7 +22,7 @@
  * runs it on a worker thread of this process, `--sandbox main` (or `--same-thread`) on the main thread. On a
  * 2-core machine the sandbox still takes CPU from the listener's cores whichever it is.
  *
- *   npm run bench -- live-ingest [--rooms 1000] [--eps 20000] [--seconds 20] [--workers <cores>] [--batch-ms 100] [--tls] [--persist] [--sandbox process|thread|main] [--warmup-seconds 5]
+ *   npm run bench -- live-ingest [--rooms 1000] [--eps 20000] [--seconds 20] [--workers <cores>] [--batch-ms 100] [--tls] [--persist] [--sandbox process|thread|main] [--warmup-seconds 5] [--library-frames]
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { Types } from 'mongoose';
@@ -68,6 +68,8 @@ const CAPTURE_ROOMS = arg('capture-rooms', 30);
 const BENCH_LEASE = { key: 'bench', token: 'bench', fence: 1 };
 const CAPTURE_FRAMES = 4_000;
 const WARMUP_SECONDS = arg('warmup-seconds', 5);
+/** `--library-frames`: the workers leave push frames to the library (the comparison for push-frames.ts). */
+const LIBRARY_PUSH_FRAMES = flag('library-frames');
 
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
@@ -97,7 +99,8 @@ function freshWriter(roomId: string): SessionWriter {
 
 interface BenchSandbox {
   settings: LiveConnectionSettings;
-  drive(traffic: TrafficOptions): Promise<TrafficResult>;
+  /** `cpuMs`: the CPU the sandbox's process used during the drive (its own process only; otherwise ours too). */
+  drive(traffic: TrafficOptions): Promise<TrafficResult & { cpuMs?: number }>;
   stop(): Promise<void>;
 }
 
@@ -157,7 +160,7 @@ async function sandboxAway(where: 'process' | 'thread', handles: string[], optio
   return {
     settings,
     async drive(traffic) {
-      const done = reply<{ result: TrafficResult }>('done');
+      const done = reply<{ result: TrafficResult & { cpuMs?: number } }>('done');
       post({ type: 'drive', traffic });
       return (await done).result;
     },
@@ -173,7 +176,7 @@ async function sandboxAway(where: 'process' | 'thread', handles: string[], optio
 
 async function main(): Promise<void> {
   console.log(
-    `live-ingest: ${ROOMS} rooms, ${EPS} events/s for ${SECONDS} s, connections on ${WORKERS > 0 ? `${WORKERS} decode worker(s)` : 'the main thread'}, push batch ${BATCH_MS} ms, push over ${TLS ? 'wss' : 'ws'}, sandbox ${{ process: 'in a child process', thread: 'on a worker thread', main: 'on the main thread' }[SANDBOX]}${PERSIST ? ', persisting to FerretDB' : ''}; ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `live-ingest: ${ROOMS} rooms, ${EPS} events/s for ${SECONDS} s, connections on ${WORKERS > 0 ? `${WORKERS} decode worker(s)${LIBRARY_PUSH_FRAMES ? ' (library push frames)' : ''}` : 'the main thread'}, push batch ${BATCH_MS} ms, push over ${TLS ? 'wss' : 'ws'}, sandbox ${{ process: 'in a child process', thread: 'on a worker thread', main: 'on the main thread' }[SANDBOX]}${PERSIST ? ', persisting to FerretDB' : ''}; ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   );
   const handles = Array.from({ length: ROOMS }, (_, i) => `bench_${i}`);
   const sandboxOptions: SandboxLiveOptions = { pushTls: TLS, batchWindowMs: BATCH_MS, logCapacity: 20_000, idleTimeoutMs: 10 * 60_000 };
@@ -185,7 +188,7 @@ async function main(): Promise<void> {
   let applied = 0;
   const writers = new Map<string, SessionWriter>();
   const connections: RoomConnection[] = [];
-  const pool: ConnectorPool | null = WORKERS > 0 ? createConnectorPool({ size: WORKERS, settings: live.settings, connectionOptions: { processInitialData: false }, log: pino({ level: 'silent' }) }) : null;
+  const pool: ConnectorPool | null = WORKERS > 0 ? createConnectorPool({ size: WORKERS, settings: live.settings, connectionOptions: { processInitialData: false }, log: pino({ level: 'silent' }), libraryPushFrames: LIBRARY_PUSH_FRAMES }) : null;
   const connector: RoomConnector = pool ?? createInThreadConnector(live.settings, { processInitialData: false });
   await pool?.ready();
 
@@ -252,7 +255,7 @@ async function main(): Promise<void> {
   const wallBefore = process.hrtime.bigint();
   const appliedBefore = applied;
   const traffic = await live.drive({ rooms: handles, eventsPerSecond: EPS, durationMs: SECONDS * 1000, seed: 7 });
-  console.log(`traffic sent: ${traffic.messages} messages`);
+  console.log(`traffic sent: ${traffic.messages} messages in ${fmt(traffic.elapsedMs / 1000)} s${SANDBOX === 'process' ? `; the sandbox process used ${fmt(((traffic.cpuMs ?? NaN) / traffic.elapsedMs) * 100)} % of one core meanwhile` : ''}`);
   // Drain: everything sent must reach the tallies (or we count it lost).
   const expected = new Map(traffic.rooms.map((r) => [r.handle, r]));
   const drainDeadline = Date.now() + 15_000;
@@ -299,10 +302,10 @@ async function main(): Promise<void> {
     { metric: 'tally lag p50 (ms)', value: fmt(percentile(sorted, 50)) },
     { metric: 'tally lag p99 (ms)', value: fmt(percentile(sorted, 99)) },
     { metric: 'tally lag max (ms)', value: fmt(sorted[sorted.length - 1] ?? NaN) },
-    { metric: 'CPU, whole process (% of one core)', value: fmt((cpuSeconds / wallSeconds) * 100) },
+    { metric: `CPU, whole process${SANDBOX === 'process' ? '' : ' incl. sandbox'} (% of one core)`, value: fmt((cpuSeconds / wallSeconds) * 100) },
     { metric: 'main thread (tallies) busy (%)', value: fmt(mainThreadBusy * 100) },
     { metric: 'decode workers busy (%, each)', value: workersBusy.length ? workersBusy.map((u) => fmt(u * 100)).join(' / ') : 'none (main thread)' },
-    { metric: 'CPU per event (µs, whole process incl. sandbox)', value: fmt(cpuMicrosPerEvent) },
+    { metric: `CPU per event (µs, whole process${SANDBOX === 'process' ? ', sandbox excluded' : ' incl. sandbox'})`, value: fmt(cpuMicrosPerEvent) },
     { metric: 'main thread per event (µs)', value: fmt((mainThreadBusy * wallSeconds * 1e6) / Math.max(1, events)) },
     { metric: 'max RSS (MB)', value: fmt(maxRss / 1024 / 1024) },
     { metric: 'diamonds expected', value: expectedDiamonds },
@@ -327,8 +330,8 @@ async function main(): Promise<void> {
   const ok = lostDiamonds() === 0 && overCounted === 0 && percentile(sorted, 99) < 500 && eventsPerSecond >= EPS * 0.95;
   console.log(ok ? 'target met: zero diamonds lost, lag p99 < 500 ms, offered rate sustained' : 'target NOT met (see above)');
   console.log(
-    `summary: ${ROOMS} rooms × ${EPS} ev/s, ${WORKERS} worker(s), sandbox ${SANDBOX}: ${fmt(eventsPerSecond, 0)} ev/s, lag p50/p99 ${fmt(percentile(sorted, 50))}/${fmt(percentile(sorted, 99))} ms, ` +
-      `main ${fmt(mainThreadBusy * 100)} % busy, workers ${workersBusy.length ? workersBusy.map((u) => fmt(u * 100)).join('/') : '-'} % busy, lost ${lostDiamonds()}, over ${overCounted}, ` +
+    `summary: ${ROOMS} rooms × ${EPS} ev/s, ${WORKERS} worker(s)${LIBRARY_PUSH_FRAMES ? ' (library push frames)' : ''}, sandbox ${SANDBOX}: ${fmt(eventsPerSecond, 0)} ev/s, lag p50/p99 ${fmt(percentile(sorted, 50))}/${fmt(percentile(sorted, 99))} ms, ` +
+      `CPU ${fmt(cpuMicrosPerEvent)} µs/event, main ${fmt(mainThreadBusy * 100)} % busy, workers ${workersBusy.length ? workersBusy.map((u) => fmt(u * 100)).join('/') : '-'} % busy, lost ${lostDiamonds()}, over ${overCounted}, ` +
       `end-to-end/decode-only ${fmt(eventsPerSecond / decode.messagesPerSecond, 3)}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}${ok ? '' : ' (target NOT met)'}`,
   );
   process.exit(0);

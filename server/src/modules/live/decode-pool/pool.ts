@@ -41,6 +41,8 @@ export interface ConnectorPoolOptions {
   log: FastifyBaseLogger;
   /** A worker that dies within this long of its start is replaced only after it (default 1 s). */
   respawnDelayMs?: number;
+  /** Benchmarks' comparison only: the library's own push-frame path in the workers (acks before events). */
+  libraryPushFrames?: boolean;
 }
 
 export interface ConnectorPool extends RoomConnector {
@@ -131,7 +133,7 @@ function spawnWorker(init: DecodeWorkerInit): Worker {
 
 export function createConnectorPool(options: ConnectorPoolOptions): ConnectorPool {
   if (!(options.size >= 1)) throw new Error('createConnectorPool: size must be at least 1 (0 means the in-thread connector)');
-  const init: DecodeWorkerInit = { settings: options.settings, connectionOptions: options.connectionOptions };
+  const init: DecodeWorkerInit = { settings: options.settings, connectionOptions: options.connectionOptions, libraryPushFrames: options.libraryPushFrames };
   // Fails here, with the reason, when the options carry something a thread cannot receive (agents, functions).
   structuredClone(init);
   const log = options.log.child({ component: 'live-decode-pool' });

@@ -35,6 +35,8 @@ import type { RoomConnected } from './room-connector';
 export interface DecodeWorkerInit {
   settings: LiveConnectionSettings;
   connectionOptions?: TikTokLiveConstructorConnectionOptions;
+  /** Benchmarks' comparison only: leave push frames to the library (it acks a frame before emitting its events). */
+  libraryPushFrames?: boolean;
 }
 
 export type ToWorker =

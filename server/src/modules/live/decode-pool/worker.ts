@@ -26,13 +26,18 @@ let nextBatch = 1;
 /** Acks per posted batch, sent when the main thread answers `taken` for it. */
 const heldAcks = new Map<number, (() => void)[]>();
 
-const connector = createInThreadConnector(init.settings, init.connectionOptions, (connection) =>
-  installPushFrames(connection, {
-    ackWhenTaken(sendAck) {
-      batchAcks.push(sendAck);
-      queueFlush();
-    },
-  }),
+const connector = createInThreadConnector(
+  init.settings,
+  init.connectionOptions,
+  init.libraryPushFrames
+    ? undefined
+    : (connection) =>
+        installPushFrames(connection, {
+          ackWhenTaken(sendAck) {
+            batchAcks.push(sendAck);
+            queueFlush();
+          },
+        }),
 );
 
 function queueFlush(): void {
