@@ -20,7 +20,7 @@ export default defineConfig({
         test: {
           name: 'server',
           include: ['server/**/*.test.ts', 'tests/**/*.test.ts'],
-          // tests/e2e is a project of its own; tests/chaos too, run apart (`npm run test:chaos`) until it passes every seed.
+          // tests/e2e and tests/chaos are projects of their own.
           exclude: ['tests/e2e/**', 'tests/chaos/**', 'tests/fixtures/**'],
           environment: 'node',
           globalSetup: ['tests/helpers/global-db.ts'],
@@ -32,6 +32,8 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          // Two server processes, a database process and the sandbox, killed and restarted for 15 rounds: a few
+          // minutes (bounded by testTimeout), run by `npm test` with the others and alone by `npm run test:chaos`.
           name: 'chaos',
           include: ['tests/chaos/**/*.test.ts'],
           environment: 'node',

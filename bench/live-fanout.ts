@@ -16,6 +16,7 @@ import { buildApp } from '../server/src/app';
 import { loadConfig } from '../server/src/config';
 import { startPrivateRedis } from '../server/src/coordination/testing';
 import { createStreamPublisher } from '../server/src/modules/live/stream-log';
+import { openLiveStream, type SseStream } from '../tests/helpers/live/sse-client';
 import { benchDatabase, fmt, table } from './lib';
 
 const AGENCIES = Number(process.env.FANOUT_AGENCIES ?? 100);
@@ -40,37 +41,22 @@ async function scenario(name: string, instances: number, redisUrl: string | unde
   const lags: number[] = [];
   let delivered = 0;
   let measuring = false;
-  const controllers: AbortController[] = [];
+  const streams: SseStream[] = [];
   let c = 0;
   for (const agency of agencies) {
     for (let k = 0; k < CLIENTS_PER_AGENCY; k++) {
       const app = apps[c++ % apps.length];
       const { port } = app.server.address() as { port: number };
-      const controller = new AbortController();
-      controllers.push(controller);
-      const response = await fetch(`http://127.0.0.1:${port}/api/v1/live/stream?access_token=${agency.token}`, { signal: controller.signal });
-      void (async () => {
-        const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-        let buffer = '';
-        try {
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) return;
-            buffer += value;
-            let i;
-            while ((i = buffer.indexOf('\n\n')) >= 0) {
-              const block = buffer.slice(0, i);
-              buffer = buffer.slice(i + 2);
-              const data = block.split('\n').find((l) => l.startsWith('data: '));
-              if (!data || !measuring) continue;
-              delivered++;
-              lags.push(Date.now() - (JSON.parse(data.slice(6)) as { sentAt: number }).sentAt);
-            }
-          }
-        } catch {
-          // aborted
-        }
-      })();
+      streams.push(
+        await openLiveStream(`http://127.0.0.1:${port}`, agency.token, {
+          collect: false,
+          onEvent(event) {
+            if (event.event !== 'tally' || !measuring) return;
+            delivered++;
+            lags.push(Date.now() - (event.data as { sentAt: number }).sentAt);
+          },
+        }),
+      );
     }
   }
   // Publishers: rooms on the first instance (baseline) or on A and B (scale-out), as listeners would be.
@@ -108,7 +94,7 @@ async function scenario(name: string, instances: number, redisUrl: string | unde
   const commands = redis ? Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))![1]) - commandsBefore : 0;
   mongoose.set('debug', false);
   redis?.disconnect();
-  for (const c of controllers) c.abort();
+  await Promise.all(streams.map((stream) => stream.close()));
   for (const app of apps) {
     app.server.closeAllConnections();
     await app.close();

@@ -11,25 +11,31 @@
  *
  * Reports events/s, tally lag p50/p99 (gift creation in the sandbox → applied to the tally in the main thread),
  * main-thread and workers' busy %, CPU and RSS, diamonds lost (each room's tally against the traffic generator's
- * exact totals), and, measured in the same run on frames captured from the same traffic, the library's
- * decode-only throughput on one core, with the ratios. The frames are captured by `--capture-rooms` extra
- * connections in the main thread (they only capture; their decode is part of the main thread's busy time
- * until `CAPTURE_FRAMES` are held, then they disconnect).
+ * exact totals), and, measured in the same run on frames captured from the same traffic, the decode-only
+ * throughput on one core, the library's (`deserializeWebSocketMessage`) and ours (push-frames.ts, what the decode
+ * workers run), with the ratios. The frames are captured during a warm-up (`--warmup-seconds`, the same traffic
+ * shape, before the timed window) by `--capture-rooms` extra connections in the main thread, so neither their
+ * decode nor the workers' first, unoptimised seconds are in the measurement. A one-line summary ends the output.
  *
- * The sandbox runs on a worker thread of this process by default (its traffic generation and frame encoding
- * would otherwise compete with the listener for one event loop); `--same-thread` runs it on the main thread.
+ * The sandbox runs in a child process by default (`--sandbox process`): its traffic generation and frame encoding
+ * then neither compete with the listener for an event loop nor count in this process's CPU; `--sandbox thread`
+ * runs it on a worker thread of this process, `--sandbox main` (or `--same-thread`) on the main thread. On a
+ * 2-core machine the sandbox still takes CPU from the listener's cores whichever it is.
  *
- *   npm run bench -- live-ingest [--rooms 1000] [--eps 20000] [--seconds 20] [--workers <cores>] [--batch-ms 100] [--tls] [--persist] [--same-thread]
+ *   npm run bench -- live-ingest [--rooms 1000] [--eps 20000] [--seconds 20] [--workers <cores>] [--batch-ms 100] [--tls] [--persist] [--sandbox process|thread|main] [--warmup-seconds 5] [--library-frames]
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { Types } from 'mongoose';
 import pino from 'pino';
-import { deserializeWebSocketMessage, type TikTokLiveConnection } from 'tiktok-live-connector';
+import { WebcastPushFrame, deserializeWebSocketMessage, type TikTokLiveConnection } from 'tiktok-live-connector';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { startSandboxLive, type SandboxLiveOptions, type TrafficOptions, type TrafficResult } from '../server/sandbox/live/index';
 import { createLiveConnection, type LiveConnectionSettings } from '../server/src/modules/live/connector';
 import { createConnectorPool, type ConnectorPool } from '../server/src/modules/live/decode-pool/pool';
+import { decodeFetchResult } from '../server/src/modules/live/decode-pool/push-frames';
 import { createInThreadConnector, type RoomConnection, type RoomConnector } from '../server/src/modules/live/decode-pool/room-connector';
 import { applyToWriter, createWriter, type SessionWriter } from '../server/src/modules/live/writer';
 import type { LiveSessionDoc } from '../server/src/modules/live/session-model';
@@ -45,7 +51,14 @@ const ROOMS = arg('rooms', 1000);
 const EPS = arg('eps', 20_000);
 const SECONDS = arg('seconds', 20);
 const BATCH_MS = arg('batch-ms', 100);
-const SAME_THREAD = flag('same-thread');
+function stringArg<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const value = process.argv[i + 1] as T;
+  if (!choices.includes(value)) throw new Error(`--${name} must be one of ${choices.join(', ')}`);
+  return value;
+}
+const SANDBOX = flag('same-thread') ? 'main' : stringArg('sandbox', ['process', 'thread', 'main'] as const, 'process');
 const TLS = flag('tls');
 const PERSIST = flag('persist');
 const CONNECT_CONCURRENCY = arg('connect-concurrency', 50);
@@ -54,6 +67,9 @@ const CAPTURE_ROOMS = arg('capture-rooms', 30);
 /** The writers' session fence (the bench holds its sessions the way a listener holding the creator's lease does). */
 const BENCH_LEASE = { key: 'bench', token: 'bench', fence: 1 };
 const CAPTURE_FRAMES = 4_000;
+const WARMUP_SECONDS = arg('warmup-seconds', 5);
+/** `--library-frames`: the workers leave push frames to the library (the comparison for push-frames.ts). */
+const LIBRARY_PUSH_FRAMES = flag('library-frames');
 
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
@@ -83,7 +99,8 @@ function freshWriter(roomId: string): SessionWriter {
 
 interface BenchSandbox {
   settings: LiveConnectionSettings;
-  drive(traffic: TrafficOptions): Promise<TrafficResult>;
+  /** `cpuMs`: the CPU the sandbox's process used during the drive (its own process only; otherwise ours too). */
+  drive(traffic: TrafficOptions): Promise<TrafficResult & { cpuMs?: number }>;
   stop(): Promise<void>;
 }
 
@@ -93,50 +110,77 @@ async function sandboxOnThisThread(handles: string[], options: SandboxLiveOption
   return { settings: live.settings, drive: (traffic) => live.driveTraffic(traffic), stop: () => live.stop() };
 }
 
-async function sandboxOnWorker(handles: string[], options: SandboxLiveOptions): Promise<BenchSandbox> {
-  // Workers do not inherit tsx's loader: the worker registers it and imports the TypeScript entry through it.
-  const entry = new URL('./lib-live-sandbox.ts', import.meta.url).href;
-  const tsxApi = new URL('../node_modules/tsx/dist/esm/api/index.mjs', import.meta.url).href;
-  const worker = new Worker(new URL(`data:text/javascript,import { tsImport } from ${JSON.stringify(tsxApi)}; await tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)});`));
-  const reply = <T>(type: string) => new Promise<T>((resolve) => worker.on('message', function on(m: { type: string }) {
-    if (m.type !== type) return;
-    worker.off('message', on);
-    resolve(m as T);
-  }));
+/** The sandbox in a child process or on a worker thread (bench/lib-live-sandbox.ts), driven by messages. */
+async function sandboxAway(where: 'process' | 'thread', handles: string[], options: SandboxLiveOptions): Promise<BenchSandbox> {
+  const entry = new URL('./lib-live-sandbox.ts', import.meta.url);
+  let post: (message: object) => void;
+  let onMessage: (handler: (message: { type: string }) => void) => void;
+  let offMessage: (handler: (message: { type: string }) => void) => void;
+  let end: () => Promise<unknown>;
   let stopping = false;
-  worker.on('error', (err) => {
-    console.error('sandbox worker failed:', err);
-    process.exit(1);
-  });
-  worker.on('exit', (code) => {
+  const died = (what: string) => {
     if (stopping) return;
-    console.error(`sandbox worker exited (${code}) before the run finished`);
+    console.error(`the sandbox ${where} ${what} before the run finished`);
     process.exit(1);
-  });
-  worker.postMessage({ type: 'start', handles, options });
-  const { settings } = await reply<{ settings: LiveConnectionSettings }>('ready');
+  };
+  if (where === 'process') {
+    // A child of its own (tsx's loader through --import): its CPU is not this process's.
+    const child = fork(fileURLToPath(entry), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('exit', (code) => died(`exited (${code})`));
+    post = (message) => child.send(message);
+    onMessage = (handler) => child.on('message', handler);
+    offMessage = (handler) => child.off('message', handler);
+    end = async () => {
+      child.disconnect();
+      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    };
+  } else {
+    // Workers do not inherit tsx's loader: the worker registers it and imports the TypeScript entry through it.
+    const tsxApi = new URL('../node_modules/tsx/dist/esm/api/index.mjs', import.meta.url).href;
+    const worker = new Worker(new URL(`data:text/javascript,import { tsImport } from ${JSON.stringify(tsxApi)}; await tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(import.meta.url)});`));
+    worker.on('error', (err) => died(`failed (${err.message})`));
+    worker.on('exit', (code) => died(`exited (${code})`));
+    post = (message) => worker.postMessage(message);
+    onMessage = (handler) => worker.on('message', handler);
+    offMessage = (handler) => worker.off('message', handler);
+    end = () => worker.terminate();
+  }
+  const reply = <T>(type: string) =>
+    new Promise<T>((resolve) => {
+      const on = (m: { type: string }) => {
+        if (m.type !== type) return;
+        offMessage(on);
+        resolve(m as T);
+      };
+      onMessage(on);
+    });
+  const ready = reply<{ settings: LiveConnectionSettings }>('ready');
+  post({ type: 'start', handles, options });
+  const { settings } = await ready;
   return {
     settings,
     async drive(traffic) {
-      worker.postMessage({ type: 'drive', traffic });
-      return (await reply<{ result: TrafficResult }>('done')).result;
+      const done = reply<{ result: TrafficResult & { cpuMs?: number } }>('done');
+      post({ type: 'drive', traffic });
+      return (await done).result;
     },
     async stop() {
       stopping = true;
-      worker.postMessage({ type: 'stop' });
-      await reply('stopped');
-      await worker.terminate();
+      const stopped = reply('stopped');
+      post({ type: 'stop' });
+      await stopped;
+      await end();
     },
   };
 }
 
 async function main(): Promise<void> {
   console.log(
-    `live-ingest: ${ROOMS} rooms, ${EPS} events/s for ${SECONDS} s, connections on ${WORKERS > 0 ? `${WORKERS} decode worker(s)` : 'the main thread'}, push batch ${BATCH_MS} ms, push over ${TLS ? 'wss' : 'ws'}, sandbox on ${SAME_THREAD ? 'the main thread' : 'a worker thread'}${PERSIST ? ', persisting to FerretDB' : ''}; ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `live-ingest: ${ROOMS} rooms, ${EPS} events/s for ${SECONDS} s, connections on ${WORKERS > 0 ? `${WORKERS} decode worker(s)${LIBRARY_PUSH_FRAMES ? ' (library push frames)' : ''}` : 'the main thread'}, push batch ${BATCH_MS} ms, push over ${TLS ? 'wss' : 'ws'}, sandbox ${{ process: 'in a child process', thread: 'on a worker thread', main: 'on the main thread' }[SANDBOX]}${PERSIST ? ', persisting to FerretDB' : ''}; ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   );
   const handles = Array.from({ length: ROOMS }, (_, i) => `bench_${i}`);
   const sandboxOptions: SandboxLiveOptions = { pushTls: TLS, batchWindowMs: BATCH_MS, logCapacity: 20_000, idleTimeoutMs: 10 * 60_000 };
-  const live = SAME_THREAD ? await sandboxOnThisThread(handles, sandboxOptions) : await sandboxOnWorker(handles, sandboxOptions);
+  const live = SANDBOX === 'main' ? await sandboxOnThisThread(handles, sandboxOptions) : await sandboxAway(SANDBOX, handles, sandboxOptions);
 
   // Lag samples: gift creation (sandbox clock = this process's clock) → applied to the tally in the main thread.
   const lags = new Float64Array(Math.ceil(EPS * SECONDS * 1.2) + 10_000);
@@ -144,19 +188,22 @@ async function main(): Promise<void> {
   let applied = 0;
   const writers = new Map<string, SessionWriter>();
   const connections: RoomConnection[] = [];
-  const pool: ConnectorPool | null = WORKERS > 0 ? createConnectorPool({ size: WORKERS, settings: live.settings, connectionOptions: { processInitialData: false }, log: pino({ level: 'silent' }) }) : null;
+  const pool: ConnectorPool | null = WORKERS > 0 ? createConnectorPool({ size: WORKERS, settings: live.settings, connectionOptions: { processInitialData: false }, log: pino({ level: 'silent' }), libraryPushFrames: LIBRARY_PUSH_FRAMES }) : null;
   const connector: RoomConnector = pool ?? createInThreadConnector(live.settings, { processInitialData: false });
   await pool?.ready();
 
   const connectStarted = Date.now();
   let next = 0;
+  /** Each room's writer, swapped for a fresh one after the warm-up (so the timed totals are the timed traffic's). */
+  const holders = new Map<string, { roomId: string; writer: SessionWriter | null }>();
   async function connectWorker(): Promise<void> {
     while (next < handles.length) {
       const handle = handles[next++];
-      let writer: SessionWriter | null = null;
+      const holder: { roomId: string; writer: SessionWriter | null } = { roomId: '', writer: null };
       const connection = connector.open(handle, {
         // The listener's own steps: its clock on the event, then the writer (shared/live's rule).
         event(event) {
+          const writer = holder.writer;
           if (!event || !writer) return;
           const now = Date.now();
           event.at = now;
@@ -168,15 +215,31 @@ async function main(): Promise<void> {
         error: () => undefined,
       });
       const state = await connectWithRetries(connection, handle);
-      writer = freshWriter(state.roomId);
-      writers.set(handle, writer);
+      holder.roomId = state.roomId;
+      holder.writer = freshWriter(state.roomId);
+      holders.set(handle, holder);
       connections.push(connection);
     }
   }
   await Promise.all(Array.from({ length: CONNECT_CONCURRENCY }, connectWorker));
   const connectSeconds = (Date.now() - connectStarted) / 1000;
   console.log(`connected ${connections.length} rooms in ${fmt(connectSeconds)} s`);
+
+  // Warm-up, before the timed window: the same traffic shape for a few seconds, while extra connections in this
+  // thread capture raw push frames for the decode-only baseline (their decode is then not in the measurement).
+  // Every streak the generator starts ends before it resolves, so fresh writers afterwards lose nothing open.
   const capture = await captureFrames(handles.slice(0, CAPTURE_ROOMS), live.settings);
+  const warmup = await live.drive({ rooms: handles, eventsPerSecond: EPS, durationMs: WARMUP_SECONDS * 1000, seed: 3 });
+  capture.stop();
+  const warmupExpected = new Map(warmup.rooms.map((r) => [r.handle, r.diamonds]));
+  const warmupDeadline = Date.now() + 15_000;
+  while (handles.some((h) => (holders.get(h)!.writer!.tally.diamonds ?? 0) < warmupExpected.get(h)!) && Date.now() < warmupDeadline) await new Promise((r) => setTimeout(r, 50));
+  // The last frames' acks and stragglers: a moment of quiet, then fresh tallies.
+  await new Promise((r) => setTimeout(r, 500));
+  for (const holder of holders.values()) holder.writer = freshWriter(holder.roomId);
+  lagCount = 0;
+  for (const [handle, holder] of holders) writers.set(handle, holder.writer!);
+  console.log(`warm-up: ${warmup.messages} messages; ${capture.frames.length} frames captured for the decode-only baseline`);
 
   let persist: Awaited<ReturnType<typeof startPersistence>> | null = null;
   if (PERSIST) {
@@ -192,7 +255,7 @@ async function main(): Promise<void> {
   const wallBefore = process.hrtime.bigint();
   const appliedBefore = applied;
   const traffic = await live.drive({ rooms: handles, eventsPerSecond: EPS, durationMs: SECONDS * 1000, seed: 7 });
-  console.log(`traffic sent: ${traffic.messages} messages`);
+  console.log(`traffic sent: ${traffic.messages} messages in ${fmt(traffic.elapsedMs / 1000)} s${SANDBOX === 'process' ? `; the sandbox process used ${fmt(((traffic.cpuMs ?? NaN) / traffic.elapsedMs) * 100)} % of one core meanwhile` : ''}`);
   // Drain: everything sent must reach the tallies (or we count it lost).
   const expected = new Map(traffic.rooms.map((r) => [r.handle, r]));
   const drainDeadline = Date.now() + 15_000;
@@ -218,10 +281,11 @@ async function main(): Promise<void> {
   const sorted = lags.slice(0, lagCount).sort();
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 
-  // Baseline in the same run: the library's own decode of the frames this traffic produced, nothing else.
-  capture.stop();
+  // Baseline in the same run: the library's own decode of the frames this traffic produced, nothing else; and
+  // ours (push-frames.ts, what the decode workers run), on the same frames.
   const captured = capture.frames;
   const decode = await decodeOnly(captured, 5_000);
+  const decodeOurs = await decodeOnlyOurs(captured, 5_000);
 
   await Promise.all(connections.map((c) => c.close()));
   await connector.stop();
@@ -238,10 +302,10 @@ async function main(): Promise<void> {
     { metric: 'tally lag p50 (ms)', value: fmt(percentile(sorted, 50)) },
     { metric: 'tally lag p99 (ms)', value: fmt(percentile(sorted, 99)) },
     { metric: 'tally lag max (ms)', value: fmt(sorted[sorted.length - 1] ?? NaN) },
-    { metric: 'CPU, whole process (% of one core)', value: fmt((cpuSeconds / wallSeconds) * 100) },
+    { metric: `CPU, whole process${SANDBOX === 'process' ? '' : ' incl. sandbox'} (% of one core)`, value: fmt((cpuSeconds / wallSeconds) * 100) },
     { metric: 'main thread (tallies) busy (%)', value: fmt(mainThreadBusy * 100) },
     { metric: 'decode workers busy (%, each)', value: workersBusy.length ? workersBusy.map((u) => fmt(u * 100)).join(' / ') : 'none (main thread)' },
-    { metric: 'CPU per event (µs, whole process incl. sandbox)', value: fmt(cpuMicrosPerEvent) },
+    { metric: `CPU per event (µs, whole process${SANDBOX === 'process' ? ', sandbox excluded' : ' incl. sandbox'})`, value: fmt(cpuMicrosPerEvent) },
     { metric: 'main thread per event (µs)', value: fmt((mainThreadBusy * wallSeconds * 1e6) / Math.max(1, events)) },
     { metric: 'max RSS (MB)', value: fmt(maxRss / 1024 / 1024) },
     { metric: 'diamonds expected', value: expectedDiamonds },
@@ -257,12 +321,19 @@ async function main(): Promise<void> {
     { metric: 'decode-only: frames captured', value: captured.length },
     { metric: 'decode-only events/s (library, 1 core)', value: fmt(decode.messagesPerSecond, 0) },
     { metric: 'decode-only CPU per event (µs)', value: fmt(decode.cpuMicrosPerMessage) },
+    { metric: 'decode-only events/s (push-frames.ts, 1 core)', value: fmt(decodeOurs.messagesPerSecond, 0) },
+    { metric: 'decode-only CPU per event (µs, push-frames.ts)', value: fmt(decodeOurs.cpuMicrosPerMessage) },
     { metric: 'ratio end-to-end / decode-only events/s', value: fmt(eventsPerSecond / decode.messagesPerSecond, 3) },
     { metric: 'ratio main-thread time per event / decode-only CPU per event', value: fmt((mainThreadBusy * wallSeconds * 1e6) / Math.max(1, events) / decode.cpuMicrosPerMessage, 2) },
     { metric: 'load average at the end (1/5/15 min)', value: loadavg().map((l) => l.toFixed(2)).join(' ') },
   ]);
   const ok = lostDiamonds() === 0 && overCounted === 0 && percentile(sorted, 99) < 500 && eventsPerSecond >= EPS * 0.95;
   console.log(ok ? 'target met: zero diamonds lost, lag p99 < 500 ms, offered rate sustained' : 'target NOT met (see above)');
+  console.log(
+    `summary: ${ROOMS} rooms × ${EPS} ev/s, ${WORKERS} worker(s)${LIBRARY_PUSH_FRAMES ? ' (library push frames)' : ''}, sandbox ${SANDBOX}: ${fmt(eventsPerSecond, 0)} ev/s, lag p50/p99 ${fmt(percentile(sorted, 50))}/${fmt(percentile(sorted, 99))} ms, ` +
+      `CPU ${fmt(cpuMicrosPerEvent)} µs/event, main ${fmt(mainThreadBusy * 100)} % busy, workers ${workersBusy.length ? workersBusy.map((u) => fmt(u * 100)).join('/') : '-'} % busy, lost ${lostDiamonds()}, over ${overCounted}, ` +
+      `end-to-end/decode-only ${fmt(eventsPerSecond / decode.messagesPerSecond, 3)}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}${ok ? '' : ' (target NOT met)'}`,
+  );
   process.exit(0);
 }
 
@@ -312,6 +383,23 @@ async function decodeOnly(frames: Buffer[], ms: number): Promise<{ messagesPerSe
     for (const frame of frames) {
       const decoded = await deserializeWebSocketMessage(new Uint8Array(frame));
       messages += decoded.protoMessageFetchResult?.messages?.length ?? 0;
+    }
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { messagesPerSecond: messages / seconds, cpuMicrosPerMessage: (cpu.user + cpu.system) / Math.max(1, messages) };
+}
+
+/** The same, with push-frames.ts's decode (what a decode worker runs per frame, before the events are mapped). */
+async function decodeOnlyOurs(frames: Buffer[], ms: number): Promise<{ messagesPerSecond: number; cpuMicrosPerMessage: number }> {
+  if (frames.length === 0) return { messagesPerSecond: NaN, cpuMicrosPerMessage: NaN };
+  let messages = 0;
+  const cpuBefore = process.cpuUsage();
+  const started = Date.now();
+  while (Date.now() - started < ms) {
+    for (const frame of frames) {
+      const pushFrame = WebcastPushFrame.decode(frame);
+      if (pushFrame.payloadEncoding === 'pb' && pushFrame.payload?.length) messages += decodeFetchResult(pushFrame.payload).messages.length;
     }
   }
   const seconds = (Date.now() - started) / 1000;

@@ -21,7 +21,7 @@ interface Deps {
   broadcast: (event: PanelEvent) => void;
   restartLive: () => void;
   stopLive: () => void;
-  onScreen: () => ReturnType<RequestHandlers['tab.onScreen']> extends Promise<infer T> ? T : never;
+  onScreen: () => Promise<ReturnType<RequestHandlers['tab.onScreen']> extends Promise<infer T> ? T : never>;
   liveSnapshot: RequestHandlers['live.snapshot'];
   /** Sends the queued deals (one shared flush; it tells open panels which creators got new deals). */
   flushOutbox: () => Promise<FlushResult>;

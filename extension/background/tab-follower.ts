@@ -29,7 +29,9 @@ export function followActiveTab(onChange: (creator: OnScreenCreator | null) => v
   browser.windows.onFocusChanged.addListener((windowId) => {
     if (windowId !== browser.windows.WINDOW_ID_NONE) void refresh();
   });
-  void refresh();
+  // A freshly woken service worker answers "what's on screen" only after its first look at the tab:
+  // before that, `current` is null even on a creator's page (the popup would lose its prefill).
+  const firstLook = refresh().catch(() => undefined);
 
-  return { current: () => current, refresh };
+  return { current: () => current, refresh, settled: async () => (await firstLook, current) };
 }

@@ -57,7 +57,7 @@ export default defineBackground({
         broadcast: hub.broadcast,
         restartLive,
         stopLive: hub.stop,
-        onScreen: () => tab.current(),
+        onScreen: () => tab.settled(),
         liveSnapshot: async () => hub.snapshot(),
         flushOutbox,
       }),

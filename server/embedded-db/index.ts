@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ export function embeddedDbCacheDir(): string {
 
 function sourceHash(): string {
   const hash = createHash('sha256');
-  for (const file of ['main.go', 'go.mod', 'go.sum']) hash.update(readFileSync(join(sourceDir, file)));
+  for (const file of ['main.go', 'go.mod', 'go.sum', 'patches.json']) hash.update(readFileSync(join(sourceDir, file)));
   hash.update(process.platform + process.arch);
   return hash.digest('hex').slice(0, 16);
 }
@@ -38,7 +38,8 @@ export function ensureEmbeddedDbBinary(log: (line: string) => void = () => {}): 
   mkdirSync(dirname(out), { recursive: true });
   log(`building the embedded database (FerretDB) with ${go.stdout.trim()}; first run only…`);
   const tmp = `${out}.tmp-${process.pid}`;
-  const build = spawnSync('go', ['build', '-trimpath', '-o', tmp, '.'], {
+  const modFile = writePatchedModule(dirname(out));
+  const build = spawnSync('go', ['build', '-trimpath', '-modfile', modFile, '-o', tmp, '.'], {
     cwd: sourceDir,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
@@ -47,6 +48,48 @@ export function ensureEmbeddedDbBinary(log: (line: string) => void = () => {}): 
   // Rename is atomic, so a concurrent start never runs a half-written binary.
   renameSync(tmp, out);
   return out;
+}
+
+interface PatchSet {
+  module: string;
+  files: { path: string; find: string; replace: string; count: number }[];
+}
+
+/**
+ * Copies the FerretDB module beside the binary, applies patches.json to the copy and writes a go.mod
+ * for the build that replaces the module with it (Go refuses overlays of module-cache files); returns
+ * that go.mod's path for `go build -modfile`.
+ */
+function writePatchedModule(outDir: string): string {
+  const patches = JSON.parse(readFileSync(join(sourceDir, 'patches.json'), 'utf8')) as PatchSet;
+  const download = spawnSync('go', ['mod', 'download', '-json', patches.module], { cwd: sourceDir, encoding: 'utf8' });
+  if (download.status !== 0) throw new Error(`go mod download ${patches.module} failed: ${download.stderr.slice(0, 2000)}`);
+  const moduleDir = (JSON.parse(download.stdout) as { Dir: string }).Dir;
+  const copy = join(outDir, 'patched-module');
+  rmSync(copy, { recursive: true, force: true });
+  cpSync(moduleDir, copy, { recursive: true });
+  // Module-cache folders and files are read-only, and the copy keeps their modes: make it ours to patch and remove.
+  const makeWritable = (dir: string): void => {
+    chmodSync(dir, 0o755);
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) makeWritable(join(dir, entry.name));
+      else chmodSync(join(dir, entry.name), 0o644);
+    }
+  };
+  makeWritable(copy);
+  for (const patch of patches.files) {
+    const file = join(copy, patch.path);
+    const text = readFileSync(file, 'utf8');
+    const found = text.split(patch.find).length - 1;
+    if (found !== patch.count) {
+      throw new Error(`server/embedded-db/patches.json: expected ${patch.count} match(es) in ${patches.module}/${patch.path}, found ${found}; the FerretDB version changed, review the patch`);
+    }
+    writeFileSync(file, text.split(patch.find).join(patch.replace));
+  }
+  const modFile = join(outDir, 'build.mod');
+  writeFileSync(modFile, `${readFileSync(join(sourceDir, 'go.mod'), 'utf8')}\nreplace ${patches.module} => ${copy}\n`);
+  copyFileSync(join(sourceDir, 'go.sum'), join(outDir, 'build.sum'));
+  return modFile;
 }
 
 /** Asks the OS for a free loopback port. */

@@ -10,8 +10,8 @@
  * At the end: no session is live whose room the sandbox has ended; every ended listener session holds exactly
  * what its room was sent; per creator, totals = the sum of its sessions (the audit's rule) = the diamonds sent;
  * the audit reports 0 differences. The seed is printed; CHAOS_SEED=<n> replays a run, CHAOS_ROUNDS=<n> changes
- * the number of rounds, CHAOS_LEASE_TTL_MS the instances' lease (4 s). Each instance's output goes to a log
- * directory the run prints. Restarts use standby processes built ahead (see spawnSpare), and a killed instance
+ * the number of rounds, CHAOS_LEASE_TTL_MS the instances' lease (4 s), CHAOS_LOG_LEVEL the instances' log level
+ * (info; debug to see more). Each instance's output goes to a log directory the run prints. Restarts use standby processes built ahead (see spawnSpare), and a killed instance
  * starts again while the rounds go on, so 15 rounds take a few minutes even on a loaded machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -67,6 +67,12 @@ let admin: Session;
 const redisPrefix = randomPrefix('chaos');
 const redisEnv = { REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix };
 const instances = new Map<string, ChildProcess>();
+/** Each process's instance id (LIVE_TEST_INSTANCE_ID: what its sessions' `listenerInstanceId` says). */
+const instanceIds = new Map<ChildProcess, string>();
+/** The instance ids of the processes running now (started, not killed or stopped). */
+const runningIds = () =>
+  new Set([...instances.values()].filter((c) => c.exitCode === null && c.signalCode === null && !c.killed).map((c) => instanceIds.get(c)!));
+let closing = false;
 const creators: { id: string; handle: string }[] = [];
 /** Ground truth: diamonds sent per room, and the creator of each room. */
 const roomTruth = new Map<string, { creatorId: string; diamonds: number }>();
@@ -97,10 +103,13 @@ function spawnSpare(name: string): Promise<ChildProcess> {
       LIVE_TEST_INSTANCE_ID: id,
       LIVE_TEST_LEASE_TTL_MS: LEASE_TTL_MS,
       LIVE_TEST_START_ON_GO: '1',
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'info',
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  instanceIds.set(child, id);
+  // Told to go after it died: the write fails, and the start notices the exit.
+  child.stdin!.on('error', () => undefined);
   const log = createWriteStream(join(logDir, `${id}.log`));
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
@@ -117,12 +126,23 @@ function spawnSpare(name: string): Promise<ChildProcess> {
     child.once('exit', (code, signal) => reject(new Error(`instance ${id} exited (${code ?? signal}) while loading; see ${logDir}`)));
   });
   loaded.catch(() => undefined);
+  // A standby that dies while it waits (the database went away under it) is replaced, so a restart never waits
+  // on a dead process.
+  child.once('exit', () => {
+    if (!closing && spares.get(name) === loaded) {
+      console.log(`chaos: standby ${id} exited while waiting; a new one gets ready`);
+      spares.set(name, spawnSpare(name));
+    }
+  });
   return loaded;
 }
 
+const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
 async function startInstance(name: string): Promise<ChildProcess> {
   // A standby that was building its app while the database was down has exited: a fresh one then.
-  const child = await (spares.get(name) ?? spawnSpare(name)).catch(() => spawnSpare(name));
+  let child = await (spares.get(name) ?? spawnSpare(name)).catch(() => spawnSpare(name));
+  if (exited(child)) child = await spawnSpare(name);
   spares.set(name, spawnSpare(name));
   instances.set(name, child);
   const ready = new Promise<ChildProcess>((resolve, reject) => {
@@ -136,6 +156,7 @@ async function startInstance(name: string): Promise<ChildProcess> {
     };
     child.stdout!.on('data', onData);
     child.once('exit', (code, signal) => reject(new Error(`instance ${name} exited (${code ?? signal}) before ready; see ${logDir}`)));
+    if (exited(child)) reject(new Error(`instance ${name} had exited (${child.exitCode ?? child.signalCode}) before it was told to go; see ${logDir}`));
   });
   child.stdin!.write('go\n');
   return ready;
@@ -149,9 +170,37 @@ async function stopInstance(name: string, signal: NodeJS.Signals): Promise<void>
   starting.delete(name);
   const child = instances.get(name);
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
+  const gone = new Promise((r) => child.once('exit', r));
   child.kill(signal);
-  await exited;
+  await gone;
+}
+
+/**
+ * Starts an instance, again when the process dies before it is ready (the database went away while it started:
+ * building its manager failed), as an operator's supervisor would.
+ */
+async function startInstanceSupervised(name: string): Promise<ChildProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startInstance(name);
+    } catch (err) {
+      if (attempt >= 4) throw err;
+      console.log(`chaos: ${(err as Error).message}; starting it again`);
+    }
+  }
+}
+
+/** After a database outage: an instance that died meanwhile (not one we stopped) starts again. */
+async function reviveDead(): Promise<void> {
+  for (const name of ['a', 'b']) {
+    const pending = starting.get(name);
+    if (pending) continue; // a supervised start in progress
+    const child = instances.get(name);
+    if (child && exited(child) && !child.killed) {
+      console.log(`chaos: instance ${instanceIds.get(child)} died during the outage (${child.exitCode ?? child.signalCode}); starting it again`);
+      starting.set(name, startInstanceSupervised(name));
+    }
+  }
 }
 
 const sessions = () => liveSessionModel(app.db);
@@ -163,14 +212,18 @@ function goLive(c: { id: string; handle: string }): void {
   roomTruth.set(snap.roomId, { creatorId: c.id, diamonds: 0 });
 }
 
-/** Every live room listened to (a socket, and its session open in the database). */
+/**
+ * Every live room listened to: a socket, and its session open in the database by an instance that runs now. A
+ * killed instance's session stays live, under its id, until a running instance takes the room over: a gift sent
+ * before then reaches no listener (the socket counted may still be the dead one's, not yet closed).
+ */
 async function steady(): Promise<void> {
   for (const c of liveRooms()) {
     const roomId = live.rooms.snapshot(c.handle)!.roomId;
     await waitFor(
       async () =>
         live.rooms.snapshot(c.handle)!.openSockets >= 1 &&
-        (await sessions().findOne({ tenantId: tenant(), key: `listener:${roomId}`, status: 'live' }).lean()),
+        (await sessions().findOne({ tenantId: tenant(), key: `listener:${roomId}`, status: 'live', listenerInstanceId: { $in: [...runningIds()] } }).lean()),
       `@${c.handle} listened to`,
       90_000,
     ).catch(async (err) => {
@@ -237,13 +290,25 @@ function churn(): void {
   if (down.length && random() < 0.7) goLive(pick(down));
 }
 
+/** The start an export gives a session: its minute, one minute late (TikTok's export and ours disagree a little). */
+const exportStartMs = (s: LiveSessionDoc) => Math.floor((s.startedAt.getTime() + 60_000) / 60_000) * 60_000;
+
 async function importOverlap(): Promise<boolean> {
-  // An export of ended listener sessions (TikTok's figures: what the room was sent), overlapping them.
-  const ended = (await sessions().find({ tenantId: tenant(), source: 'listener', status: 'ended', totalsApplied: true, reconciliation: null }).lean<LiveSessionDoc[]>()).filter((s) => roomTruth.has(s.roomId!));
-  if (!ended.length) return false;
-  const rows = ended.slice(0, 2).map((s) => {
+  // An export of ended listener sessions (TikTok's figures: what the room was sent), overlapping them. Only rows
+  // whose start points to their own session: the import reconciles a row with the creator's nearest listener
+  // session (±10 min), so a row nearer another session of the creator (rooms churn within a minute here) would
+  // pair TikTok's figure for one room with our session of another, which is not what an export looks like.
+  const all = await sessions().find({ tenantId: tenant(), source: 'listener' }).lean<LiveSessionDoc[]>();
+  const ended = all.filter((s) => s.status === 'ended' && s.totalsApplied && !s.reconciliation && roomTruth.has(s.roomId!));
+  const unambiguous = ended.filter((s) => {
+    const start = exportStartMs(s);
+    const own = Math.abs(s.startedAt.getTime() - start);
+    return all.every((o) => String(o._id) === String(s._id) || String(o.creatorId) !== String(s.creatorId) || Math.abs(o.startedAt.getTime() - start) > own);
+  });
+  if (!unambiguous.length) return false;
+  const rows = unambiguous.slice(0, 2).map((s) => {
     const c = creators.find((x) => x.id === String(s.creatorId))!;
-    const start = new Date(s.startedAt.getTime() + 60_000).toISOString().slice(0, 16).replace('T', ' ');
+    const start = new Date(exportStartMs(s)).toISOString().slice(0, 16).replace('T', ' ');
     return `${c.handle},${start},${s.durationSeconds},${roomTruth.get(s.roomId!)!.diamonds}`;
   });
   const { payload, headers } = multipartBody({}, { content: `Username,Start time,Duration,Diamonds\r\n${rows.join('\r\n')}\r\n` });
@@ -270,6 +335,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  closing = true;
   for (const child of instances.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   for (const spare of spares.values()) void spare.then((child) => child.kill('SIGKILL')).catch(() => undefined);
   await app?.close().catch(() => undefined);
@@ -303,7 +369,7 @@ describe('chaos', () => {
         await stopInstance(name, 'SIGKILL');
         counts.kills++;
         if (random() < 0.5) churn(); // rooms change while it is dead: the other instance follows them
-        starting.set(name, startInstance(name));
+        starting.set(name, startInstanceSupervised(name));
       } else if (action === 'stop') {
         await Promise.all([stopInstance('a', 'SIGINT'), stopInstance('b', 'SIGINT')]);
         counts.stops++;
@@ -311,7 +377,7 @@ describe('chaos', () => {
         churn();
         churn();
         await new Promise((r) => setTimeout(r, 1_000 + random() * 2_000));
-        await Promise.all([startInstance('a'), startInstance('b')]);
+        await Promise.all([startInstanceSupervised('a'), startInstanceSupervised('b')]);
       } else if (action === 'outage') {
         process.kill(db.pid, 'SIGKILL');
         counts.outages++;
@@ -320,6 +386,7 @@ describe('chaos', () => {
         await new Promise((r) => setTimeout(r, 1_500 + random() * 2_500));
         db = await startEmbeddedDb({ dataDir: dbDir, port: dbPort });
         await waitFor(async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 'the database back', 60_000);
+        await reviveDead();
         await persisted();
       } else if (action === 'import') {
         if (await importOverlap()) counts.imports++;
@@ -338,9 +405,10 @@ describe('chaos', () => {
     await steady();
     await sendGifts();
     await persisted();
-    if (counts.imports === 0 && (await importOverlap())) counts.imports++;
     for (const c of liveRooms()) live.rooms.endStream(c.handle);
     await waitFor(async () => (await sessions().countDocuments({ tenantId: tenant(), source: 'listener', $or: [{ status: 'live' }, { totalsApplied: false }] })) === 0, 'every session ended and rolled up', 120_000);
+    // No import round came up (or none found a session to overlap): one now, when every session has ended.
+    if (counts.imports === 0 && (await importOverlap())) counts.imports++;
     await Promise.all([stopInstance('a', 'SIGINT'), stopInstance('b', 'SIGINT')]);
 
     const all = await sessions().find({ tenantId: tenant() }).lean<LiveSessionDoc[]>();
@@ -350,6 +418,9 @@ describe('chaos', () => {
     // Each listener session holds exactly what its room was sent; one session per room.
     for (const s of listenerSessions) expect({ room: s.roomId, diamonds: s.diamonds }).toEqual({ room: s.roomId, diamonds: roomTruth.get(s.roomId!)?.diamonds });
     expect(new Set(listenerSessions.map((s) => s.roomId)).size).toBe(listenerSessions.length);
+    // Every room that was sent gifts has its session (nothing sent went unheard).
+    const heard = new Set(listenerSessions.map((s) => s.roomId));
+    expect([...roomTruth].filter(([roomId, r]) => r.diamonds > 0 && !heard.has(roomId)).map(([roomId]) => roomId)).toEqual([]);
     const audit = await createCreatorTotals(app.db).audit(tenant());
     expect(audit.differences).toEqual([]);
     let diamonds = 0;

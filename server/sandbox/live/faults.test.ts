@@ -110,6 +110,23 @@ describe('push server faults', () => {
     await connection.disconnect();
   });
 
+  it('a dropped socket leaves the room at once: the reconnect that follows is the room\'s only socket', async () => {
+    live.rooms.goLive('dropped.at.once');
+    const connection = live.createConnection('dropped.at.once');
+    const listener = listenTo(connection);
+    await connection.connect();
+    await live.rooms.waitForSockets('dropped.at.once', 1);
+    expect(await live.rooms.dropConnections('dropped.at.once')).toBe(1);
+    // Gone from the room when the drop returns, not when the server's close event comes round: a client that
+    // reconnects at once must not find its dead socket still counted (and still sent to) beside the new one.
+    expect(live.rooms.snapshot('dropped.at.once')!.openSockets).toBe(0);
+    await waitFor(() => listener.disconnects.length === 1, 'disconnected');
+    await connection.connect();
+    await live.rooms.waitForSockets('dropped.at.once', 1);
+    expect(live.rooms.snapshot('dropped.at.once')!.openSockets).toBe(1);
+    await connection.disconnect();
+  });
+
   it('a streak whose end never comes stays open until the timeout settles it with the highest count', async () => {
     live.rooms.goLive('no.end');
     const connection = live.createConnection('no.end');

@@ -295,7 +295,7 @@ export class SandboxRooms {
    * every socket of the room abruptly (no close frame: the client sees 1006). The room stays live. Waiting for
    * the ack matters: tiktok-live-connector decodes frames asynchronously and forgets a frame still being
    * decoded when the socket closes, so a drop right after a send would lose it inside the library.
-   * Returns the number of sockets dropped.
+   * The sockets leave the room as they are dropped. Returns the number of sockets dropped.
    */
   async dropConnections(handle: string, ackTimeoutMs = 2_000): Promise<number> {
     const room = this.roomOf(handle);
@@ -303,7 +303,12 @@ export class SandboxRooms {
     this.delivery.flush(room);
     const subscribers = [...room.subscribers];
     await Promise.all(subscribers.map((s) => s.whenDelivered(ackTimeoutMs)));
-    subscribers.forEach((s) => s.terminate());
+    // Out of the room at once, not when the server's close event comes round a little later: a client that
+    // reconnects right away must be the room's only socket (the dead one neither counted nor sent to).
+    subscribers.forEach((s) => {
+      room.subscribers.delete(s);
+      s.terminate();
+    });
     return subscribers.length;
   }
 

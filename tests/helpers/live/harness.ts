@@ -31,6 +31,9 @@ export function fastManagerOptions(settings: LiveConnectionSettings, overrides: 
     reconnectMaxMs: 1_000,
     trackedRefreshMs: 100,
     rollupSweepMs: 1_000,
+    // A room handed over is released to the successor well within this on a loaded machine; shorter than the
+    // default so a test where nobody takes it does not wait 45 s.
+    handoverDrainMs: 10_000,
     ...overrides,
   };
 }

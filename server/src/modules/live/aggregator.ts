@@ -51,7 +51,9 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
       entry.events.push({ type: 'tally', creatorId: w.creatorId, data: tally as unknown as Record<string, unknown> });
       byTenant.set(String(w.tenantId), entry);
     }
-    for (const { tenantId, events } of byTenant.values()) await publisher.publish(tenantId, events);
+    // Agencies are independent streams (order matters only within one): publish them all at once, so a flush of
+    // many agencies costs one round trip to Redis rather than one per agency.
+    await Promise.all([...byTenant.values()].map(({ tenantId, events }) => publisher.publish(tenantId, events)));
   }
 
   /** Runs a flush after the one in progress (serialised). */
@@ -104,7 +106,8 @@ export function createAggregator(store: SessionStore, publisher: LiveStreamPubli
         }
       }
       writers.delete(String(writer.sessionId));
-      if (writer.fenced) return;
+      // Fenced, or handed over to an instance that has opened the session: the session is theirs to end (they hear the end too).
+      if (writer.fenced || writer.handedOver) return;
       await publishTallies([writer], true);
       await store.endSession({ tenantId: writer.tenantId, sessionId: writer.sessionId, endedAt: writer.tally.endedAt ?? at, reason, fence: writer.lease.fence });
     },

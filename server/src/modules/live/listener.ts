@@ -56,6 +56,12 @@ export interface Listener {
   start(): Promise<'live' | 'ended'>;
   /** Stops listening. `end: true` also ends the session now (tracking turned off); otherwise it stays open for whoever listens next. */
   stop(options: { end: boolean; reason: string; flush?: boolean }): Promise<void>;
+  /**
+   * Rebalancing hands the room over (make before break): the caller gives the lease up, and this listener keeps
+   * listening, its writer no longer bound by the lease (writer.ts `handOver`), until the caller stops it once the
+   * successor has opened the session.
+   */
+  handOver(): void;
   /** Simulated crash (tests): sockets dropped, nothing flushed, nothing released. */
   crash(): void;
   /** Connections made (first connect and reconnects). */
@@ -73,6 +79,7 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
   let reconnectTimer: NodeJS.Timeout | null = null;
   let reconnectAttempt = 0;
   let connectCount = 0;
+  let handingOver = false;
   const log = deps.log.child({ creatorId: String(target.creatorId), handle: target.handle });
 
   const self: Listener = {
@@ -83,6 +90,10 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
     connects: () => connectCount,
     start,
     stop,
+    handOver() {
+      handingOver = true;
+      writer?.handOver();
+    },
     crash,
   };
 
@@ -106,6 +117,7 @@ export function createListener(target: ListenerTarget, deps: ListenerDeps): List
     const resume = await deps.store.openSession({ tenantId: target.tenantId, creatorId: target.creatorId, roomId, startedAt: roomStartedAt(), lease: deps.lease });
     if (!resume) return false;
     writer = createWriter(resume);
+    if (handingOver) writer.handOver();
     deps.aggregator.add(writer);
     const early = buffered;
     buffered = [];

@@ -12,11 +12,12 @@ import { createInThreadConnector, type RoomConnector } from './decode-pool/room-
 import { isDatabaseUnavailableError } from '../../db/availability';
 import { creatorModel } from '../creators/model';
 import { createAggregator } from './aggregator';
-import { createLeases } from './leases';
+import { createLeases, type LeaseRef } from './leases';
 import { createListener, type Listener } from './listener';
 import { createScheduler, type TrackedCreator } from './scheduler';
 import type { LiveSessionEvents } from './events';
 import { createSessionStore } from './session-store';
+import { liveSessionModel, type LiveSessionDoc } from './session-model';
 import { createSignGate } from './sign-gate';
 import { createSessionSweeper } from './sweeper';
 import { createStreamPublisher } from './stream-log';
@@ -59,6 +60,11 @@ export interface LiveManagerOptions {
   trackedRefreshMs: number;
   /** How often the sweeper runs (stale uncovered sessions, interrupted roll-ups). */
   rollupSweepMs: number;
+  /**
+   * A room handed over to spread rooms evenly is listened to here until the instance taking it has opened its
+   * session (make before break), or for this long at most when nobody takes it.
+   */
+  handoverDrainMs: number;
   /** Session opened / ended announcements (the hook for alerts and webhooks). */
   events?: LiveSessionEvents;
   /** Alerts (issue 12): told of session starts, tallies and ends. */
@@ -95,6 +101,8 @@ export function liveManagerDefaults(app: FastifyInstance): LiveManagerOptions {
     reconnectMaxMs: 60_000,
     trackedRefreshMs: 5_000,
     rollupSweepMs: 15_000,
+    // Two lease renewals and a going-live check of the instance below its share, on a loaded machine.
+    handoverDrainMs: 45_000,
     alerts: app.hasDecorator('alerts') ? app.alerts.live : undefined,
   };
 }
@@ -257,6 +265,50 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
 
   let sweepJob: RunningJob | null = null;
 
+  /** Rooms being handed over (creator ids). */
+  const handovers = new Set<string>();
+
+  /**
+   * Hands a room to another instance without a gap: the lease is given up at once, so an instance below its
+   * share takes the room (its check connects, then opens the session, raising the session's fence), while this
+   * listener goes on hearing the room and writing what it hears into the ledger. Once the successor's fence is on
+   * the session (or the session ended, or nobody took it within `handoverDrainMs`), this listener stops, flushed,
+   * the session left open. Gifts both heard meanwhile are one ledger entry (per message); gifts only this one
+   * heard, before the successor's socket was up, are in the ledger through this listener.
+   */
+  async function handOver(ref: LeaseRef): Promise<void> {
+    const key = String(ref.creatorId);
+    const listener = listeners.get(key);
+    const lease = leases.leaseOf(ref.creatorId);
+    if (!listener || !lease || handovers.has(key)) return;
+    handovers.add(key);
+    log.info({ creatorId: key }, 'live: handing a room over to spread rooms evenly');
+    try {
+      listener.handOver();
+      await leases.release(ref);
+      const sessions = liveSessionModel(app.db);
+      const deadline = options.now() + options.handoverDrainMs;
+      const pollMs = Math.max(100, options.flushIntervalMs);
+      while (running && listeners.get(key) === listener && listener.state() !== 'stopped' && options.now() < deadline) {
+        const sessionId = listener.sessionId();
+        if (!sessionId) break; // no session to hand over (still connecting): nothing to lose by stopping
+        const writer = aggregator.writers().find((w) => String(w.sessionId) === String(sessionId));
+        if (writer?.handedOver) break;
+        const doc = await sessions
+          .findOne({ _id: sessionId, tenantId: ref.tenantId }, { fence: 1, status: 1 })
+          .lean<Pick<LiveSessionDoc, 'fence' | 'status'>>()
+          .catch(() => null);
+        if (doc && ((doc.fence ?? 0) > lease.fence || doc.status === 'ended')) break;
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
+      if (listeners.get(key) === listener) await listener.stop({ end: false, reason: 'handover' });
+    } catch (err) {
+      log.error({ err, creatorId: key }, 'live: handing a room over failed');
+    } finally {
+      handovers.delete(key);
+    }
+  }
+
   function every(ms: number, job: () => Promise<unknown>, what: string): NodeJS.Timeout {
     let busy = false;
     const timer = setInterval(() => {
@@ -321,12 +373,9 @@ export function createLiveManager(app: FastifyInstance, overrides: Partial<LiveM
             // message), which the new owner's end recomputes from; the session document's update is refused.
             await listeners.get(String(lost.creatorId))?.stop({ end: false, reason: 'lease_lost', flush: true });
           }
-          // An instance joined (or this one holds more than its share): hand rooms over, flushed and left open;
-          // the lease is released when the listener is done, and an instance below its share takes the room.
-          for (const ref of leases.excess()) {
-            log.info({ creatorId: String(ref.creatorId) }, 'live: handing a room over to spread rooms evenly');
-            await listeners.get(String(ref.creatorId))?.stop({ end: false, reason: 'handover' });
-          }
+          // An instance joined (or this one holds more than its share): hand rooms over, make before break.
+          // Not awaited: the handover waits for the successor while the leases go on being renewed.
+          for (const ref of leases.excess()) void handOver(ref);
         },
         'lease renewal',
       );

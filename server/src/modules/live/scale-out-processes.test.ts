@@ -21,6 +21,7 @@ import { startSandboxLive, type SandboxLive } from '../../../sandbox/live/index'
 import { createTestApp, signupAgency, type Session } from '../../../../tests/helpers/app';
 import { testDbUri } from '../../../../tests/helpers/db';
 import { creatorDoc, endedSession, sessionsOf, uniqueHandle, waitFor } from '../../../../tests/helpers/live/harness';
+import { openLiveStream, type SseEvent } from '../../../../tests/helpers/live/sse-client';
 import { randomPrefix, startPrivateRedis } from '../../coordination/testing';
 
 const repoRoot = resolve(__dirname, '../../../..');
@@ -63,48 +64,8 @@ async function startChild(instanceId: string, options: { listeners: boolean }): 
   return { process: child, port, log: () => out };
 }
 
-interface SseEvent {
-  id: string;
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** An SSE client over fetch, collecting events; `ended` settles when the connection drops. */
-async function openStream(port: number, token: string, lastEventId?: string) {
-  const controller = new AbortController();
-  const response = await fetch(`http://127.0.0.1:${port}/api/v1/live/stream?access_token=${token}`, {
-    headers: lastEventId ? { 'last-event-id': lastEventId } : {},
-    signal: controller.signal,
-  });
-  expect(response.status).toBe(200);
-  const events: SseEvent[] = [];
-  let buffer = '';
-  const ended = (async () => {
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += value;
-        let i;
-        while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, i);
-          buffer = buffer.slice(i + 2);
-          const e: Partial<SseEvent> = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) e.id = line.slice(4);
-            if (line.startsWith('event: ')) e.event = line.slice(7);
-            if (line.startsWith('data: ')) e.data = JSON.parse(line.slice(6));
-          }
-          if (e.event) events.push(e as SseEvent);
-        }
-      }
-    } catch {
-      // dropped or aborted
-    }
-  })();
-  return { events, ended, close: async () => (controller.abort(), await ended) };
-}
+/** The stream of `token`'s agency on that instance, collecting events. */
+const openStream = (port: number, token: string, lastEventId?: string) => openLiveStream(`http://127.0.0.1:${port}`, token, { lastEventId });
 
 const diamondsOf = (events: SseEvent[], creatorId: string) => Math.max(0, ...events.filter((e) => e.event === 'tally' && e.data.creatorId === creatorId).map((e) => Number(e.data.diamonds)));
 

@@ -14,6 +14,7 @@ import { testDbUri } from '../../../../tests/helpers/db';
 import { randomPrefix, startPrivateRedis } from '../../coordination/testing';
 import type { LiveManager } from './manager';
 import { sessionsOf, startManager, uniqueHandle, waitFor } from '../../../../tests/helpers/live/harness';
+import { openLiveStream, type SseEvent } from '../../../../tests/helpers/live/sse-client';
 
 let live: SandboxLive;
 let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
@@ -21,49 +22,8 @@ const apps: FastifyInstance[] = [];
 const managers: LiveManager[] = [];
 let admin: Session;
 
-interface SseEvent {
-  id: string;
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** An SSE client over fetch, collecting events. */
-async function openStream(app: FastifyInstance, token: string, lastEventId?: string) {
-  const { port } = app.server.address() as { port: number };
-  const controller = new AbortController();
-  const response = await fetch(`http://127.0.0.1:${port}/api/v1/live/stream?access_token=${token}`, {
-    headers: lastEventId ? { 'last-event-id': lastEventId } : {},
-    signal: controller.signal,
-  });
-  expect(response.status).toBe(200);
-  const events: SseEvent[] = [];
-  let buffer = '';
-  const done = (async () => {
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += value;
-        let i;
-        while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, i);
-          buffer = buffer.slice(i + 2);
-          const e: Partial<SseEvent> = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) e.id = line.slice(4);
-            if (line.startsWith('event: ')) e.event = line.slice(7);
-            if (line.startsWith('data: ')) e.data = JSON.parse(line.slice(6));
-          }
-          if (e.event) events.push(e as SseEvent);
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return { events, close: async () => (controller.abort(), await done) };
-}
+/** The stream of `token`'s agency on that instance, collecting events. */
+const openStream = (app: FastifyInstance, token: string, lastEventId?: string) => openLiveStream(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`, token, { lastEventId });
 
 const diamondsOf = (events: SseEvent[], creatorId: string) => Math.max(0, ...events.filter((e) => e.event === 'tally' && e.data.creatorId === creatorId).map((e) => Number(e.data.diamonds)));
 

@@ -12,6 +12,7 @@ import { createTestApp, signupAgency, type Session } from '../../../../tests/hel
 import { activityModel } from '../activities/model';
 import { notificationModel } from '../notifications/model';
 import { createCreatorTotals } from '../creators/totals';
+import { creatorModel } from '../creators/model';
 import type { LiveManager } from './manager';
 import { creatorDoc, sessionsOf, startManager, uniqueHandle, waitFor } from '../../../../tests/helpers/live/harness';
 
@@ -177,6 +178,28 @@ describe('sessions always end', () => {
     expect(ended).toMatchObject({ status: 'ended', endReason: 'unobserved', diamonds: gift.diamonds });
     await expectTotalsEqualSessions(c.id);
     live.rooms.endStream(c.handle);
+  });
+
+  it('the sweeper settles a roll-up marker a crash left in the creator\'s pendingTotals, adding nothing again', async () => {
+    const c = await trackedCreator('marker');
+    live.rooms.goLive(c.handle);
+    const m = manager({ instanceId: 'marker-a' });
+    await live.rooms.waitForSockets(c.handle, 1, 30_000);
+    const gift = await live.rooms.sendGift(c.handle, { userId: '5', giftId: '6369' });
+    await waitFor(async () => (await sessionsOf(app, admin.agencyId, c.id))[0]?.diamonds === gift.diamonds, 'the gift persisted', 45_000);
+    live.rooms.endStream(c.handle);
+    const session = await waitFor(async () => (await sessionsOf(app, admin.agencyId, c.id)).find((s) => s.totalsApplied), 'the roll-up', 30_000);
+    await expectTotalsEqualSessions(c.id);
+    // The crash: the roll-up added its totals with their marker and recorded the change as done on the session,
+    // and the process died before it removed the marker.
+    const creators = creatorModel(app.db);
+    await creators.updateOne({ _id: c.id, tenantId: new Types.ObjectId(admin.agencyId) }, { $push: { pendingTotals: `live:${session._id}` } });
+    const before = (await creatorDoc(app, admin.agencyId, c.id)).totals;
+    await m.sweeper.sweep();
+    const after = await creatorDoc(app, admin.agencyId, c.id);
+    expect(after.pendingTotals ?? []).toEqual([]);
+    expect(after.totals).toEqual(before);
+    await expectTotalsEqualSessions(c.id);
   });
 
   it('turning tracking off ends the running session cleanly', async () => {

@@ -30,6 +30,8 @@ import { liveCreatorGifterModel, liveGiftEventModel, liveGifterModel, liveMember
 import { liveSessionModel, type LiveSessionDoc } from './session-model';
 import type { LiveStreamPublisher } from './stream-log';
 
+const isObjectIdHex = (value: string | undefined): value is string => !!value && /^[0-9a-f]{24}$/i.test(value);
+
 export interface SessionEndOptions {
   instanceId: string;
   now: () => number;
@@ -278,6 +280,37 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
     return true;
   }
 
+  /**
+   * Settles the roll-up markers (`live:<id>`, `live:<id>:<generation>`) that a crash left in creators'
+   * `pendingTotals`: the addition went in with its marker and the session recorded the change as done, but the
+   * process died before it removed the marker. A marker whose change the session still has pending
+   * (`pendingTotalsChange` with that token) stays: it is what keeps completing that change from adding twice.
+   * Tokens are per generation, so a settled one is never used again. Returns the markers settled.
+   */
+  async function settleStrayMarkers(): Promise<number> {
+    const stray = await creators
+      .find({ pendingTotals: { $regex: /^live:/ } }, { _id: 1, tenantId: 1, pendingTotals: 1 })
+      .setOptions({ allTenants: true })
+      .limit(100)
+      .lean<{ _id: Types.ObjectId; tenantId: Types.ObjectId; pendingTotals?: string[] }[]>();
+    let settled = 0;
+    for (const c of stray) {
+      const done: string[] = [];
+      for (const token of (c.pendingTotals ?? []).filter((t) => t.startsWith('live:'))) {
+        const sessionId = token.split(':')[1];
+        if (!isObjectIdHex(sessionId)) continue;
+        const session = await sessions.findOne({ _id: sessionId, tenantId: c.tenantId }, { pendingTotalsChange: 1 }).lean<Pick<LiveSessionDoc, 'pendingTotalsChange'>>();
+        if (session?.pendingTotalsChange?.token === token) continue;
+        done.push(token);
+      }
+      if (done.length === 0) continue;
+      options.log.info({ creatorId: String(c._id), tokens: done }, 'live: settling roll-up markers a crash left behind');
+      await totals.settle(c.tenantId, c._id, done);
+      settled += done.length;
+    }
+    return settled;
+  }
+
   /** A marked deletion: its totals change, then everything the session owns, the session last. */
   async function finishDeletion(doc: LiveSessionDoc): Promise<void> {
     const change = doc.pendingTotalsChange;
@@ -461,6 +494,7 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
       // Deletions a crash interrupted (their mark is on the session).
       const deleting = await sessions.find({ deleting: true }).setOptions({ allTenants: true }).limit(100).lean<LiveSessionDoc[]>();
       for (const d of deleting) await finishDeletion(d);
+      await settleStrayMarkers();
       return done;
     },
   };

@@ -125,7 +125,11 @@ export function createSessionFlush(conn: Connection, options: SessionFlushOption
       const byId = new Map(docs.map((d) => [String(d._id), d as { fence?: number | null; status?: string }]));
       for (const w of batch) {
         const doc = byId.get(String(w.sessionId));
-        if (doc?.fence !== w.lease.fence) {
+        if (doc?.fence !== w.lease.fence && w.handingOver) {
+          // The instance this room was handed to has opened the session: this writer keeps what it holds (its
+          // listener stops right after a last flush) and writes increments only from now on.
+          w.successorOpened();
+        } else if (doc?.fence !== w.lease.fence) {
           w.fence();
           options.log.warn({ sessionId: String(w.sessionId) }, 'live: session taken over by another instance; this writer stops');
         } else if (doc.status === 'ended') {
@@ -141,7 +145,8 @@ export function createSessionFlush(conn: Connection, options: SessionFlushOption
 
   /** Fences out, before anything is written, the writers whose lease another instance holds now. */
   async function checkLeases(writers: SessionWriter[]): Promise<void> {
-    const active = writers.filter((w) => !w.fenced);
+    // A writer handing its room over gave its lease up on purpose: the successor's fence on the session ends it.
+    const active = writers.filter((w) => !w.fenced && !w.handingOver);
     if (!options.stillOwned || active.length === 0) return;
     let owned: boolean[];
     try {
@@ -158,14 +163,15 @@ export function createSessionFlush(conn: Connection, options: SessionFlushOption
   }
 
   /**
-   * A fenced writer's gifts acknowledged after its lease was lost (held through an outage) are its own ledger
-   * entries: their diamonds go into the session's running figures (not fenced on the instance: no one else counts
-   * these entries), or, when the session has ended meanwhile, its late settlement adds them to the totals.
+   * A fenced writer's gifts acknowledged after its lease was lost (held through an outage), and those a writer
+   * that handed its room over acknowledges after the successor opened the session, are its own ledger entries:
+   * their diamonds go into the session's running figures (not fenced on the instance: no one else counts these
+   * entries), or, when the session has ended meanwhile, its late settlement adds them to the totals.
    */
   async function writeFencedIncrements(writers: SessionWriter[]): Promise<void> {
     const now = options.now();
     for (const w of writers) {
-      if (!w.fenced) continue;
+      if (!w.fenced && !w.handedOver) continue;
       const patch = w.sessionPatch(now);
       if (!patch.inc.diamonds && !patch.inc.gifts) {
         w.patchWritten(patch, now);

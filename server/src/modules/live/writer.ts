@@ -92,6 +92,8 @@ export class SessionWriter {
   private changed = true;
   private lastPublishedAt = 0;
   private fencedOut = false;
+  /** Rebalancing hands the room over: none, draining (lease given up, still listening), or the successor opened. */
+  private handover: 'none' | 'draining' | 'succeeded' = 'none';
 
   constructor(resume: ResumeState) {
     const { doc } = resume;
@@ -233,7 +235,7 @@ export class SessionWriter {
   }
 
   dueForSessionWrite(now: number, minIntervalMs: number): boolean {
-    return !this.fencedOut && (this.forceWrite || (this.sessionDirty && now - this.lastWriteAt >= minIntervalMs));
+    return !this.fencedOut && this.handover !== 'succeeded' && (this.forceWrite || (this.sessionDirty && now - this.lastWriteAt >= minIntervalMs));
   }
 
   /** The update that brings the session document up to this writer's tally; the writer counts itself clean until told otherwise. */
@@ -295,6 +297,37 @@ export class SessionWriter {
 
   get fenced(): boolean {
     return this.fencedOut;
+  }
+
+  // ---- handover (make before break) ----
+
+  /**
+   * The manager hands this room to another instance (rebalancing): it gave the lease up, and this writer goes on
+   * until the successor has opened the session, so no gift falls between the two. Meanwhile its gifts still go
+   * into the ledger (idempotent per message: what both instances heard is counted once) whatever the lease says,
+   * and its session writes stay conditional on its fence.
+   */
+  handOver(): void {
+    if (this.handover === 'none') this.handover = 'draining';
+  }
+
+  /** Handing over (lease given up): the flush skips its lease check. */
+  get handingOver(): boolean {
+    return this.handover !== 'none';
+  }
+
+  /**
+   * The successor's fence is on the session: no more session writes; what this writer still acknowledges goes in
+   * as plain increments, as a fenced writer's late entries do (session-flush.ts). Unlike `fence()`, nothing it
+   * holds is dropped: gifts heard before the successor connected are only here.
+   */
+  successorOpened(): void {
+    if (this.handover !== 'none') this.handover = 'succeeded';
+  }
+
+  /** The successor has opened the session (see `successorOpened`). */
+  get handedOver(): boolean {
+    return this.handover === 'succeeded';
   }
 
   // ---- realtime ----

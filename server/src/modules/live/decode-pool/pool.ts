@@ -31,7 +31,7 @@ import type { TikTokLiveConstructorConnectionOptions } from 'tiktok-live-connect
 import type { LiveEvent } from '@shared/live';
 import type { LiveConnectionSettings } from '../connector';
 import { deserializeError, type DecodeWorkerInit, type FromWorker, type ToWorker } from './protocol';
-import { createInThreadConnector, type RoomConnected, type RoomConnection, type RoomConnectionHandlers, type RoomConnector } from './room-connector';
+import { ConnectionClosedError, createInThreadConnector, type RoomConnected, type RoomConnection, type RoomConnectionHandlers, type RoomConnector } from './room-connector';
 
 export interface ConnectorPoolOptions {
   /** Worker threads (≥ 1). */
@@ -41,6 +41,8 @@ export interface ConnectorPoolOptions {
   log: FastifyBaseLogger;
   /** A worker that dies within this long of its start is replaced only after it (default 1 s). */
   respawnDelayMs?: number;
+  /** Benchmarks' comparison only: the library's own push-frame path in the workers (acks before events). */
+  libraryPushFrames?: boolean;
 }
 
 export interface ConnectorPool extends RoomConnector {
@@ -131,7 +133,7 @@ function spawnWorker(init: DecodeWorkerInit): Worker {
 
 export function createConnectorPool(options: ConnectorPoolOptions): ConnectorPool {
   if (!(options.size >= 1)) throw new Error('createConnectorPool: size must be at least 1 (0 means the in-thread connector)');
-  const init: DecodeWorkerInit = { settings: options.settings, connectionOptions: options.connectionOptions };
+  const init: DecodeWorkerInit = { settings: options.settings, connectionOptions: options.connectionOptions, libraryPushFrames: options.libraryPushFrames };
   // Fails here, with the reason, when the options carry something a thread cannot receive (agents, functions).
   structuredClone(init);
   const log = options.log.child({ component: 'live-decode-pool' });
@@ -171,6 +173,8 @@ export function createConnectorPool(options: ConnectorPoolOptions): ConnectorPoo
           const connection = connections.get(entries[i] as number);
           if (connection && connection.slot === slot) connection.handlers.event(entries[i + 1] as LiveEvent | null);
         }
+        // The listeners have them (tallied synchronously): the worker may now ack the frames they came in.
+        if (message.batch !== undefined) slot.worker.postMessage({ type: 'taken', batch: message.batch } satisfies ToWorker);
         return;
       }
       case 'answer':
@@ -252,7 +256,7 @@ export function createConnectorPool(options: ConnectorPoolOptions): ConnectorPoo
     connections.set(connection.id, connection);
     return {
       async connect() {
-        if (connection.closed || stopped) throw new Error('this LIVE connection was closed');
+        if (connection.closed || stopped) throw new ConnectionClosedError();
         if (!connection.slot?.alive) {
           // Placed (or placed again, after its worker died) on the least-loaded worker.
           connection.slot = leastLoaded();
@@ -260,6 +264,9 @@ export function createConnectorPool(options: ConnectorPoolOptions): ConnectorPoo
         }
         const slot = connection.slot;
         await slot.ready;
+        // Closed while its worker was starting: the close went to a worker that knew nothing of it, so a connect
+        // sent now would open a socket nobody owns.
+        if (connection.closed || stopped) throw new ConnectionClosedError();
         connection.connected = true;
         try {
           return (await request(slot, { type: 'connect', req: nextReq++, id: connection.id, handle }))!;

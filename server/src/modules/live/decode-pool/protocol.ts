@@ -3,7 +3,8 @@
  * cross the thread boundary. Everything here is structured-clone data: no agents, no functions.
  *
  * Main → worker: connect / disconnect / close / terminate one connection (by the pool's id for it); the first
- * three are requests (`req`) that get an `answer` (with what connect found) or `failed` (the library's error).
+ * three are requests (`req`) that get an `answer` (with what connect found) or `failed` (the library's error);
+ * `taken` answers an `events` batch that carries a `batch` number (acks of its frames wait for it).
  * Worker → main: `ready`; `events` (batched once per worker event-loop turn: [id, event, id, event…], a null
  * event is a message the tallies ignore); `disconnected`; `error` (the library's decode and socket problems, for
  * the log). A worker flushes its batch of events before any other message, so a connection's events arrive in
@@ -34,17 +35,22 @@ import type { RoomConnected } from './room-connector';
 export interface DecodeWorkerInit {
   settings: LiveConnectionSettings;
   connectionOptions?: TikTokLiveConstructorConnectionOptions;
+  /** Benchmarks' comparison only: leave push frames to the library (it acks a frame before emitting its events). */
+  libraryPushFrames?: boolean;
 }
 
 export type ToWorker =
   | { type: 'connect'; req: number; id: number; handle: string }
   | { type: 'disconnect'; req: number; id: number }
   | { type: 'close'; req: number; id: number }
-  | { type: 'terminate'; id: number };
+  | { type: 'terminate'; id: number }
+  /** The main thread handed the events of this batch to their listeners: the worker may ack their frames. */
+  | { type: 'taken'; batch: number };
 
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'events'; entries: (number | LiveEvent | null)[] }
+  /** `batch` is set when acks wait on this batch: the main thread answers `taken` with it. */
+  | { type: 'events'; entries: (number | LiveEvent | null)[]; batch?: number }
   | { type: 'answer'; req: number; connected?: RoomConnected }
   | { type: 'failed'; req: number; error: SerializedError }
   | { type: 'disconnected'; id: number }

@@ -60,31 +60,56 @@ export interface RoomConnector {
   stop(): Promise<void>;
 }
 
+/** connect() on a connection that was closed (before or while it connected): nothing is left open. */
+export class ConnectionClosedError extends Error {
+  constructor() {
+    super('this LIVE connection was closed');
+    this.name = 'ConnectionClosedError';
+  }
+}
+
 /** The room's `create_time` (seconds) from the room info the library fetched on connect, when numeric. */
 function createTimeOf(connection: TikTokLiveConnection): number | null {
   const createTime = Number((connection.roomInfo as { data?: { create_time?: unknown } } | null)?.data?.create_time);
   return Number.isFinite(createTime) && createTime > 0 ? createTime : null;
 }
 
-/** The library's connections, in the calling thread. */
-export function createInThreadConnector(settings: LiveConnectionSettings, connectionOptions?: TikTokLiveConstructorConnectionOptions): RoomConnector {
+/**
+ * The library's connections, in the calling thread. `prepare` runs on each new library connection before any
+ * listener is attached (decode workers install their own push-frame handling with it: push-frames.ts).
+ */
+export function createInThreadConnector(
+  settings: LiveConnectionSettings,
+  connectionOptions?: TikTokLiveConstructorConnectionOptions,
+  prepare?: (connection: TikTokLiveConnection) => void,
+): RoomConnector {
   const open = new Set<TikTokLiveConnection>();
   return {
     open(handle, handlers) {
       const connection = createLiveConnection(handle, settings, connectionOptions);
+      prepare?.(connection);
       open.add(connection);
       const emitter = connection as unknown as { on(event: string, handler: (data: unknown) => void): void };
       for (const name of LIVE_EVENT_NAMES) emitter.on(name, (data) => handlers.event(toLiveEvent(name, data, Date.now())));
       emitter.on('disconnected', () => handlers.disconnected());
       // The library emits 'error' for decode and socket problems; without a handler EventEmitter would throw.
       emitter.on('error', (err) => handlers.error(err));
+      let closed = false;
       return {
         async connect() {
+          if (closed) throw new ConnectionClosedError();
           const state = await connection.connect();
+          if (closed) {
+            // close() came while this connect was in flight: its disconnect found no socket yet, so the socket
+            // this connect opened would stay open with nobody owning it. It goes now.
+            await connection.disconnect().catch(() => undefined);
+            throw new ConnectionClosedError();
+          }
           return { roomId: state.roomId, createTime: createTimeOf(connection) };
         },
         disconnect: () => connection.disconnect().catch(() => undefined),
         async close() {
+          closed = true;
           open.delete(connection);
           await connection.disconnect().catch(() => undefined);
         },

@@ -3,6 +3,10 @@
  * worker into the same sessions, the open streaks are settled at their highest count and continue with only the
  * rest, and every room's totals stay exact (nothing lost, nothing counted twice). Real library, sandbox LIVE,
  * real app and database.
+ *
+ * And the acks (push-frames.ts): a worker killed with frames in flight never acked a frame whose events this
+ * thread did not take. What it had received but not handed over is not sent again: the library reconnects from
+ * the sign server's latest cursor, and so does the sandbox (README, known limits).
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +15,7 @@ import { createTestApp, signupAgency, type Session } from '../../../../../tests/
 import { creatorDoc, endedSession, sessionsOf, startManager, uniqueHandle, waitFor } from '../../../../../tests/helpers/live/harness';
 import type { LiveManager } from '../manager';
 import { createConnectorPool, type ConnectorPool } from './pool';
+import type { RoomConnection } from './room-connector';
 
 let live: SandboxLive;
 let app: FastifyInstance;
@@ -103,5 +108,56 @@ describe('LIVE decode worker killed mid-stream', () => {
     // The orphans' streaks were settled at 2 on the disconnect and counted only the rest at their end.
     const ledger = (await admin.inject({ method: 'GET', url: `/api/v1/live/sessions/${(await sessionsOf(app, admin.agencyId, orphaned[0].id))[0]._id}/gifts` })).json().items;
     expect(ledger.map((g: { settledBy: string; gifts: number }) => [g.settledBy, g.gifts]).sort()).toEqual([['disconnect', 2], ['end', 2], ['instant', 1], ['instant', 1]].sort());
+  });
+});
+
+describe('acks when a decode worker is killed with frames in flight', () => {
+  it('the sandbox never got an ack for a frame whose events this thread did not take; the room goes on, nothing twice', async () => {
+    const handle = uniqueHandle('wa');
+    live.rooms.goLive(handle);
+    const taken = new Map<string, number>(); // gift msgId → times taken
+    const BURST = 60;
+    const KILL_AT = 10;
+    let victim: number | null = null;
+    let disconnects = 0;
+    let connection: RoomConnection;
+    connection = pool.open(handle, {
+      event(event) {
+        if (event?.kind !== 'gift') return;
+        taken.set(event.msgId, (taken.get(event.msgId) ?? 0) + 1);
+        // Killed from inside the take of a batch: its 'taken' answer, and every frame behind it, are in flight.
+        if (taken.size === KILL_AT && victim === null) {
+          victim = pool.workerOf(handle);
+          void pool.terminateWorker(victim!);
+        }
+      },
+      disconnected: () => void disconnects++,
+      error: () => undefined,
+    });
+    await connection.connect();
+    await live.rooms.waitForSockets(handle, 1);
+    const before = live.rooms.snapshot(handle)!.stats;
+    const acksBefore = before.acksReceived;
+
+    // One gift per frame: the sandbox flushes a room at the end of the turn it was written in.
+    const burst: string[] = [];
+    for (let i = 0; i < BURST; i++) {
+      burst.push(...(await live.rooms.sendGift(handle, { userId: `90${i}`, giftId: '6369' })).msgIds);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await waitFor(() => disconnects === 1 && live.rooms.snapshot(handle)!.openSockets === 0, 'the dead worker’s socket to close');
+    const stats = live.rooms.snapshot(handle)!.stats;
+    expect(stats.framesSent - before.framesSent).toBeGreaterThanOrEqual(KILL_AT);
+    const burstTaken = burst.filter((id) => taken.has(id)).length;
+    // Every acked frame's gift was taken here (frames and gifts are one to one in the burst).
+    expect(stats.acksReceived - acksBefore).toBeLessThanOrEqual(burstTaken);
+
+    // The room reconnects on a live worker; later gifts arrive once each, and nothing was taken twice.
+    await connection.connect();
+    expect(pool.workerOf(handle)).not.toBeNull();
+    const after = (await live.rooms.sendGift(handle, { userId: '9999', giftId: '6369' })).msgIds;
+    await waitFor(() => after.every((id) => taken.has(id)), 'a gift after the reconnect');
+    expect([...taken.values()].every((times) => times === 1)).toBe(true);
+    await connection.close();
   });
 });

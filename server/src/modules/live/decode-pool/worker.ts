@@ -3,29 +3,59 @@
  * in-thread connector, with its own sign client, proxy agent and TLS context built from the plain settings in
  * `workerData`) and posts their normalised events to the main thread, which keeps the tallies.
  *
- * Events are batched once per event-loop turn: one message per turn instead of one per event. The library acks a
- * push frame before it emits the frame's events, so a worker that dies within that turn loses what it had not
- * posted yet (see the README's known limits); a dead worker's rooms reconnect on another worker.
+ * Push frames are ours (push-frames.ts: faster inflate and decode), and so are their acks: events are batched
+ * once per event-loop turn (one message per turn instead of one per event), and the acks of the frames whose
+ * events are in a batch are held until the main thread answers `taken` for it. A worker that dies therefore
+ * never acked a frame whose events the tallies did not get; its rooms reconnect on another worker.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LiveEvent } from '@shared/live';
+import { installPushFrames } from './push-frames';
 import { createInThreadConnector, type RoomConnected, type RoomConnection } from './room-connector';
 import { serializeError, type DecodeWorkerInit, type FromWorker, type ToWorker } from './protocol';
 
 const port = parentPort!;
 const init = workerData as DecodeWorkerInit;
-const connector = createInThreadConnector(init.settings, init.connectionOptions);
 const connections = new Map<number, RoomConnection>();
 
 let batch: (number | LiveEvent | null)[] = [];
+/** Acks of the frames whose events are in `batch` (or in batches already posted, for a frame with none). */
+let batchAcks: (() => void)[] = [];
 let flushQueued = false;
+let nextBatch = 1;
+/** Acks per posted batch, sent when the main thread answers `taken` for it. */
+const heldAcks = new Map<number, (() => void)[]>();
+
+const connector = createInThreadConnector(
+  init.settings,
+  init.connectionOptions,
+  init.libraryPushFrames
+    ? undefined
+    : (connection) =>
+        installPushFrames(connection, {
+          ackWhenTaken(sendAck) {
+            batchAcks.push(sendAck);
+            queueFlush();
+          },
+        }),
+);
+
+function queueFlush(): void {
+  if (flushQueued) return;
+  flushQueued = true;
+  setImmediate(flush);
+}
 
 function flush(): void {
   flushQueued = false;
-  if (batch.length === 0) return;
+  if (batch.length === 0 && batchAcks.length === 0) return;
   const entries = batch;
   batch = [];
-  port.postMessage({ type: 'events', entries } satisfies FromWorker);
+  if (batchAcks.length === 0) return port.postMessage({ type: 'events', entries } satisfies FromWorker);
+  const id = nextBatch++;
+  heldAcks.set(id, batchAcks);
+  batchAcks = [];
+  port.postMessage({ type: 'events', entries, batch: id } satisfies FromWorker);
 }
 
 /** Any other message goes after the events before it, so the main thread sees them in order. */
@@ -40,10 +70,7 @@ function connectionFor(id: number, handle: string): RoomConnection {
     connection = connector.open(handle, {
       event(event) {
         batch.push(id, event);
-        if (!flushQueued) {
-          flushQueued = true;
-          setImmediate(flush);
-        }
+        queueFlush();
       },
       disconnected: () => send({ type: 'disconnected', id }),
       error(err) {
@@ -79,6 +106,12 @@ port.on('message', (message: ToWorker) => {
     case 'terminate':
       connections.get(message.id)?.terminate();
       return;
+    case 'taken': {
+      const acks = heldAcks.get(message.batch);
+      heldAcks.delete(message.batch);
+      acks?.forEach((sendAck) => sendAck());
+      return;
+    }
   }
 });
 
