@@ -196,7 +196,7 @@ async function writeChunks(conn: Connection, tenant: Types.ObjectId, prefix: str
   await Promise.all(
     touched.map((i) => {
       const kept = wholeRoster ? Object.fromEntries(Object.entries(stored[i]).filter(([id]) => known.has(id))) : stored[i];
-      // By `_id` alone (by-id.ts: anything more scans the collection); the `_id` names the agency.
+      // By `_id` alone, as by-id.ts reads: the `_id` names the agency.
       return model
         .replaceOne({ _id: `${prefix}${i}` }, { _id: `${prefix}${i}`, tenantId: tenant, creators: kept, rev: randomUUID(), updatedAt: new Date() }, { upsert: true })
         .setOptions({ allTenants: true });
