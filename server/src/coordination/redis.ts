@@ -308,16 +308,31 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Coor
   // After a reconnect (Redis restarted: every lease key is gone) nobody acquires for one lease TTL, so the holders
   // re-set their keys on renewal first; otherwise another instance could take a room its listener still serves,
   // and the fenced-out listener would drop what it heard but had not flushed.
+  // The hold is checked when the command is sent, so an acquisition is never queued while the connection is down:
+  // ioredis sends its offline queue (and re-sends commands in flight when the connection dropped) right after the
+  // reconnect, before any holder has renewed; a scheduler's check of a room listened to elsewhere, asked during the
+  // outage, then took that room, and the gifts its listener heard meanwhile were dropped by the fence (the bug of
+  // scale-out-processes.test.ts, seen in CI on 2 Dec). An acquisition whose connection dropped while it was in flight
+  // (its answer may come from the re-sent command, after the restart) gives a token back at once.
   let acquireHoldUntil = 0;
   let cmdReadyOnce = false;
+  let cmdConnection = 0;
   cmd.on('ready', () => {
     if (cmdReadyOnce) acquireHoldUntil = Date.now() + options.leaseTtlMs;
     cmdReadyOnce = true;
   });
+  cmd.on('close', () => cmdConnection++);
   async function acquireLease(redisKey: string, ttlMs: number): Promise<string | null> {
-    if (Date.now() < acquireHoldUntil) return null;
+    // Before the first connection a queued acquisition is fine: nothing was held through this connection yet.
+    if (cmdReadyOnce && (cmd.status !== 'ready' || Date.now() < acquireHoldUntil)) return null;
+    const connection = cmdConnection;
     const suffix = `${options.instanceId}:${++localCounter}`;
-    return cmd.leaseAcquire(redisKey, fenceKey, suffix, ttlMs);
+    const token = await cmd.leaseAcquire(redisKey, fenceKey, suffix, ttlMs);
+    if (token && connection !== cmdConnection) {
+      await cmd.leaseRelease(redisKey, token).catch(() => undefined);
+      return null;
+    }
+    return token;
   }
   async function renewLeases(redisKeys: string[], tokens: string[], ttlMs: number): Promise<boolean[]> {
     if (redisKeys.length === 0) return [];
