@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createInProcessCoordination } from './in-process';
 import { createRedisCoordination } from './redis';
@@ -204,5 +205,61 @@ describe('redis coordination', () => {
       }
     }, 20_000);
     expect(got.filter((e) => e.data.n === 1)).toHaveLength(1);
+  }, 60_000);
+
+  it('Redis restarted: an acquisition asked while Redis was down does not take a room its holder still renews', async () => {
+    // The scheduler of an instance asks for the rooms it does not listen to every few seconds, and goes on while
+    // Redis is down; the holder re-sets its key on its next renewal. Sent after the reconnect (ioredis queues
+    // commands while disconnected), that acquisition took the room first (scale-out-processes.test.ts, seen in CI).
+    const redis = await startPrivateRedis();
+    cleanups.push(redis.stop);
+    const [a, b] = redisGroup(randomPrefix('outage'), 2, redis.url, 3_000);
+    const lease = (await a.ownership.acquire('room'))!;
+    expect(await b.ownership.acquire('room')).toBeNull();
+    await redis.stop();
+    await wait(300); // both clients saw their connection drop
+    const asked = b.ownership.acquire('room').catch(() => null);
+    await wait(100);
+    await redis.start();
+    await wait(1_000); // both reconnected; the holder's next renewal comes after that (every few seconds)
+    let lost: unknown[] | null = null;
+    await until(async () => {
+      try {
+        lost = await a.ownership.renew([lease]);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 20_000);
+    expect(await asked).toBeNull();
+    expect(lost).toEqual([]);
+    expect(await a.ownership.isCurrent(lease)).toBe(true);
+  }, 60_000);
+
+  it('Redis restarted: an acquisition in flight when it went away, re-sent by ioredis on the reconnect, is refused', async () => {
+    const redis = await startPrivateRedis();
+    cleanups.push(redis.stop);
+    const [a, b] = redisGroup(randomPrefix('inflight'), 2, redis.url, 3_000);
+    const lease = (await a.ownership.acquire('room'))!;
+    // Redis holds every command unanswered (CLIENT PAUSE), then dies: b's acquisition is in flight, not refused.
+    const pauser = new Redis(redis.url);
+    await pauser.client('PAUSE', 30_000, 'ALL');
+    const asked = b.ownership.acquire('room').catch(() => null);
+    await wait(200);
+    pauser.disconnect();
+    await redis.restart();
+    await wait(1_000); // both reconnected (b's acquisition re-sent); the holder's next renewal comes after that
+    let lost: unknown[] | null = null;
+    await until(async () => {
+      try {
+        lost = await a.ownership.renew([lease]);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 20_000);
+    expect(await asked).toBeNull();
+    expect(lost).toEqual([]);
+    expect(await a.ownership.isCurrent(lease)).toBe(true);
   }, 60_000);
 });

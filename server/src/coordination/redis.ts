@@ -16,6 +16,7 @@
  *   A lease whose key vanished (Redis restarted) is re-set by its holder on renewal, so a Redis restart does not
  *   move rooms; a key that another instance holds is lost, and the holder's writes are refused by the token fence.
  */
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { compareStreamIds } from './stream-id';
 import type { BusEvent, Coordination, Invalidation, Lease, Ownership, RealtimeBus, RunningJob, Scheduling } from './types';
@@ -35,7 +36,10 @@ export interface RedisCoordinationOptions {
 // The fencing counter is floored by Redis's clock in microseconds: this Redis keeps nothing on disk, and after a
 // restart the counter must still exceed every token handed out before (stored on session documents). 2^53 µs is
 // year 2255, so the number stays exact in Lua's doubles and JavaScript's.
+// KEYS[3] is the epoch of this Redis's data (a random value set once, wiped by a restart): an acquisition carrying
+// another epoch was asked before a restart and is re-sent or dequeued by ioredis after it, and is refused.
 const ACQUIRE = `
+if redis.call('GET', KEYS[3]) ~= ARGV[3] then return false end
 local t = redis.call('TIME')
 local floor = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local n = math.max((tonumber(redis.call('GET', KEYS[2])) or 0) + 1, floor)
@@ -64,7 +68,7 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0`;
 
 type LeaseCommands = Redis & {
-  leaseAcquire(key: string, fence: string, suffix: string, ttl: number): Promise<string | null>;
+  leaseAcquire(key: string, fence: string, epochKey: string, suffix: string, ttl: number, epoch: string): Promise<string | null>;
   leaseRenew(n: number, ...args: (string | number)[]): Promise<number[]>;
   leaseRelease(key: string, token: string): Promise<number>;
 };
@@ -81,7 +85,7 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Coor
   const cmd = connect(options.url, `liveroster:${options.instanceId}:cmd`, true) as LeaseCommands;
   const sub = connect(options.url, `liveroster:${options.instanceId}:sub`);
   const blocking = connect(options.url, `liveroster:${options.instanceId}:xread`);
-  cmd.defineCommand('leaseAcquire', { numberOfKeys: 2, lua: ACQUIRE });
+  cmd.defineCommand('leaseAcquire', { numberOfKeys: 3, lua: ACQUIRE });
   cmd.defineCommand('leaseRenew', { lua: RENEW });
   cmd.defineCommand('leaseRelease', { numberOfKeys: 1, lua: RELEASE });
   // Errors are retried by the loops that meet them; an unhandled 'error' event would crash the process.
@@ -308,16 +312,46 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Coor
   // After a reconnect (Redis restarted: every lease key is gone) nobody acquires for one lease TTL, so the holders
   // re-set their keys on renewal first; otherwise another instance could take a room its listener still serves,
   // and the fenced-out listener would drop what it heard but had not flushed.
+  // The hold is checked when the command is sent, so an acquisition is not queued while the connection is down:
+  // ioredis sends its offline queue (and re-sends commands in flight when the connection dropped) right after the
+  // reconnect, before any holder has renewed. Such an acquisition (a scheduler's check of a room listened to on
+  // another instance, asked during the outage) took that room, and the gifts its listener heard meanwhile were
+  // dropped by the fence: the failure of scale-out-processes.test.ts seen in CI on 2 Dec. The epoch closes the
+  // in-flight case too: an acquisition carries the epoch of the data it was asked against, and Redis refuses it
+  // once a restart has wiped that epoch.
   let acquireHoldUntil = 0;
   let cmdReadyOnce = false;
+  const epochKey = `${p}epoch`;
+  let epoch: string | null = null;
+  let epochKnown: () => void = () => undefined;
+  const firstEpoch = new Promise<void>((resolve) => (epochKnown = resolve));
+  let epochReads = 0;
+  let epochOnce = false;
   cmd.on('ready', () => {
     if (cmdReadyOnce) acquireHoldUntil = Date.now() + options.leaseTtlMs;
     cmdReadyOnce = true;
+    const read = ++epochReads;
+    void untilDone(
+      'lease epoch',
+      async () => {
+        await cmd.set(epochKey, randomUUID(), 'NX');
+        const value = await cmd.get(epochKey);
+        if (read !== epochReads) return;
+        epoch = value;
+        epochOnce = true;
+        epochKnown();
+      },
+      () => read === epochReads,
+    );
   });
+  cmd.on('close', () => (epoch = null));
   async function acquireLease(redisKey: string, ttlMs: number): Promise<string | null> {
-    if (Date.now() < acquireHoldUntil) return null;
+    // At start the first connection is awaited (a second at most: the caller retries on its next tick).
+    if (!epochOnce) await Promise.race([firstEpoch, sleep(1_000)]);
+    const asOf = epoch;
+    if (asOf === null || cmd.status !== 'ready' || Date.now() < acquireHoldUntil) return null;
     const suffix = `${options.instanceId}:${++localCounter}`;
-    return cmd.leaseAcquire(redisKey, fenceKey, suffix, ttlMs);
+    return cmd.leaseAcquire(redisKey, fenceKey, epochKey, suffix, ttlMs, asOf);
   }
   async function renewLeases(redisKeys: string[], tokens: string[], ttlMs: number): Promise<boolean[]> {
     if (redisKeys.length === 0) return [];

@@ -7,7 +7,8 @@
  *   reconnects to B with Last-Event-ID and misses nothing, gets nothing twice;
  * - B is paused (SIGSTOP) past its leases while a new process D takes its rooms over, then resumed (SIGCONT): B's
  *   writers learn they were fenced out before writing anything (its log says so) and the totals stay exact;
- * - Redis restarts mid-run: streams, invalidation and listeners resume without restarting a server;
+ * - Redis restarts mid-run, with rooms on B and D: streams, invalidation and listeners resume without restarting a
+ *   server;
  * - the totals are exact (each room's diamonds once), persisted and rolled up once.
  * (scale-out.test.ts runs the same story in one process, plus the handover when an instance joins.)
  */
@@ -92,7 +93,8 @@ beforeAll(async () => {
     TIKTOK_LIVE_WEB_HOST: live.webHost,
     TIKTOK_LIVE_CA_FILE: caFile,
     LIVE_TEST_LEASE_TTL_MS: String(LEASE_TTL_MS),
-    LOG_LEVEL: 'warn',
+    // SCALE_TEST_LOG_LEVEL=info: what each child did (its log is in the failure messages).
+    LOG_LEVEL: process.env.SCALE_TEST_LOG_LEVEL ?? 'warn',
   };
   // This process is one more instance of the deployment (it sets the agency up and reads the database).
   app = await createTestApp({ MONGODB_URI: env.MONGODB_URI, REDIS_URL: env.REDIS_URL, REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX, JWT_SECRET: env.JWT_SECRET });
@@ -191,15 +193,19 @@ describe('three server processes on one database and one Redis', () => {
     // Not even refused by the database's fence: B did not try to write.
     expect(B.log()).not.toMatch(/session taken over by another instance; this writer stops/);
 
-    // B stops cleanly (its leases released, D takes its rooms back at once) before Redis restarts. Known open
-    // problem (README, known limits): in one CI run a room that had moved back to the resumed B was not counted
-    // after the Redis restart; not yet understood, so that combination is not part of this test.
-    const bExited = new Promise((r) => B.process.once('exit', r));
-    B.process.kill('SIGTERM');
-    await bExited;
-    await waitFor(async () => (await Promise.all(creators.map(ownerOf))).every((o) => o === 'D'), 'D to own every room again', 60_000);
+    // The fair share moves a room back to the resumed B (D holds all four, over its share of 2 + 1): B and D both
+    // listen when Redis restarts, the sequence that once failed in CI (an acquisition D's scheduler asked for
+    // during the outage was sent on the reconnect, took B's room before B re-set its lease, and B's fenced writer
+    // dropped the gift it heard; coordination.test.ts has that case on its own).
+    await waitFor(
+      async () => (await Promise.all(creators.map(ownerOf))).includes('B') && creators.every((c) => live.rooms.snapshot(c.handle)!.openSockets === 1),
+      'a room back on B, its handover done',
+      60_000,
+    );
+    const ownersBeforeRestart = await Promise.all(creators.map(ownerOf));
 
-    // Redis restarts: the stream on C, invalidation and the listeners resume without a server restart.
+    // Redis restarts: the stream on C, invalidation and the listeners resume without a server restart; no room
+    // changes hands (the holders re-set their lease keys; nobody acquires meanwhile).
     await redis.restart();
     for (const c of creators) await live.rooms.sendGift(c.handle, { userId: '7004', giftId: '5879' });
     expected += 30;
@@ -207,8 +213,9 @@ describe('three server processes on one database and one Redis', () => {
       const state = await Promise.all(
         creators.map(async (c) => ({ onC: diamondsOf(onC.events, c.id), persisted: (await sessionsOf(app, admin.agencyId, c.id))[0]?.diamonds, owner: await ownerOf(c), sockets: live.rooms.snapshot(c.handle)!.openSockets })),
       );
-      throw new Error(`${(err as Error).message} (expected ${expected}): ${JSON.stringify(state)}; D logged: ${D.log().slice(-1500)}; C logged: ${C.log().slice(-1500)}`);
+      throw new Error(`${(err as Error).message} (expected ${expected}): ${JSON.stringify(state)}; B logged: ${B.log().slice(-3000)}; D logged: ${D.log().slice(-3000)}; C logged: ${C.log().slice(-1500)}`);
     });
+    expect(await Promise.all(creators.map(ownerOf))).toEqual(ownersBeforeRestart);
     await waitFor(async () => {
       await api(D.port, 'PATCH', `/api/v1/creators/${creators[1].id}`, { displayName: 'After Restart' });
       return (await api(C.port, 'GET', '/api/v1/creators')).text.includes('After Restart');
