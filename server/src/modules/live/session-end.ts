@@ -322,7 +322,7 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
     await creatorGifters.settleDeletion(doc);
   }
 
-  return {
+  const api = {
     rollUp,
 
     /**
@@ -394,7 +394,7 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
      * A writer added gifts to the ledger of a session that had already ended and rolled up (its lease was lost
      * while it held them): recomputes the session from its ledger and adds the difference to the totals.
      */
-    async settleLate(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<boolean> {
+    async settleLate(tenantId: Types.ObjectId, sessionId: Types.ObjectId, wait = true): Promise<boolean> {
       // A roll-up in progress may have read the ledger before these gifts: wait for it, then settle after it.
       for (let attempt = 0; ; attempt++) {
         const now = options.now();
@@ -403,6 +403,7 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
           { $set: { rollupBy: options.instanceId, rollupAt: new Date(now) } },
         );
         if (claim.matchedCount === 1) break;
+        if (!wait) return false;
         const doc = await sessions.findOne({ _id: sessionId, tenantId }, { status: 1 }).lean<LiveSessionDoc>();
         // Gone, or live again (reopened: its end recomputes from the ledger); else a roll-up or another settlement runs.
         if (!doc || doc.status === 'live') return false;
@@ -472,10 +473,19 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
       // Deletions a crash interrupted (their mark is on the session).
       const deleting = await sessions.find({ deleting: true }).setOptions({ allTenants: true }).limit(100).lean<LiveSessionDoc[]>();
       for (const d of deleting) await finishDeletion(d);
+      // Late settlements a crash interrupted (their roll-up claim was left behind): settled again from the ledger,
+      // a change they had recorded completed with its own token (totals and cross-session gifters).
+      const abandoned = await sessions
+        .find({ rollupAt: { $lt: new Date(options.now() - ROLLUP_CLAIM_MS) }, status: 'ended', totalsApplied: true, deleting: { $ne: true } }, { _id: 1, tenantId: 1 })
+        .setOptions({ allTenants: true })
+        .limit(100)
+        .lean();
+      for (const a of abandoned) await api.settleLate(a.tenantId, a._id, false);
       await settleStrayMarkers();
       return done;
     },
   };
+  return api;
 }
 
 export type SessionEnder = ReturnType<typeof createSessionEnder>;

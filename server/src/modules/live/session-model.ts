@@ -173,6 +173,8 @@ liveSessionSchema.index({ tenantId: 1, key: 1 }, { unique: true });
 liveSessionSchema.index({ tenantId: 1, creatorId: 1, startedAt: -1 });
 liveSessionSchema.index({ tenantId: 1, startedAt: -1 });
 liveSessionSchema.index({ status: 1, totalsApplied: 1 });
+// Roll-up claims left behind by a crash (the sweep: session-end.ts `rollUpPending`); null on all other sessions.
+liveSessionSchema.index({ rollupAt: 1 });
 
 export const liveSessionModel = (conn: Connection) => modelOn(conn, 'LiveSession', liveSessionSchema);
 
