@@ -410,16 +410,15 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
         if (attempt > (ROLLUP_CLAIM_MS * 2) / 250) throw new Error(`late settlement of session ${sessionId}: its roll-up did not finish`);
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
-      try {
-        await options.reconcileFromLedger(tenantId, sessionId);
-        let doc = await completePendingChange((await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>())!);
-        doc = await creatorGifters.bringToSession(doc);
-        const { token } = await changeTotals(doc, sessionContribution(doc as never), { status: 'ended', totalsApplied: true }, {});
-        if (token) await totals.settle(tenantId, doc.creatorId, [token]);
-        return !!token;
-      } finally {
-        await sessions.updateOne({ _id: sessionId, tenantId, rollupBy: options.instanceId }, { $set: { rollupBy: null, rollupAt: null } });
-      }
+      // A settlement that fails keeps its claim: once it expires, the sweep (`rollUpPending`) settles the session
+      // again and completes a change it had recorded; releasing it would leave that change to no one.
+      await options.reconcileFromLedger(tenantId, sessionId);
+      let doc = await completePendingChange((await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>())!);
+      doc = await creatorGifters.bringToSession(doc);
+      const { token } = await changeTotals(doc, sessionContribution(doc as never), { status: 'ended', totalsApplied: true }, {});
+      if (token) await totals.settle(tenantId, doc.creatorId, [token]);
+      await sessions.updateOne({ _id: sessionId, tenantId, rollupBy: options.instanceId }, { $set: { rollupBy: null, rollupAt: null } });
+      return !!token;
     },
 
     /**
