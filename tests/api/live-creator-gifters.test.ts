@@ -121,6 +121,15 @@ describe('cross-session gifters', () => {
       '777': { diamonds: 5, gifts: 1, sessions: 1 },
     });
     await expectExact(creatorId);
+
+    // A crash after the session recorded a change as done, before its markers came off: the sweep settles them.
+    const gifters = liveCreatorGifterModel(app.db).collection;
+    await gifters.updateOne({ _id: `${creatorId}:777` } as never, { $push: { pendingTotals: `live:${second}:g1` } } as never);
+    await gifters.updateOne({ _id: `${creatorId}:424242` } as never, { $push: { pendingTotals: `live:${second}` } } as never);
+    const before = await topGifters(creatorId);
+    await storeOf('gifters-reopen-sweep').rollUpPending();
+    expect(await topGifters(creatorId)).toEqual(before);
+    await expectExact(creatorId);
   });
 
   it('a late gift settled after the roll-up reaches the top gifters once', async () => {
