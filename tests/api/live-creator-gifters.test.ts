@@ -144,6 +144,17 @@ describe('cross-session gifters', () => {
     await expectExact(creatorId);
   });
 
+  it('a session rolled up before sessions recorded their gifter figures: a late gift adds only itself', async () => {
+    const creatorId = await newCreator('gifters_legacy');
+    const session = await recordSessionForTests(app, tenantId, creatorId);
+    // As such a session is stored: no `appliedGifters`, no `giftersGeneration` (its first roll-up added its gifters).
+    await liveSessionModel(app.db).collection.updateOne({ _id: new Types.ObjectId(session) }, { $unset: { appliedGifters: '', giftersGeneration: '' } });
+    await ledgerGift(creatorId, session, 'late', '424242', 2);
+    expect(await storeOf('gifters-legacy').settleLate(tenantId, new Types.ObjectId(session))).toBe(true);
+    expect(await topGifters(creatorId)).toEqual({ '424242': { diamonds: 30001, gifts: 2, sessions: 1 } });
+    await expectExact(creatorId);
+  });
+
   it('a roll-up that dies between recording its gifter change and making it, then after making it, is completed by the sweep without doubling', async () => {
     const creatorId = await newCreator('gifters_crash');
     await recordSessionForTests(app, tenantId, creatorId);

@@ -139,7 +139,8 @@ export function createCreatorGifters(conn: Connection, log: FastifyBaseLogger) {
     const applied = await appliedOf(doc);
     const changes = deltas(applied, target);
     const res = await sessions.updateOne(
-      { _id: doc._id, tenantId: doc.tenantId, giftersGeneration: doc.giftersGeneration ?? 0, pendingGiftersChange: null, ...filter },
+      // Generation 0 also matches sessions written before the field existed (no default on them).
+      { _id: doc._id, tenantId: doc.tenantId, giftersGeneration: doc.giftersGeneration ? doc.giftersGeneration : { $in: [0, null] }, pendingGiftersChange: null, ...filter },
       { $set: { ...extra, appliedGifters: applied, pendingGiftersChange: changes.length ? { token, changes } : null } },
     );
     if (res.matchedCount !== 1) return null;
@@ -148,6 +149,15 @@ export function createCreatorGifters(conn: Connection, log: FastifyBaseLogger) {
 
   return {
     completePending,
+
+    /**
+     * A session rolled up before sessions recorded their gifter figures: pins what its first roll-up added (its
+     * gifters as they stand) before anything new reaches them (a reopen, a late settlement's ledger recompute).
+     */
+    async pinLegacy(doc: LiveSessionDoc): Promise<void> {
+      if (doc.appliedGifters || (!doc.totalsApplied && !(doc.reopens ?? 0))) return;
+      await sessions.updateOne({ _id: doc._id, tenantId: doc.tenantId, appliedGifters: null }, { $set: { appliedGifters: await appliedOf(doc) } });
+    },
 
     /**
      * Brings the creator's gifters to this session's gifters as they stand (a roll-up, a late settlement): a
@@ -185,11 +195,17 @@ export function createCreatorGifters(conn: Connection, log: FastifyBaseLogger) {
      * (a roll-up from before changes were recorded may still be refused by it). Returns the markers settled.
      */
     async settleStrayMarkers(): Promise<number> {
-      const stray = await creatorGifters
-        .find({ pendingTotals: { $regex: /^(live|delete):/ } }, { _id: 1, tenantId: 1, creatorId: 1, pendingTotals: 1 })
-        .setOptions({ allTenants: true })
-        .limit(100)
-        .lean<(GifterDoc & { pendingTotals?: string[] })[]>();
+      // Two plain prefixes (not one alternation): each can use the `pendingTotals` index.
+      const stray: (GifterDoc & { pendingTotals?: string[] })[] = [];
+      for (const prefix of [/^live:/, /^delete:/]) {
+        stray.push(
+          ...(await creatorGifters
+            .find({ pendingTotals: { $regex: prefix } }, { _id: 1, tenantId: 1, creatorId: 1, pendingTotals: 1 })
+            .setOptions({ allTenants: true })
+            .limit(100)
+            .lean<(GifterDoc & { pendingTotals?: string[] })[]>()),
+        );
+      }
       let settled = 0;
       for (const g of stray) {
         const done: string[] = [];

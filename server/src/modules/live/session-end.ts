@@ -373,6 +373,7 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
         if (!doc?.totalsApplied) return false;
       }
       doc = await completePendingChange(doc);
+      await creatorGifters.pinLegacy(doc);
       options.log.warn({ sessionId: String(sessionId), endReason: doc.endReason }, 'live: reopening a session ended while its listener still hears the room');
       const { ok, token } = await changeTotals(doc, { ...ZERO }, { status: 'ended', totalsApplied: true, ...claimFree(options.instanceId, options.now()) }, {
         status: 'live',
@@ -412,6 +413,7 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
       }
       // A settlement that fails keeps its claim: once it expires, the sweep (`rollUpPending`) settles the session
       // again and completes a change it had recorded; releasing it would leave that change to no one.
+      await creatorGifters.pinLegacy((await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>())!);
       await options.reconcileFromLedger(tenantId, sessionId);
       let doc = await completePendingChange((await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>())!);
       doc = await creatorGifters.bringToSession(doc);
