@@ -91,6 +91,8 @@ export function sessionGiftersOf(conn: Connection, tenantId: Types.ObjectId, ses
 const creatorGifterSchema = new Schema<GifterDoc>({ ...gifterFields, sessions: { type: Number, default: 0 } }, { versionKey: false });
 creatorGifterSchema.plugin(tenantScopePlugin);
 creatorGifterSchema.index({ tenantId: 1, creatorId: 1, diamonds: -1 });
+// Markers of changes under way (session-end.ts, creator-gifters.ts): the sweep looks for ones a crash left behind.
+creatorGifterSchema.index({ pendingTotals: 1 });
 export const liveCreatorGifterModel = (conn: Connection) => modelOn(conn, 'LiveCreatorGifter', creatorGifterSchema);
 
 export interface LiveMemberDoc {

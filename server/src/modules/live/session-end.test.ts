@@ -14,6 +14,7 @@ import { notificationModel } from '../notifications/model';
 import { createCreatorTotals } from '../creators/totals';
 import { creatorModel } from '../creators/model';
 import type { LiveManager } from './manager';
+import { liveGifterModel, type GifterDoc } from './models';
 import { creatorDoc, sessionsOf, startManager, uniqueHandle, waitFor } from '../../../../tests/helpers/live/harness';
 
 let live: SandboxLive;
@@ -61,6 +62,12 @@ async function expectTotalsEqualSessions(id: string): Promise<void> {
   });
   const audit = await createCreatorTotals(app.db).audit(new Types.ObjectId(admin.agencyId));
   expect(audit.differences.filter((d) => d.creatorId === id)).toEqual([]);
+  // The cross-session gifters (made before the roll-up is marked done) = the sum over the sessions' own gifters.
+  const tenantId = new Types.ObjectId(admin.agencyId);
+  const own = new Map<string, number>();
+  for (const g of await liveGifterModel(app.db).find({ tenantId, creatorId: new Types.ObjectId(id) }).lean<GifterDoc[]>()) own.set(g.userId, (own.get(g.userId) ?? 0) + g.diamonds);
+  const top = (await admin.inject({ method: 'GET', url: `/api/v1/creators/${id}/top-gifters?limit=100` })).json().items as { userId: string; diamonds: number }[];
+  expect(new Map(top.map((g) => [g.userId, g.diamonds]))).toEqual(new Map([...own].filter(([, d]) => d > 0)));
 }
 
 describe('sessions always end', () => {

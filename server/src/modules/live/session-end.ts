@@ -7,7 +7,8 @@
  *   1. claim the roll-up (`rollupBy`/`rollupAt`, expiring) so one roller works on a session at a time;
  *   2. reconcile with an imported session of the same LIVE (theirs first, then ours; a retry finds its own claim);
  *   3. add the session's contribution (shared/live `sessionContribution`) to the creator's totals through their
- *      owner, idempotent per `live:<sessionId>` (creators/totals.ts), and its gifters likewise;
+ *      owner, idempotent per `live:<sessionId>` (creators/totals.ts), and its gifters to the creator's
+ *      cross-session gifters likewise, at every roll-up the difference to what they hold (creator-gifters.ts);
  *   4. `totalsApplied: true`, then settle the markers, clear the live flag, timeline entry, `session_end`.
  * A crash before 4 leaves `status: ended, totalsApplied: false`: the sweep (`rollUpPending`) repeats from 1 and
  * the markers keep 3 from adding twice.
@@ -26,7 +27,8 @@ import { addSystemActivity } from '../activities/service';
 import { creatorModel } from '../creators/model';
 import { createCreatorTotals } from '../creators/totals';
 import { announce, type LiveSessionEvents, type SessionSummary } from './events';
-import { liveCreatorGifterModel, liveGiftEventModel, liveGifterModel, liveMemberModel, sessionGiftersOf, type GifterDoc } from './models';
+import { createCreatorGifters } from './creator-gifters';
+import { liveGiftEventModel, liveGifterModel, liveMemberModel, type GifterDoc } from './models';
 import { liveSessionModel, type LiveSessionDoc } from './session-model';
 import type { LiveStreamPublisher } from './stream-log';
 
@@ -113,7 +115,7 @@ export function describeSession(summary: SessionSummary): string {
 export function createSessionEnder(conn: Connection, options: SessionEndOptions) {
   const sessions = liveSessionModel(conn);
   const gifters = liveGifterModel(conn);
-  const creatorGifters = liveCreatorGifterModel(conn);
+  const creatorGifters = createCreatorGifters(conn, options.log);
   const creators = creatorModel(conn);
   const totals = createCreatorTotals(conn);
 
@@ -239,12 +241,9 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
     await reconcileWithImport((await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>())!);
     doc = await completePendingChange((await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>())!);
     const top = await gifters.find({ tenantId, sessionId }).sort({ diamonds: -1 }).limit(5).lean<GifterDoc[]>();
-    // Cross-session gifters are added at a session's first roll-up only, before it is marked done (a reopened
-    // session's later gifts reach its own gifters and the creator's totals, not the cross-session gifter figures).
-    const firstEnd = (doc.reopens ?? 0) === 0;
-    const gifterToken = `live:${sessionId}`;
-    const sessionGifters = firstEnd ? await gifters.find({ tenantId, sessionId }).lean<GifterDoc[]>() : [];
-    if (sessionGifters.length) await addGiftersOnce(tenantId, doc.creatorId, gifterToken, sessionGifters);
+    // Cross-session gifters brought to the session's gifters before it is marked done (every roll-up, a reopened
+    // session's too: only the difference to what they already hold for it; creator-gifters.ts).
+    doc = await creatorGifters.bringToSession(doc);
     const { ok, token } = await changeTotals(doc, sessionContribution(doc as never), { totalsApplied: false }, {
       totalsApplied: true,
       rollupBy: null,
@@ -255,10 +254,6 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
     doc = (await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>())!;
     await creators.updateOne({ _id: doc.creatorId, tenantId, 'live.sessionId': sessionId }, { $set: { 'live.isLive': false, 'live.sessionId': null } });
     if (token) await totals.settle(tenantId, doc.creatorId, [token]);
-    if (sessionGifters.length) {
-      const creatorId = doc.creatorId;
-      await creatorGifters.collection.updateMany({ _id: { $in: sessionGifters.map((g) => `${creatorId}:${g.userId}`) } } as never, { $pull: { pendingTotals: gifterToken } } as never);
-    }
     const summary: SessionSummary = { durationSeconds: doc.durationSeconds, diamonds: doc.diamonds, gifts: doc.gifts, peakViewers: doc.peakViewers, avgViewers: doc.avgViewers };
     await addSystemActivity(conn, {
       tenantId,
@@ -289,14 +284,15 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
    */
   async function settleStrayMarkers(): Promise<number> {
     const stray = await creators
-      .find({ pendingTotals: { $regex: /^live:/ } }, { _id: 1, tenantId: 1, pendingTotals: 1 })
+      .find({ pendingTotals: { $regex: /^(live|delete):/ } }, { _id: 1, tenantId: 1, pendingTotals: 1 })
       .setOptions({ allTenants: true })
       .limit(100)
       .lean<{ _id: Types.ObjectId; tenantId: Types.ObjectId; pendingTotals?: string[] }[]>();
     let settled = 0;
     for (const c of stray) {
       const done: string[] = [];
-      for (const token of (c.pendingTotals ?? []).filter((t) => t.startsWith('live:'))) {
+      // `delete:<id>`: a deletion that changed the totals and removed the session, then died before settling.
+      for (const token of (c.pendingTotals ?? []).filter((t) => /^(live|delete):/.test(t))) {
         const sessionId = token.split(':')[1];
         if (!isObjectIdHex(sessionId)) continue;
         const session = await sessions.findOne({ _id: sessionId, tenantId: c.tenantId }, { pendingTotalsChange: 1 }).lean<Pick<LiveSessionDoc, 'pendingTotalsChange'>>();
@@ -308,13 +304,14 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
       await totals.settle(c.tenantId, c._id, done);
       settled += done.length;
     }
-    return settled;
+    return settled + (await creatorGifters.settleStrayMarkers());
   }
 
   /** A marked deletion: its totals change, then everything the session owns, the session last. */
   async function finishDeletion(doc: LiveSessionDoc): Promise<void> {
     const change = doc.pendingTotalsChange;
     if (change) await totals.addOnce(doc.tenantId, doc.creatorId, change.token, change.delta);
+    await creatorGifters.applyDeletion(doc);
     const filter = { tenantId: doc.tenantId, sessionId: doc._id };
     await liveGiftEventModel(conn).deleteMany(filter);
     await gifters.deleteMany(filter);
@@ -322,32 +319,10 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
     await sessions.deleteOne({ _id: doc._id, tenantId: doc.tenantId, deleting: true });
     await creators.updateOne({ _id: doc.creatorId, tenantId: doc.tenantId, 'live.sessionId': doc._id }, { $set: { 'live.isLive': false, 'live.sessionId': null } });
     if (change) await totals.settle(doc.tenantId, doc.creatorId, [change.token]);
+    await creatorGifters.settleDeletion(doc);
   }
 
-  /**
-   * Cross-session gifters, once per roll-up token: the marker goes in with the `$inc`; a gifter document that
-   * already carries it refuses the filter, the upsert then collides on `_id`, and that collision is "done".
-   */
-  async function addGiftersOnce(tenantId: Types.ObjectId, creatorId: Types.ObjectId, token: string, list: GifterDoc[]): Promise<void> {
-    try {
-      await creatorGifters.collection.bulkWrite(
-        list.map((g) => ({
-          updateOne: {
-            filter: { _id: `${creatorId}:${g.userId}`, tenantId, pendingTotals: { $ne: token } },
-            update: { $inc: { diamonds: g.diamonds, gifts: g.gifts, sessions: 1 }, $set: { handle: g.handle ?? '', nickname: g.nickname ?? '' }, $setOnInsert: { creatorId, userId: g.userId }, $push: { pendingTotals: token } },
-            upsert: true,
-          },
-        })) as never,
-        { ordered: false },
-      );
-    } catch (err) {
-      const writeErrors = (err as { writeErrors?: { code: number }[] }).writeErrors;
-      // Duplicate keys only (already added for this token); no write errors means a lost connection: retry.
-      if (!Array.isArray(writeErrors) || writeErrors.length === 0 || writeErrors.some((e) => e.code !== 11000)) throw err;
-    }
-  }
-
-  return {
+  const api = {
     rollUp,
 
     /**
@@ -398,6 +373,7 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
         if (!doc?.totalsApplied) return false;
       }
       doc = await completePendingChange(doc);
+      await creatorGifters.pinLegacy(doc);
       options.log.warn({ sessionId: String(sessionId), endReason: doc.endReason }, 'live: reopening a session ended while its listener still hears the room');
       const { ok, token } = await changeTotals(doc, { ...ZERO }, { status: 'ended', totalsApplied: true, ...claimFree(options.instanceId, options.now()) }, {
         status: 'live',
@@ -419,7 +395,7 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
      * A writer added gifts to the ledger of a session that had already ended and rolled up (its lease was lost
      * while it held them): recomputes the session from its ledger and adds the difference to the totals.
      */
-    async settleLate(tenantId: Types.ObjectId, sessionId: Types.ObjectId): Promise<boolean> {
+    async settleLate(tenantId: Types.ObjectId, sessionId: Types.ObjectId, wait = true): Promise<boolean> {
       // A roll-up in progress may have read the ledger before these gifts: wait for it, then settle after it.
       for (let attempt = 0; ; attempt++) {
         const now = options.now();
@@ -428,21 +404,23 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
           { $set: { rollupBy: options.instanceId, rollupAt: new Date(now) } },
         );
         if (claim.matchedCount === 1) break;
+        if (!wait) return false;
         const doc = await sessions.findOne({ _id: sessionId, tenantId }, { status: 1 }).lean<LiveSessionDoc>();
         // Gone, or live again (reopened: its end recomputes from the ledger); else a roll-up or another settlement runs.
         if (!doc || doc.status === 'live') return false;
         if (attempt > (ROLLUP_CLAIM_MS * 2) / 250) throw new Error(`late settlement of session ${sessionId}: its roll-up did not finish`);
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
-      try {
-        await options.reconcileFromLedger(tenantId, sessionId);
-        const doc = await completePendingChange((await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>())!);
-        const { token } = await changeTotals(doc, sessionContribution(doc as never), { status: 'ended', totalsApplied: true }, {});
-        if (token) await totals.settle(tenantId, doc.creatorId, [token]);
-        return !!token;
-      } finally {
-        await sessions.updateOne({ _id: sessionId, tenantId, rollupBy: options.instanceId }, { $set: { rollupBy: null, rollupAt: null } });
-      }
+      // A settlement that fails keeps its claim: once it expires, the sweep (`rollUpPending`) settles the session
+      // again and completes a change it had recorded; releasing it would leave that change to no one.
+      await creatorGifters.pinLegacy((await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>())!);
+      await options.reconcileFromLedger(tenantId, sessionId);
+      let doc = await completePendingChange((await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>())!);
+      doc = await creatorGifters.bringToSession(doc);
+      const { token } = await changeTotals(doc, sessionContribution(doc as never), { status: 'ended', totalsApplied: true }, {});
+      if (token) await totals.settle(tenantId, doc.creatorId, [token]);
+      await sessions.updateOne({ _id: sessionId, tenantId, rollupBy: options.instanceId }, { $set: { rollupBy: null, rollupAt: null } });
+      return !!token;
     },
 
     /**
@@ -463,14 +441,16 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
           if (!doc) return false;
           if (!doc.totalsApplied) throw new SessionNotDeletableError('SESSION_BUSY', 'This session is being added to its creator\'s totals: try again in a minute.');
         }
-        doc = await completePendingChange(doc);
+        doc = await creatorGifters.completePending(await completePendingChange(doc));
         const delta = minus(ZERO, appliedTotalsOf(doc));
-        const marked = await sessions.updateOne(
-          { _id: sessionId, tenantId, pendingTotalsChange: null, totalsGeneration: doc.totalsGeneration ?? 0 },
-          { $set: { deleting: true, pendingTotalsChange: isZero(delta) ? null : { token: `delete:${sessionId}`, delta } } },
+        // The totals change and the cross-session gifters' change (every gifter of the session out) are recorded with the mark.
+        const marked = await creatorGifters.recordDeletion(
+          doc,
+          { deleting: true, pendingTotalsChange: isZero(delta) ? null : { token: `delete:${sessionId}`, delta } },
+          { pendingTotalsChange: null, totalsGeneration: doc.totalsGeneration ?? 0 },
         );
-        if (marked.matchedCount !== 1) throw new SessionNotDeletableError('SESSION_BUSY', 'This session changed while it was being deleted: try again.');
-        doc = (await sessions.findOne({ _id: sessionId, tenantId }).lean<LiveSessionDoc>())!;
+        if (!marked) throw new SessionNotDeletableError('SESSION_BUSY', 'This session changed while it was being deleted: try again.');
+        doc = marked;
       }
       await finishDeletion(doc);
       return true;
@@ -494,10 +474,19 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
       // Deletions a crash interrupted (their mark is on the session).
       const deleting = await sessions.find({ deleting: true }).setOptions({ allTenants: true }).limit(100).lean<LiveSessionDoc[]>();
       for (const d of deleting) await finishDeletion(d);
+      // Late settlements a crash interrupted (their roll-up claim was left behind): settled again from the ledger,
+      // a change they had recorded completed with its own token (totals and cross-session gifters).
+      const abandoned = await sessions
+        .find({ rollupAt: { $lt: new Date(options.now() - ROLLUP_CLAIM_MS) }, status: 'ended', totalsApplied: true, deleting: { $ne: true } }, { _id: 1, tenantId: 1 })
+        .setOptions({ allTenants: true })
+        .limit(100)
+        .lean();
+      for (const a of abandoned) await api.settleLate(a.tenantId, a._id, false);
       await settleStrayMarkers();
       return done;
     },
   };
+  return api;
 }
 
 export type SessionEnder = ReturnType<typeof createSessionEnder>;

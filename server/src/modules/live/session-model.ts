@@ -83,6 +83,16 @@ export interface LiveSessionDoc {
   totalsGeneration?: number;
   /** A totals change recorded before it is made (token and delta), so a crash in between is completed, not redone. */
   pendingTotalsChange?: { token: string; delta: { diamonds: number; liveSeconds: number; sessions: number } } | null;
+  /**
+   * What the creator's cross-session gifters (`live_creator_gifters`) hold for this session, per gifter, and how
+   * many changes were made to them: every roll-up, late settlement and deletion brings them to the session's own
+   * gifters as they stand, recorded first (`pendingGiftersChange`) like the totals (creator-gifters.ts).
+   * Null on sessions rolled up before this existed: their gifters as they stand.
+   */
+  appliedGifters?: { userId: string; diamonds: number; gifts: number }[] | null;
+  giftersGeneration?: number;
+  /** A cross-session gifter change recorded before it is made (token and per-gifter deltas, `sessions` ±1 when one enters or leaves). */
+  pendingGiftersChange?: { token: string; changes: { userId: string; handle?: string; nickname?: string; diamonds: number; gifts: number; sessions: number }[] } | null;
   /** Being deleted (DELETE /live/sessions/:id): out of the audit; the sweep finishes a deletion a crash interrupted. */
   deleting?: boolean;
   /** Times the session was reopened after an end nobody saw (its listener was still in the room). */
@@ -145,6 +155,9 @@ const liveSessionSchema = new Schema<LiveSessionDoc>(
     totalsGeneration: { type: Number, default: 0 },
     pendingTotalsChange: { type: Schema.Types.Mixed, default: null },
     reopens: { type: Number, default: 0 },
+    appliedGifters: { type: Schema.Types.Mixed, default: null },
+    giftersGeneration: { type: Number, default: 0 },
+    pendingGiftersChange: { type: Schema.Types.Mixed, default: null },
     deleting: { type: Boolean, default: false },
     rowHash: String,
     importId: Schema.Types.ObjectId,
@@ -160,6 +173,8 @@ liveSessionSchema.index({ tenantId: 1, key: 1 }, { unique: true });
 liveSessionSchema.index({ tenantId: 1, creatorId: 1, startedAt: -1 });
 liveSessionSchema.index({ tenantId: 1, startedAt: -1 });
 liveSessionSchema.index({ status: 1, totalsApplied: 1 });
+// Roll-up claims left behind by a crash (the sweep: session-end.ts `rollUpPending`); null on all other sessions.
+liveSessionSchema.index({ rollupAt: 1 });
 
 export const liveSessionModel = (conn: Connection) => modelOn(conn, 'LiveSession', liveSessionSchema);
 

@@ -6,8 +6,9 @@
  *
  * Before ending, the sweeper takes the creator's lease under its own name (not the instance's listener name),
  * so a listener cannot open that creator meanwhile and a second sweeper on another instance skips it; it
- * gives the lease back at once. It also finishes roll-ups that a crash interrupted, and settles the roll-up
- * markers a crash left in creators' `pendingTotals` (session-end.ts).
+ * gives the lease back at once. It also finishes roll-ups, late settlements and deletions that a crash
+ * interrupted, and settles the markers (`live:…`, `delete:…`) a crash left in creators' `pendingTotals` and on
+ * cross-session gifters (session-end.ts, creator-gifters.ts).
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Connection, Types } from 'mongoose';
