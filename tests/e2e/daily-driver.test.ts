@@ -98,7 +98,13 @@ async function openTikTokTab(url: string): Promise<Page> {
   return tab;
 }
 
-/** Opens the popup as a background tab, so the TikTok tab stays the active one (as with the real toolbar popup). */
+/**
+ * Opens the popup as a background tab, so the TikTok tab stays the active one (as with the real toolbar popup).
+ * A background tab runs no animation frames, so waits on it poll on a timer (`BEHIND`), not puppeteer's default
+ * requestAnimationFrame polling, which checks once and then never again there.
+ */
+const BEHIND = { polling: 50 } as const;
+
 async function openPopupBehind(): Promise<Page> {
   const url = `chrome-extension://${ext.extensionId}/popup.html#behind-${randomBytes(3).toString('hex')}`;
   const cdp = await ext.browser.target().createCDPSession();
@@ -340,7 +346,7 @@ describe('the extension as a daily driver', () => {
     const tiktok = await openTikTokTab('https://www.tiktok.com/@bruno_beats');
     await panel.waitForFunction(() => document.querySelector('#tab-card')?.textContent === 'On screen: @bruno_beats', { timeout: 15_000 });
     let popup = await openPopupBehind();
-    await popup.waitForFunction(() => (document.querySelector('#deal-creator') as HTMLInputElement).value === '@bruno_beats');
+    await popup.waitForFunction(() => (document.querySelector('#deal-creator') as HTMLInputElement).value === '@bruno_beats', BEHIND);
     expect(await popup.evaluate(() => getComputedStyle(document.body).fontSize)).toBe('13px');
     expect(await unlabelledControls(popup)).toEqual([]);
 
@@ -350,7 +356,7 @@ describe('the extension as a daily driver', () => {
     expect(await popup.$eval('#deal-creator', (e) => e.getAttribute('aria-expanded'))).toBe('true');
     await popup.keyboard.press('ArrowDown');
     await popup.keyboard.press('Enter');
-    await popup.waitForFunction(() => (document.querySelector('#deal-creator') as HTMLInputElement).value === '@cleo.cooks');
+    await popup.waitForFunction(() => (document.querySelector('#deal-creator') as HTMLInputElement).value === '@cleo.cooks', BEHIND);
     await popup.type('#deal-brand', 'Fresh Pantry');
     await popup.type('#deal-value', '820.50');
     await retype(popup, '#deal-currency', 'EUR');
@@ -375,7 +381,7 @@ describe('the extension as a daily driver', () => {
 
     // The next deal starts in the currency used last.
     popup = await openPopupBehind();
-    await popup.waitForFunction(() => (document.querySelector('#deal-currency') as HTMLInputElement).value === 'EUR');
+    await popup.waitForFunction(() => (document.querySelector('#deal-currency') as HTMLInputElement).value === 'EUR', BEHIND);
     await popup.close();
   });
 

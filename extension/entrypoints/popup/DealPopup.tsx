@@ -61,7 +61,9 @@ export function DealPopup() {
         return;
       }
       setErrors({});
-      void browser.storage.local.set({ [LAST_CURRENCY_KEY]: built.input.value.currency });
+      // Awaited: the outcome below tells the user the deal is handled, and a popup closed right after must not lose
+      // the currency it is to start with next time (a write still in flight when the page goes can be dropped).
+      await browser.storage.local.set({ [LAST_CURRENCY_KEY]: built.input.value.currency }).catch(() => undefined);
       const result = await sendToBackground('deals.submit', { input: built.input, idempotencyKey });
       setOutcome(result.status === 'created' ? { kind: 'created', text: `Deal with ${result.deal.brand} saved.` } : { kind: 'queued', text: result.reason });
       form.reset();
