@@ -284,8 +284,8 @@ async function main(): Promise<void> {
   // Baseline in the same run: the library's own decode of the frames this traffic produced, nothing else; and
   // ours (push-frames.ts, what the decode workers run), on the same frames.
   const captured = capture.frames;
-  const decode = await decodeOnly(captured, 5_000);
-  const decodeOurs = await decodeOnlyOurs(captured, 5_000);
+  const decode = await decodeOnly(captured, 5_000, libraryDecode);
+  const decodeOurs = await decodeOnly(captured, 5_000, ourDecode);
 
   await Promise.all(connections.map((c) => c.close()));
   await connector.stop();
@@ -373,38 +373,27 @@ async function captureFrames(handles: string[], settings: LiveConnectionSettings
   return { frames, stop };
 }
 
-/** Decodes the captured push frames with the library's own deserializer for `ms`; messages per second and CPU. */
-async function decodeOnly(frames: Buffer[], ms: number): Promise<{ messagesPerSecond: number; cpuMicrosPerMessage: number }> {
+/** Decodes the captured push frames over and over for `ms` with `decode` (messages in a frame); messages per second and CPU. */
+async function decodeOnly(frames: Buffer[], ms: number, decode: (frame: Buffer) => number | Promise<number>): Promise<{ messagesPerSecond: number; cpuMicrosPerMessage: number }> {
   if (frames.length === 0) return { messagesPerSecond: NaN, cpuMicrosPerMessage: NaN };
   let messages = 0;
   const cpuBefore = process.cpuUsage();
   const started = Date.now();
   while (Date.now() - started < ms) {
-    for (const frame of frames) {
-      const decoded = await deserializeWebSocketMessage(new Uint8Array(frame));
-      messages += decoded.protoMessageFetchResult?.messages?.length ?? 0;
-    }
+    for (const frame of frames) messages += await decode(frame);
   }
   const seconds = (Date.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   return { messagesPerSecond: messages / seconds, cpuMicrosPerMessage: (cpu.user + cpu.system) / Math.max(1, messages) };
 }
 
-/** The same, with push-frames.ts's decode (what a decode worker runs per frame, before the events are mapped). */
-async function decodeOnlyOurs(frames: Buffer[], ms: number): Promise<{ messagesPerSecond: number; cpuMicrosPerMessage: number }> {
-  if (frames.length === 0) return { messagesPerSecond: NaN, cpuMicrosPerMessage: NaN };
-  let messages = 0;
-  const cpuBefore = process.cpuUsage();
-  const started = Date.now();
-  while (Date.now() - started < ms) {
-    for (const frame of frames) {
-      const pushFrame = WebcastPushFrame.decode(frame);
-      if (pushFrame.payloadEncoding === 'pb' && pushFrame.payload?.length) messages += decodeFetchResult(pushFrame.payload).messages.length;
-    }
-  }
-  const seconds = (Date.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
-  return { messagesPerSecond: messages / seconds, cpuMicrosPerMessage: (cpu.user + cpu.system) / Math.max(1, messages) };
+/** The library's own deserializer. */
+const libraryDecode = async (frame: Buffer) => (await deserializeWebSocketMessage(new Uint8Array(frame))).protoMessageFetchResult?.messages?.length ?? 0;
+
+/** push-frames.ts's decode (what a decode worker runs per frame, before the events are mapped). */
+function ourDecode(frame: Buffer): number {
+  const pushFrame = WebcastPushFrame.decode(frame);
+  return pushFrame.payloadEncoding === 'pb' && pushFrame.payload?.length ? decodeFetchResult(pushFrame.payload).messages.length : 0;
 }
 
 /** `--persist`: the server's aggregator flushing every writer to an embedded FerretDB. */
