@@ -5,7 +5,7 @@ import { createInProcessCoordination } from './in-process';
 import { createRedisCoordination } from './redis';
 import { compareStreamIds } from './stream-id';
 import { dropPrefix, randomPrefix, SHARED_REDIS_URL, startPrivateRedis } from './testing';
-import type { BusEvent, Coordination } from './types';
+import type { BusEvent, Coordination, Lease } from './types';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -30,6 +30,20 @@ function redisGroup(prefix: string, n: number, url = SHARED_REDIS_URL, leaseTtlM
     await dropPrefix(url, prefix);
   });
   return group;
+}
+
+/** The holder's first renewal once Redis answers again: the leases it lost (none, when nobody took its room). */
+async function renewOnceReachable(holder: Coordination, lease: Lease): Promise<unknown[]> {
+  let lost: unknown[] | null = null;
+  await until(async () => {
+    try {
+      lost = await holder.ownership.renew([lease]);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 20_000);
+  return lost!;
 }
 
 function localGroup(): Coordination[] {
@@ -222,15 +236,7 @@ describe('redis coordination', () => {
     await wait(100);
     await redis.start();
     await wait(1_000); // both reconnected; the holder's next renewal comes after that (every few seconds)
-    let lost: unknown[] | null = null;
-    await until(async () => {
-      try {
-        lost = await a.ownership.renew([lease]);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 20_000);
+    const lost = await renewOnceReachable(a, lease);
     expect(await asked).toBeNull();
     expect(lost).toEqual([]);
     expect(await a.ownership.isCurrent(lease)).toBe(true);
@@ -249,15 +255,7 @@ describe('redis coordination', () => {
     pauser.disconnect();
     await redis.restart();
     await wait(1_000); // both reconnected (b's acquisition re-sent); the holder's next renewal comes after that
-    let lost: unknown[] | null = null;
-    await until(async () => {
-      try {
-        lost = await a.ownership.renew([lease]);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 20_000);
+    const lost = await renewOnceReachable(a, lease);
     expect(await asked).toBeNull();
     expect(lost).toEqual([]);
     expect(await a.ownership.isCurrent(lease)).toBe(true);
