@@ -15,11 +15,11 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Connection, Types } from 'mongoose';
 import { liveCreatorGifterModel, liveGifterModel, type GifterDoc } from './models';
 import { liveSessionModel, type LiveSessionDoc } from './session-model';
+import { settledMarkers } from './stray-markers';
 
 type Applied = NonNullable<LiveSessionDoc['appliedGifters']>;
 type Change = NonNullable<LiveSessionDoc['pendingGiftersChange']>['changes'][number];
 
-const isObjectIdHex = (value: string | undefined): value is string => !!value && /^[0-9a-f]{24}$/i.test(value);
 
 /** A session's gifters that count (a `live_gifters` document with nothing in it names no gifter). */
 const counted = (list: GifterDoc[]) => list.filter((g) => (g.diamonds ?? 0) > 0 || (g.gifts ?? 0) > 0);
@@ -208,17 +208,12 @@ export function createCreatorGifters(conn: Connection, log: FastifyBaseLogger) {
       }
       let settled = 0;
       for (const g of stray) {
-        const done: string[] = [];
-        for (const token of (g.pendingTotals ?? []).filter((t) => /^(live|delete):/.test(t))) {
-          const sessionId = token.split(':')[1];
-          if (!isObjectIdHex(sessionId)) continue;
+        const done = await settledMarkers(g.pendingTotals, async (sessionId, token) => {
           const session = await sessions
             .findOne({ _id: sessionId, tenantId: g.tenantId }, { pendingGiftersChange: 1, totalsApplied: 1, deleting: 1 })
             .lean<Pick<LiveSessionDoc, 'pendingGiftersChange' | 'totalsApplied' | 'deleting'>>();
-          if (session?.pendingGiftersChange?.token === token) continue;
-          if (session && !session.totalsApplied && !session.deleting) continue;
-          done.push(token);
-        }
+          return session?.pendingGiftersChange?.token === token || (!!session && !session.totalsApplied && !session.deleting);
+        });
         if (done.length === 0) continue;
         log.info({ gifterId: g._id, tokens: done }, 'live: settling cross-session gifter markers a crash left behind');
         await creatorGifters.collection.updateOne({ _id: g._id } as never, { $pullAll: { pendingTotals: done } } as never);

@@ -31,8 +31,8 @@ import { createCreatorGifters } from './creator-gifters';
 import { liveGiftEventModel, liveGifterModel, liveMemberModel, type GifterDoc } from './models';
 import { liveSessionModel, type LiveSessionDoc } from './session-model';
 import type { LiveStreamPublisher } from './stream-log';
+import { ROLLUP_MARKER, settledMarkers } from './stray-markers';
 
-const isObjectIdHex = (value: string | undefined): value is string => !!value && /^[0-9a-f]{24}$/i.test(value);
 
 export interface SessionEndOptions {
   instanceId: string;
@@ -284,21 +284,17 @@ export function createSessionEnder(conn: Connection, options: SessionEndOptions)
    */
   async function settleStrayMarkers(): Promise<number> {
     const stray = await creators
-      .find({ pendingTotals: { $regex: /^(live|delete):/ } }, { _id: 1, tenantId: 1, pendingTotals: 1 })
+      .find({ pendingTotals: { $regex: ROLLUP_MARKER } }, { _id: 1, tenantId: 1, pendingTotals: 1 })
       .setOptions({ allTenants: true })
       .limit(100)
       .lean<{ _id: Types.ObjectId; tenantId: Types.ObjectId; pendingTotals?: string[] }[]>();
     let settled = 0;
     for (const c of stray) {
-      const done: string[] = [];
       // `delete:<id>`: a deletion that changed the totals and removed the session, then died before settling.
-      for (const token of (c.pendingTotals ?? []).filter((t) => /^(live|delete):/.test(t))) {
-        const sessionId = token.split(':')[1];
-        if (!isObjectIdHex(sessionId)) continue;
+      const done = await settledMarkers(c.pendingTotals, async (sessionId, token) => {
         const session = await sessions.findOne({ _id: sessionId, tenantId: c.tenantId }, { pendingTotalsChange: 1 }).lean<Pick<LiveSessionDoc, 'pendingTotalsChange'>>();
-        if (session?.pendingTotalsChange?.token === token) continue;
-        done.push(token);
-      }
+        return session?.pendingTotalsChange?.token === token;
+      });
       if (done.length === 0) continue;
       options.log.info({ creatorId: String(c._id), tokens: done }, 'live: settling roll-up markers a crash left behind');
       await totals.settle(c.tenantId, c._id, done);
