@@ -1,8 +1,8 @@
 /**
- * A document of one agency by `_id` alone. FerretDB/SQLite pushes a filter down to SQLite only when it is
- * exactly `{ _id }`: `{ _id, tenantId }` scans the whole collection (every agency's documents) in Go. So the
- * filter names only the `_id` and the agency is checked on the document: another agency's document is "not
- * found", as the scoped filter would have answered.
+ * A document of one agency by `_id`, through the tenant scope: `{ _id, tenantId }`, so another agency's document
+ * is "not found". (This once read by `_id` alone and checked the agency on the document, because FerretDB/SQLite
+ * scanned for `{ _id, tenantId }`; the embedded database now pushes the `_id` down whatever else the filter
+ * holds, server/embedded-db/patches.json, so the scoped form costs one index search there too.)
  */
 import type { Model, Types } from 'mongoose';
 
@@ -10,9 +10,5 @@ import type { Model, Types } from 'mongoose';
 type AnyModel = Model<any>;
 
 export async function findOwnById<T extends { tenantId: Types.ObjectId }>(model: AnyModel, id: unknown, tenant: Types.ObjectId, projection?: Record<string, 1>): Promise<T | null> {
-  const doc = await model
-    .findOne({ _id: id }, projection ? { ...projection, tenantId: 1 } : undefined)
-    .setOptions({ allTenants: true })
-    .lean<T>();
-  return doc && String(doc.tenantId) === String(tenant) ? doc : null;
+  return model.findOne({ _id: id, tenantId: tenant }, projection ? { ...projection, tenantId: 1 } : undefined).lean<T>();
 }

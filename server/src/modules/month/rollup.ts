@@ -196,10 +196,7 @@ async function writeChunks(conn: Connection, tenant: Types.ObjectId, prefix: str
   await Promise.all(
     touched.map((i) => {
       const kept = wholeRoster ? Object.fromEntries(Object.entries(stored[i]).filter(([id]) => known.has(id))) : stored[i];
-      // By `_id` alone, as by-id.ts reads: the `_id` names the agency.
-      return model
-        .replaceOne({ _id: `${prefix}${i}` }, { _id: `${prefix}${i}`, tenantId: tenant, creators: kept, rev: randomUUID(), updatedAt: new Date() }, { upsert: true })
-        .setOptions({ allTenants: true });
+      return model.replaceOne({ _id: `${prefix}${i}`, tenantId: tenant }, { _id: `${prefix}${i}`, tenantId: tenant, creators: kept, rev: randomUUID(), updatedAt: new Date() }, { upsert: true });
     }),
   );
 }
@@ -304,7 +301,7 @@ export async function addEndedSession(
     if (d.source === 'listener' && diamonds > 0 && cal.starts.some((t) => t > startedAt && t < stop)) return 'skipped';
     next.s.push(startedAt, duration, diamonds);
   }
-  await model.updateOne({ _id: chunkId }, { $set: { [`creators.${id}`]: next, rev: randomUUID(), updatedAt: new Date() } }).setOptions({ allTenants: true });
+  await model.updateOne({ _id: chunkId, tenantId: tenant }, { $set: { [`creators.${id}`]: next, rev: randomUUID(), updatedAt: new Date() } });
   return 'added';
 }
 
