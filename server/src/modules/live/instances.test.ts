@@ -5,11 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandboxLive, type SandboxLive } from '../../../sandbox/live/index';
-import { createTestApp, signupAgency, type Session } from '../../../../tests/helpers/app';
-import { testDbUri } from '../../../../tests/helpers/db';
+import type { SandboxLive } from '../../../sandbox/live/index';
+import type { Session } from '../../../../tests/helpers/app';
 import type { LiveManager } from './manager';
-import { randomPrefix, SHARED_REDIS_URL } from '../../coordination/testing';
+import { startTwoInstances, type TwoInstances } from '../../../../tests/helpers/live/two-instances';
 import { creatorDoc, endedSession, sessionsOf, startManager, uniqueHandle, waitFor } from '../../../../tests/helpers/live/harness';
 
 let live: SandboxLive;
@@ -18,20 +17,15 @@ let appB: FastifyInstance;
 let admin: Session;
 const managers: LiveManager[] = [];
 
+let instances: TwoInstances;
+
 beforeAll(async () => {
-  live = await startSandboxLive();
-  const uri = testDbUri('live_instances');
-  // Several instances coordinate through Redis (a key prefix of this test's own on the shared server).
-  const redis = { REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: randomPrefix('instances') };
-  appA = await createTestApp({ MONGODB_URI: uri, ...redis }, undefined, { liveConnection: live.settings });
-  appB = await createTestApp({ MONGODB_URI: uri, JWT_SECRET: appA.config.jwtSecret, ...redis }, undefined, { liveConnection: live.settings });
-  admin = await signupAgency(appA, 'Two Instances');
+  instances = await startTwoInstances('instances', 'Two Instances');
+  ({ live, appA, appB, admin } = instances);
 });
 afterAll(async () => {
   for (const m of managers) await m.stop().catch(() => undefined);
-  await appA?.close();
-  await appB?.close();
-  await live?.stop();
+  await instances?.stop();
 });
 
 describe('two server instances', () => {
